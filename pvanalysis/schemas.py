@@ -1,0 +1,193 @@
+"""Written contracts of the processed tables (pandera), shared by build, indicators, notebooks.
+
+Conventions:
+- money in integer dirhams (``*_dh``, ``Int64``), never floats, never MDH;
+- rates are never stored: they are recomputed from these flows;
+- dates are ``datetime64`` (day precision), years are ``Int64``;
+- codes are strings (HCP codes keep their leading zeros: ``01.511.05.07``);
+- the index of a table built from a raw file is the source row as a person sees it
+  (Excel row number, header included), so a failure case names the row.
+
+``schemas`` checks; ``clean`` converts. ``coerce`` stays off so a silent cast cannot hide a
+value that the quarantine must record.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from .config import AXES, CONVENTION_KINDS, PARTNER_CATEGORIES, PHASES, SCALES, TARGET_TYPES
+
+_DH = {"unit": "DH"}
+_STEPS = sorted({step for _, steps in PHASES.values() for step in steps})
+
+
+class Projects(pa.DataFrameModel):
+    """Projets : une ligne par projet de politique de la ville."""
+
+    project_id: Series[str] = pa.Field(unique=True, description="identifiant du projet")
+    title: Series[str] = pa.Field(description="intitulé du projet")
+    scale: Series[str] = pa.Field(isin=list(SCALES), description="échelle d'intervention")
+    region_code: Series[str] = pa.Field(description="code HCP de la région")
+    province_code: Series[str] = pa.Field(description="code HCP de la province ou préfecture")
+    commune_code: Series[str] = pa.Field(nullable=True, description="code HCP de la commune principale")
+    phase: Series[str] = pa.Field(isin=list(PHASES), description="phase du processus")
+    step: Series[str] = pa.Field(isin=_STEPS, description="étape dans la phase")
+    presented_on: Series[pd.Timestamp] = pa.Field(nullable=True, description="date de présentation")
+    planned_end: Series[pd.Timestamp] = pa.Field(nullable=True, description="achèvement prévu")
+    actual_end: Series[pd.Timestamp] = pa.Field(
+        nullable=True, description="achèvement effectif (vide si en cours)")
+    forecast_end: Series[pd.Timestamp] = pa.Field(
+        nullable=True, description="achèvement prévisionnel actualisé (vide si achevé)")
+
+    class Config:
+        strict = True
+
+
+class ProjectTargets(pa.DataFrameModel):
+    """Cibles : une ligne par projet et cible (quartier, centre, commune ou médina)."""
+
+    project_id: Series[str] = pa.Field(description="identifiant du projet")
+    target_type: Series[str] = pa.Field(isin=list(TARGET_TYPES), description="type de cible")
+    target_id: Series[str] = pa.Field(
+        description="identifiant de la cible (quartier_id, centre_id, code HCP ou médina)")
+    target_name: Series[str] = pa.Field(description="nom de la cible")
+    commune_code: Series[str] = pa.Field(description="code HCP de la commune de la cible")
+
+    class Config:
+        strict = True
+        unique = ["project_id", "target_type", "target_id"]
+
+
+class Conventions(pa.DataFrameModel):
+    """Conventions : une ligne par convention (cadre ou de financement)."""
+
+    convention_id: Series[str] = pa.Field(unique=True, description="identifiant de la convention")
+    project_id: Series[str] = pa.Field(description="projet de la convention")
+    kind: Series[str] = pa.Field(isin=list(CONVENTION_KINDS), description="type de convention")
+    parent_id: Series[str] = pa.Field(
+        nullable=True, description="convention cadre de rattachement (financement seulement)")
+    signed_on: Series[pd.Timestamp] = pa.Field(description="date de signature")
+    planned_end: Series[pd.Timestamp] = pa.Field(nullable=True, description="échéance prévue")
+    amount_dh: Series[pd.Int64Dtype] = pa.Field(ge=0, description="montant", metadata=_DH)
+    operator: Series[str] = pa.Field(nullable=True, description="opérateur (maître d'ouvrage)")
+
+    class Config:
+        strict = True
+
+
+class Partners(pa.DataFrameModel):
+    """Partenaires : une ligne par partenaire financeur."""
+
+    partner_id: Series[str] = pa.Field(unique=True, description="identifiant du partenaire")
+    name: Series[str] = pa.Field(description="nom du partenaire")
+    category: Series[str] = pa.Field(isin=list(PARTNER_CATEGORIES), description="catégorie")
+
+    class Config:
+        strict = True
+
+
+class Commitments(pa.DataFrameModel):
+    """Engagements : une ligne par convention cadre et partenaire (montant engagé)."""
+
+    convention_id: Series[str] = pa.Field(description="convention cadre")
+    partner_id: Series[str] = pa.Field(description="partenaire")
+    committed_dh: Series[pd.Int64Dtype] = pa.Field(ge=0, description="montant engagé", metadata=_DH)
+
+    class Config:
+        strict = True
+        unique = ["convention_id", "partner_id"]
+
+
+class Schedule(pa.DataFrameModel):
+    """Échéancier : une ligne par convention cadre, partenaire et année (déblocage prévu)."""
+
+    convention_id: Series[str] = pa.Field(description="convention cadre")
+    partner_id: Series[str] = pa.Field(description="partenaire")
+    year: Series[pd.Int64Dtype] = pa.Field(ge=2000, le=2100, description="année")
+    planned_dh: Series[pd.Int64Dtype] = pa.Field(ge=0, description="déblocage prévu", metadata=_DH)
+
+    class Config:
+        strict = True
+        unique = ["convention_id", "partner_id", "year"]
+
+
+class Disbursements(pa.DataFrameModel):
+    """Déblocages : une ligne par versement (convention cadre ou de financement)."""
+
+    disbursement_id: Series[str] = pa.Field(unique=True, description="identifiant du versement")
+    convention_id: Series[str] = pa.Field(description="convention du versement")
+    partner_id: Series[str] = pa.Field(description="partenaire qui débloque")
+    released_on: Series[pd.Timestamp] = pa.Field(description="date du déblocage")
+    amount_dh: Series[pd.Int64Dtype] = pa.Field(gt=0, description="montant", metadata=_DH)
+    beneficiary: Series[str] = pa.Field(nullable=True, description="opérateur bénéficiaire")
+    over_commitment: Series[bool] = pa.Field(
+        description="le cumul des déblocages du partenaire dépasse son engagement")
+
+    class Config:
+        strict = True
+
+
+class Actions(pa.DataFrameModel):
+    """Actions : une ligne par action du programme d'intervention d'un projet."""
+
+    action_id: Series[str] = pa.Field(unique=True, description="identifiant de l'action")
+    project_id: Series[str] = pa.Field(description="projet")
+    axis: Series[str] = pa.Field(isin=list(AXES), description="axe d'intervention")
+    title: Series[str] = pa.Field(description="intitulé de l'action")
+    cost_dh: Series[pd.Int64Dtype] = pa.Field(ge=0, description="coût", metadata=_DH)
+    progress: Series[float] = pa.Field(
+        ge=0, le=1, description="avancement physique", metadata={"unit": "fraction 0–1"})
+    planned_end: Series[pd.Timestamp] = pa.Field(nullable=True, description="achèvement prévu")
+    actual_end: Series[pd.Timestamp] = pa.Field(nullable=True, description="achèvement effectif")
+
+    class Config:
+        strict = True
+
+
+class Quarantine(pa.DataFrameModel):
+    """Quarantaine : une ligne par valeur rejetée, avec la raison en français."""
+
+    source_file: Series[str] = pa.Field(description="fichier source")
+    sheet: Series[str] = pa.Field(nullable=True, description="feuille (classeur Excel)")
+    row: Series[pd.Int64Dtype] = pa.Field(description="ligne telle qu'affichée dans le fichier")
+    column: Series[str] = pa.Field(nullable=True, description="colonne")
+    value: Series[str] = pa.Field(nullable=True, description="valeur lue")
+    reason: Series[str] = pa.Field(description="raison du rejet")
+
+    class Config:
+        strict = True
+
+
+class Quartiers(pa.DataFrameModel):
+    """Quartiers sous-équipés : une ligne par quartier, polygone en EPSG:4326."""
+
+    quartier_id: Series[str] = pa.Field(unique=True, description="identifiant du quartier")
+    name: Series[str] = pa.Field(description="nom du quartier")
+    commune_code: Series[str] = pa.Field(description="code HCP de la commune")
+    population: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0, description="population",
+                                                 metadata={"unit": "habitants"})
+    commune_mismatch: Series[bool] = pa.Field(
+        description="la commune déclarée ne contient pas la géométrie (ligne gardée, signalée)")
+    geometry: Series[object] = pa.Field(description="polygone (EPSG:4326)")
+
+    class Config:
+        strict = True
+
+
+class Centres(pa.DataFrameModel):
+    """Centres émergents : une ligne par centre rural, point ou polygone en EPSG:4326."""
+
+    centre_id: Series[str] = pa.Field(unique=True, description="identifiant du centre")
+    name: Series[str] = pa.Field(description="nom du centre")
+    commune_code: Series[str] = pa.Field(description="code HCP de la commune")
+    population: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0, description="population",
+                                                 metadata={"unit": "habitants"})
+    commune_mismatch: Series[bool] = pa.Field(
+        description="la commune déclarée ne contient pas la géométrie (ligne gardée, signalée)")
+    geometry: Series[object] = pa.Field(description="point ou polygone (EPSG:4326)")
+
+    class Config:
+        strict = True
