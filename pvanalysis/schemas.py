@@ -21,6 +21,37 @@ from pandera.typing import Series
 from .config import AXES, CONVENTION_KINDS, PARTNER_CATEGORIES, PHASES, SCALES, TARGET_TYPES
 
 _DH = {"unit": "DH"}
+
+#: Quarantine reasons (French, as a person reads them in ``quarantine.reason``). ``build``
+#: writes exactly these strings; ``sample`` documents its bad rows with them.
+REASONS = {
+    "missing": "valeur manquante",
+    "amount": "montant illisible",
+    "negative": "montant négatif",
+    "not_positive": "montant nul ou négatif",
+    "date": "date illisible",
+    "impossible_date": "date impossible",
+    "year": "année illisible",
+    "year_range": "année hors de 2000–2100",
+    "number": "nombre illisible",
+    "negative_number": "valeur négative",
+    "percent": "avancement hors de 0–100 %",
+    "choice": "valeur non reconnue",
+    "step_phase": "étape hors de sa phase",
+    "duplicate": "identifiant en double",
+    "region": "région inconnue",
+    "province": "province inconnue",
+    "commune": "commune inconnue",
+    "project": "projet inconnu",
+    "convention": "convention inconnue",
+    "cadre": "convention cadre inconnue",
+    "partner": "partenaire inconnu",
+    "quartier": "quartier inconnu",
+    "centre": "centre inconnu",
+    "release_before_signature": "déblocage antérieur à la signature de la convention",
+    "geometry": "géométrie manquante",
+    "outside": "géométrie hors du territoire national",
+}
 _STEPS = sorted({step for _, steps in PHASES.values() for step in steps})
 
 
