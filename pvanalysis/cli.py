@@ -66,6 +66,33 @@ def reference(processed: Path) -> None:
 
 
 @cli.command()
+@_path(RAW_DIR, "Dossier où écrire l'échantillon.", "--out")
+@click.option("--seed", type=int, default=2021, show_default=True,
+              help="Graine aléatoire : même graine, mêmes fichiers.")
+@click.option("--scale", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Multiplicateur de volume (les chiffres publiés 2017–2021 ne sont "
+                   "garantis qu'à l'échelle 1).")
+@_friendly
+def sample(out: Path, seed: int, scale: int) -> None:
+    """Génère l'échantillon synthétique de fichiers bruts (données fictives)."""
+    from .sample import write_sample
+
+    summary = write_sample(out, seed=seed, scale=scale)
+    click.echo(summary.as_text())
+
+
+@cli.command()
+@_path(Path("modele_pvanalysis.xlsx"), "Classeur à écrire.", "--out")
+@_friendly
+def template(out: Path) -> None:
+    """Écrit le classeur modèle vide à remplir (listes déroulantes, consignes)."""
+    from .template import write_template
+
+    path = write_template(out)
+    click.echo(f"Modèle écrit : {path} (feuille « Instructions » pour les consignes).")
+
+
+@cli.command()
 @raw_option
 @_path(PROCESSED_DIR, "Dossier des tables traitées (remplacé en bloc, seulement si la "
        "construction aboutit).", "--out")
@@ -78,20 +105,118 @@ def build(raw: Path, out: Path) -> None:
     click.echo(summary.as_text())
 
 
+def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
+    """``("code=01", "level=region")`` → ``{"code": "01", "level": "region"}``."""
+    params = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"« {pair} » : la forme attendue est nom=valeur",
+                                     param_hint="--param")
+        params[name.strip()] = value.strip()
+    return params
+
+
+def _echo_progress(done: int, total: int, result) -> None:
+    from .reports import STATUS_LABELS
+
+    state = "repris" if result.skipped else STATUS_LABELS.get(result.status, result.status)
+    line = f"[{done}/{total}] {result.report_id} : {state} ({result.duration_s:.1f} s)"
+    if result.error:
+        line += f" — {result.error}"
+    click.echo(line, err=not result.ok)
+
+
+jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=1), default=1,
+                           show_default=True, help="Rapports exécutés en parallèle.")
+timeout_option = click.option("--timeout", type=click.FloatRange(min=1), default=None,
+                              help="Durée maximale d'une cellule (secondes) ; 600 par défaut.")
+
+
+@cli.command()
+@click.argument("kind", type=click.Choice(["bilan", "territoire", "convention", "qualite",
+                                           "exploration"]))
+@click.option("--param", "-p", "params", multiple=True, metavar="NOM=VALEUR",
+              help="Paramètre du carnet (répétable), par ex. -p level=region -p code=01.")
+@processed_option
+@reports_option
+@timeout_option
+def report(kind: str, params: tuple[str, ...], processed: Path, out: Path,
+           timeout: float | None) -> None:
+    """Exécute un rapport (carnet paramétré) dans son propre dossier de --out.
+
+    Écrit le carnet exécuté, une copie HTML sans code, les cartes PNG et figures.json.
+    Paramètres : « papermill --help-notebook notebooks/<carnet>.ipynb » les décrit.
+    """
+    from .reports import DEFAULT_TIMEOUT_S, HTML_NAME, run_report
+
+    result = run_report(kind, _parse_params(params), out, processed,
+                        timeout_s=timeout or DEFAULT_TIMEOUT_S)
+    if not result.ok:
+        failure = UnusableInput(result.error or result.status)
+        failure.exit_code = result.exit_code
+        raise failure
+    click.echo(f"Rapport : {(out / result.report_id / HTML_NAME).resolve()}")
+
+
+@cli.command()
+@click.option("--config", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Fichier YAML du lot ; par défaut le lot livré avec pvanalysis "
+                   "(bilan national, 12 régions, conventions des projets royaux).")
+@jobs_option
+@click.option("--force", is_flag=True, help="Refaire aussi les rapports inchangés.")
+@processed_option
+@reports_option
+@timeout_option
+@_friendly
+def batch(config: Path | None, jobs: int, force: bool, processed: Path, out: Path,
+          timeout: float | None) -> None:
+    """Exécute un lot de rapports, écrit index.html et manifest.json ; code 1 si un échoue."""
+    from .reports import run_batch
+
+    result = run_batch(config, out, jobs=jobs, force=force, processed_dir=processed,
+                       timeout_s=timeout, progress=_echo_progress)
+    click.echo(result.as_text())
+    if result.exit_code:
+        raise SystemExit(result.exit_code)
+
+
+@cli.command("check-notebooks")
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False), default="notebooks")
+def check_notebooks(folder: Path) -> None:
+    """Vérifie que les carnets sont enregistrés sans sorties (code 1 sinon)."""
+    from .reports import notebooks_with_outputs
+
+    problems = notebooks_with_outputs(folder)
+    for line in problems:
+        click.echo(line, err=True)
+    if problems:
+        raise SystemExit(1)
+    click.echo(f"Carnets sans sorties : {folder}")
+
+
 @cli.command()
 @raw_option
 @processed_option
 @reports_option
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Rapports exécutés en parallèle.")
 @_friendly
-def demo(raw: Path, processed: Path, out: Path) -> None:
-    """Tâche principale sur l'échantillon : référentiel, carte des régions."""
+def demo(raw: Path, processed: Path, out: Path, jobs: int) -> None:
+    """Tâche principale sur l'échantillon : construction, lot de rapports, index du site."""
+    from .build import build_processed
     from .maps import demo_region_map
-    from .territories import build_reference
+    from .reports import run_batch
 
-    summary = build_reference(processed)
-    click.echo(summary.as_text())
+    click.echo(build_processed(raw, processed).as_text())
+    out.mkdir(parents=True, exist_ok=True)
     png = demo_region_map(processed, out)
     click.echo(f"Carte des régions : {png.resolve()}")
+    result = run_batch(None, out, jobs=jobs, processed_dir=processed, progress=_echo_progress)
+    click.echo(result.as_text())
+    click.echo(f"Site des rapports : {result.index.resolve()}")
+    if result.exit_code:
+        raise SystemExit(result.exit_code)
 
 
 if __name__ == "__main__":
