@@ -71,13 +71,13 @@ DAYS_PER_MONTH = 365.25 / 12
 #: Census indicators of the commune layer that enter the deprivation index, with the
 #: direction of deprivation: +1 when a higher value means more deprived, −1 otherwise.
 DEPRIVATION_INDICATORS = {
-    "amenities_running_water": -1,
-    "amenities_electricity": -1,
-    "wastewater_public_sewer": -1,
-    "illiteracy_rate_10_plus": +1,
-    "labour_unemployment_rate": +1,
-    "households_distance_to_paved_road_km": +1,
-    "dwelling_type_basic_or_slum": +1,
+    "running_water_share": -1,
+    "electricity_share": -1,
+    "public_sewer_share": -1,
+    "basic_or_slum_dwelling_share": +1,
+    "paved_road_distance_km": +1,
+    "illiteracy_rate": +1,
+    "unemployment_rate": +1,
 }
 
 
@@ -956,9 +956,23 @@ def deprivation_index(communes: pd.DataFrame) -> pd.DataFrame:
     return out[["code", "deprivation", "quintile", "indicators_used"]].reset_index(drop=True)
 
 
-def _commune_investment(tables, communes, slice_, filters) -> pd.DataFrame:
+def commune_equity(tables, communes: pd.DataFrame | None = None, slice_=None,
+                   **filters) -> pd.DataFrame:
+    """Per commune: investment per capita beside the deprivation index (need-alignment data).
+
+    Returns
+    -------
+    DataFrame
+        The columns of :func:`investment_per_capita` (level commune, census 2024) and of
+        :func:`deprivation_index` (``deprivation``, ``quintile``, ``indicators_used``).
+    """
+    communes = _layer(tables, "commune", communes)
     per_capita = investment_per_capita(tables, "commune", 2024, communes, slice_, **filters)
     return per_capita.merge(deprivation_index(communes), on="code", how="left", validate="1:1")
+
+
+def _commune_investment(tables, communes, slice_, filters) -> pd.DataFrame:
+    return commune_equity(tables, communes, slice_, **filters)
 
 
 def targeting_share(tables, communes: pd.DataFrame | None = None, slice_=None,

@@ -170,8 +170,8 @@ def tiny_communes() -> gpd.GeoDataFrame:
         "type": ["urban", "urban", "urban", "rural", "rural"],
         "population_2014": pd.array([450_000, 550_000, 380_000, 290_000, 210_000], dtype="Int64"),
         "population_2024": pd.array([500_000, 600_000, 400_000, 300_000, 200_000], dtype="Int64"),
-        "amenities_running_water": [90.0, 50.0, 70.0, 80.0, 60.0],
-        "illiteracy_rate_10_plus": [20.0, 40.0, 30.0, 25.0, 35.0],
+        "running_water_share": [0.9, 0.5, 0.7, 0.8, 0.6],
+        "illiteracy_rate": [0.2, 0.4, 0.3, 0.25, 0.35],
     }, geometry=[box(-6, 34, -5, 35), box(-6, 33.5, -5.5, 34), box(-5.5, 33, -5, 33.5),
                  box(-5, 31, -4, 32), box(-4, 31, -3, 32)], crs="EPSG:4326").astype(
         {"code": "string", "name_fr": "string", "region_code": "string",

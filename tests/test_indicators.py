@@ -263,7 +263,8 @@ def test_coverage(programme):
 
 def test_deprivation_index(tiny_communes):
     got = ind.deprivation_index(tiny_communes)
-    # water 90 50 70 80 60: mean 70, sd √200; illiteracy 20 40 30 25 35: mean 30, sd √50;
+    # water 0,9 0,5 0,7 0,8 0,6: mean 0,7, sd √0,02; illiteracy 0,2 0,4 0,3 0,25 0,35:
+    # mean 0,3, sd √0,005;
     # both give (oriented) z = −√2, √2, 0, −√2/2, √2/2
     r2 = math.sqrt(2)
     assert got["deprivation"].tolist() == pytest.approx([-r2, r2, 0, -r2 / 2, r2 / 2])
@@ -312,3 +313,9 @@ def test_bilan(programme):
     assert_frame_equal(got, expected)
     later = ind.bilan(programme, period=(2017, 2022))
     assert later.set_index("scale").loc["medina", "targets"] == 1
+
+
+def test_deprivation_indicators_are_those_of_the_commune_layer():
+    from pvanalysis import territories
+
+    assert set(ind.DEPRIVATION_INDICATORS) == set(territories.DEPRIVATION)
