@@ -149,3 +149,40 @@ def write_tiny(folder: Path, *, sheets: dict | None = None, csv: str | bytes | N
     (folder / "quartiers.geojson").write_text(geojson(QUARTIERS if quartiers is None else quartiers))
     (folder / "centres.geojson").write_text(geojson(CENTRES if centres is None else centres))
     return folder
+
+
+_REFERENCE: dict[str, Path] = {}
+
+
+def reference_dir(tmp_path_factory) -> Path:
+    """The territory reference built once per test session (GeoParquet layers)."""
+    if "dir" not in _REFERENCE:
+        from pvanalysis.territories import build_reference
+
+        folder = tmp_path_factory.mktemp("reference")
+        build_reference(folder)
+        _REFERENCE["dir"] = folder
+    return _REFERENCE["dir"]
+
+
+def with_cell(sheet: str, ident: str, header: str, value) -> dict:
+    """SHEETS[sheet] with the cell under ``header`` of the row starting with ``ident`` set."""
+    rows = copy.deepcopy(SHEETS[sheet])
+    col = rows[0].index(header)
+    for row in rows[1:]:
+        if row[0] == ident:
+            row[col] = value
+            return {sheet: rows}
+    raise KeyError(ident)
+
+
+def with_row(sheet: str, row: list) -> dict:
+    """SHEETS[sheet] with one more row at the end."""
+    return {sheet: copy.deepcopy(SHEETS[sheet]) + [row]}
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file of a folder (relative path → bytes), to check it was left untouched."""
+    folder = Path(folder)
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
