@@ -176,3 +176,23 @@ def tiny_communes() -> gpd.GeoDataFrame:
                  box(-5, 31, -4, 32), box(-4, 31, -3, 32)], crs="EPSG:4326").astype(
         {"code": "string", "name_fr": "string", "region_code": "string",
          "province_code": "string"})
+
+
+@pytest.fixture(scope="session")
+def sample_processed(tmp_path_factory):
+    """The scale-1 sample written and built once per session; returns the processed folder."""
+    from pvanalysis.build import build_processed
+    from pvanalysis.sample import write_sample
+
+    root = tmp_path_factory.mktemp("sample")
+    write_sample(root / "raw")
+    build_processed(root / "raw", root / "processed")
+    return root / "processed"
+
+
+@pytest.fixture(scope="session")
+def sample_tables(sample_processed):
+    """``pvanalysis.load`` of the built sample (do not modify: shared by the session)."""
+    from pvanalysis.build import load
+
+    return load(sample_processed)

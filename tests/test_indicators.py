@@ -319,3 +319,41 @@ def test_deprivation_indicators_are_those_of_the_commune_layer():
     from pvanalysis import territories
 
     assert set(ind.DEPRIVATION_INDICATORS) == set(territories.DEPRIVATION)
+
+
+# --------------------------------------------------------------------------------------------
+# On the built sample: the published 2017–2021 bilan
+# --------------------------------------------------------------------------------------------
+
+
+def test_sample_royal_and_medina_published_ratios(sample_tables):
+    from pvanalysis import fmt
+
+    got = ind.financial(sample_tables, "scale", period=P).set_index("scale")
+    royal, medina = got.loc["royal"], got.loc["medina"]
+    # published: royal 1 684 MDH, Ministry 1 202 MDH of which 424,565 MDH released
+    assert (royal["cost_dh"], royal["ministry_dh"]) == (1_684_000_000, 1_202_000_000)
+    assert royal["ministry_released_dh"] == 424_565_000
+    assert fmt.percent(royal["ministry_share"]) == "71,4\u00a0%"  # 1 202 / 1 684
+    assert fmt.percent(royal["ministry_release_rate"]) == "35,3\u00a0%"  # 424,565 / 1 202
+    assert fmt.ratio(royal["leverage"]) == "1,40\u00a0×"  # 1 684 / 1 202
+    # medinas: 4 287 MDH, Ministry 657 MDH → 15,3 %, leverage 6,5
+    assert (medina["cost_dh"], medina["ministry_dh"]) == (4_287_000_000, 657_000_000)
+    assert fmt.percent(medina["ministry_share"]) == "15,3\u00a0%"
+    assert fmt.number(medina["leverage"], 1) == "6,5"
+
+
+def test_sample_bilan_table(sample_tables):
+    b = ind.bilan(sample_tables, P).set_index("scale")
+    assert b.loc["royal", "projects"] == 12 and b.loc["medina", "projects"] == 6
+    assert b.loc["medina", "targets"] == 5  # Tanger, Marrakech, Salé, Fès, Meknès
+    assert b.loc["quartiers", "targets"] > 800 and b.loc["centre", "targets"] > 700
+
+
+def test_sample_attribution_preserves_national_totals(sample_tables):
+    national = ind.financial(sample_tables, period=P)
+    for by in ("region_code", "province_code", "commune_code"):
+        got = ind.financial(sample_tables, by, period=P)
+        assert got["cost_dh"].sum() == national["cost_dh"].iloc[0]
+        assert got["released_dh"].sum() == national["released_dh"].iloc[0]
+    assert ind.need_alignment(sample_tables, period=P)["communes"].iloc[0] > 1_400
