@@ -120,8 +120,8 @@ def _normalise_code(code) -> str:
         return ""
     widths = (2, 3, 2, 2, 1)
     parts = text.split(".")
-    if len(parts) == 1:
-        return text  # digits only: compared with code_digits
+    if len(parts) == 1:  # digits only: compared with code_digits ("8" is region "08")
+        return text.zfill(2)
     return ".".join(p.zfill(w) if len(p) <= w else p for p, w in zip(parts, widths, strict=False))
 
 
