@@ -83,7 +83,7 @@ _COLUMN_ORDER = ["code", "code_digits", "name_fr", "name_ar", "type", "region_co
                  "split", "population_2014", "population_2024", "urban_share", *DEPRIVATION,
                  "area_km2", "boundary_source"]
 _TOKEN_SUBSTITUTIONS = {"ouled": "oulad", "beni": "bni", "my": "moulay"}
-_layer_cache: dict[tuple, gpd.GeoDataFrame] = {}
+_layer_cache: dict[str, tuple[tuple[int, int], gpd.GeoDataFrame]] = {}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -823,10 +823,10 @@ def _check_level(level: str) -> None:
 def _read_layer(path: Path) -> gpd.GeoDataFrame:
     """Read one GeoParquet layer, cached in memory while the file is unchanged (a copy)."""
     stat = path.stat()
-    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
-    if key not in _layer_cache:
-        _layer_cache[key] = gpd.read_parquet(path)
-    return _layer_cache[key].copy()
+    key, version = str(path.resolve()), (stat.st_mtime_ns, stat.st_size)
+    if key not in _layer_cache or _layer_cache[key][0] != version:
+        _layer_cache[key] = (version, gpd.read_parquet(path))
+    return _layer_cache[key][1].copy()
 
 
 def load_layer(level: str, processed_dir: Path | str = PROCESSED_DIR,
@@ -973,9 +973,15 @@ def match_names(names, level: str, parent_codes=None,
                else pd.Series(pd.NA, index=asked.index, dtype="string"))
     units = _units_from_layers(level, Path(processed_dir))
     cross = _crosswalk() if level in ("commune", "arrondissement") else None
-    source = pd.DataFrame({"code": asked, "name": asked, "parent_code": parents})
-    result = _match(source, units, cross)
-    result.insert(0, "asked", asked)
+    pairs = pd.DataFrame({"code": asked, "name": asked, "parent_code": parents})
+    unique = pairs.drop_duplicates().reset_index(drop=True)  # each distinct reference once
+    found = pd.concat([unique[["code", "parent_code"]].rename(
+        columns={"code": "asked", "parent_code": "parent"}),
+        _match(unique, units, cross).rename(columns={"code": "matched"})], axis=1)
+    result = pairs.rename(columns={"code": "asked", "parent_code": "parent"}).merge(
+        found, on=["asked", "parent"], how="left", validate="m:1")
+    result = result.rename(columns={"matched": "code"})[["asked", "code", "method", "score",
+                                                         "reason"]]
     result.insert(2, "name_fr", result["code"].map(_official_names(units)))
     return result
 
