@@ -297,3 +297,25 @@ def test_boundary_file_errors(reference, tmp_path):
         gpd.GeoDataFrame({"nom": ["Rabat"]}, geometry=[shapely.box(0, 0, 1, 1)]).to_file(shp)
     with pytest.raises(InputFileError, match="système de coordonnées absent.*EPSG:26191"):
         territories.read_boundaries(shp, "province", processed_dir=reference[0])
+
+
+def test_failed_write_leaves_the_previous_reference(reference, layers, tmp_path, monkeypatch):
+    """Files are written into a temporary folder first: a failure replaces nothing."""
+    folder = tmp_path / "processed"
+    folder.mkdir()
+    (folder / "regions.parquet").write_bytes(b"previous")
+    matching = territories.load_matching(reference[0])
+    monkeypatch.setattr(territories, "_assemble",
+                        lambda boundaries=None: (dict(layers), matching))
+    real = gpd.GeoDataFrame.to_parquet
+
+    def failing(self, path, *args, **kwargs):
+        if Path(path).name == "communes_display.parquet":
+            raise OSError("disque plein")
+        return real(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_parquet", failing)
+    with pytest.raises(OSError, match="disque plein"):
+        territories.build_reference(folder)
+    assert (folder / "regions.parquet").read_bytes() == b"previous"
+    assert sorted(p.name for p in folder.iterdir()) == ["regions.parquet"]
