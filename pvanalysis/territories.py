@@ -82,6 +82,7 @@ _COLUMN_ORDER = ["code", "code_digits", "name_fr", "name_ar", "type", "region_co
                  "province_code", "cercle_code", "commune_code", "prefecture_code", "nested_in",
                  "split", "population_2014", "population_2024", "urban_share", *DEPRIVATION,
                  "area_km2", "boundary_source"]
+_ARTICLES = {"el", "al", "d", "de", "des", "du", "la", "le", "l"}
 _TOKEN_SUBSTITUTIONS = {"ouled": "oulad", "beni": "bni", "my": "moulay"}
 _layer_cache: dict[str, tuple[tuple[int, int], gpd.GeoDataFrame]] = {}
 
@@ -94,14 +95,16 @@ _layer_cache: dict[str, tuple[tuple[int, int], gpd.GeoDataFrame]] = {}
 def normalise_name(name) -> str:
     """Fold a territory name for comparison: no accents, lower case, words only.
 
-    ``"Béni-Mellal"`` → ``"bni mellal"``; ``"Ouled Teima"`` → ``"oulad teima"``; a missing
-    value gives ``""``. Apostrophes, hyphens and dots separate words.
+    ``"Béni-Mellal"`` → ``"bni mellal"``; ``"Ouled Teima"`` → ``"oulad teima"``;
+    ``"Rhafsai"`` → ``"ghafsai"``; a missing value gives ``""``. Apostrophes, hyphens and dots
+    separate words.
     """
     if name is None or (isinstance(name, float) and np.isnan(name)) or name is pd.NA:
         return ""
     text = unicodedata.normalize("NFKD", str(name))
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
     text = re.sub(r"\(centre\)", " ", text)
+    text = text.replace("rh", "gh")  # two French spellings of the same letter (غ)
     words = re.findall(r"[a-z0-9]+", text)
     return " ".join(_TOKEN_SUBSTITUTIONS.get(w, w) for w in words)
 
@@ -142,8 +145,12 @@ def _fuzzy_scores(queries: list[str], choices: list[str]) -> np.ndarray:
 
 
 def _partial_name(a: str, b: str) -> bool:
-    """True when one name's words are a strict subset of the other's (Tanger / Tanger Medina)."""
-    wa, wb = set(a.split()), set(b.split())
+    """True when one name's words are a strict subset of the other's (Tanger / Tanger Medina).
+
+    Articles (``el``, ``al``, ``des``…) do not count: "Sidi Moussa Majdoub" is not a part of
+    "Sidi Moussa El Majdoub".
+    """
+    wa, wb = set(a.split()) - _ARTICLES, set(b.split()) - _ARTICLES
     return wa != wb and (wa < wb or wb < wa)
 
 
@@ -205,25 +212,27 @@ def _candidates(units: pd.DataFrame, out: pd.DataFrame, one_to_one: bool) -> pd.
 
 def _name_stage(source, units, out, one_to_one) -> None:
     """Exact normalised names, within the parent when known; unique candidates only."""
-    todo = out.index[out["method"] == "unmatched"]
-    if len(todo) == 0:
+    src = _open_sources(source, out)
+    if src.empty:
         return
     cand = _candidates(units, out, one_to_one)
-    src = source.loc[todo].assign(norm=source.loc[todo, "name"].map(normalise_name))
-    src = src[src["norm"] != ""]
-    in_parent = cand.groupby(["parent_code", "norm"], dropna=False)["code"].agg(list)
-    anywhere = cand.groupby("norm")["code"].agg(list)
-    for idx, row in src.iterrows():  # small: only rows the codes left unmatched
-        parent = row.get("parent_code")
-        hits = in_parent.get((parent, row["norm"]), []) if _present(parent) else []
+    in_parent = cand.groupby(["parent_code", "norm"])["code"].agg(list).to_dict()
+    anywhere = cand.groupby("norm")["code"].agg(list).to_dict()
+    taken = set(out["code"].dropna()) if one_to_one else set()
+    found, ambiguous = {}, {}
+    for idx, norm, parent in zip(src.index, src["norm"], src["parent"], strict=True):
+        hits = in_parent.get((parent, norm), []) if parent else []
         if not hits:
-            hits = anywhere.get(row["norm"], [])
-            if _present(parent) and len(hits) > 1:
+            hits = anywhere.get(norm, [])
+            if parent and len(hits) > 1:
                 hits = []
-        if len(hits) == 1 and not (one_to_one and hits[0] in set(out["code"].dropna())):
-            out.loc[idx, ["code", "method", "score"]] = [hits[0], "name", 100.0]
+        if len(hits) == 1 and hits[0] not in taken:
+            found[idx] = hits[0]
+            taken |= {hits[0]} if one_to_one else set()
         elif len(hits) > 1:
-            out.loc[idx, "reason"] = "nom ambigu : " + ", ".join(hits)
+            ambiguous[idx] = "nom ambigu : " + ", ".join(hits)
+    _set(out, found, "name", {idx: 100.0 for idx in found})
+    out.loc[list(ambiguous), "reason"] = pd.Series(ambiguous, dtype="string")
 
 
 def _fuzzy_stage(source, units, out, one_to_one) -> None:
@@ -233,40 +242,65 @@ def _fuzzy_stage(source, units, out, one_to_one) -> None:
     scores within ``FUZZY_MARGIN`` of it, and neither name is the other plus extra words
     (so "Tanger-Médina" never becomes "Tanger").
     """
-    todo = out.index[out["method"] == "unmatched"]
-    if len(todo) == 0:
-        return
+    src = _open_sources(source, out)
     cand = _candidates(units, out, one_to_one).reset_index(drop=True)
-    src = source.loc[todo].assign(norm=source.loc[todo, "name"].map(normalise_name))
-    src = src[src["norm"] != ""]
     scores = _fuzzy_scores(src["norm"].tolist(), cand["norm"].tolist())
     if scores.size == 0:
         return
-    parents = src["parent_code"].to_numpy(dtype=object) if "parent_code" in src else None
+    cand_parent = cand["parent_code"].astype(object).where(cand["parent_code"].notna(), "")
+    same_parent = cand_parent.to_numpy(dtype=object)[None, :] == \
+        src["parent"].to_numpy(dtype=object)[:, None]
+    scores = np.where(same_parent | (src["parent"] == "").to_numpy()[:, None], scores, -1)
+    codes, names, labels = (cand[c].to_numpy(dtype=object) for c in ("code", "norm", "name_fr"))
+    taken = set(out["code"].dropna()) if one_to_one else set()
+    found, kept, reasons = {}, {}, {}
     for i, idx in enumerate(src.index):
-        row_scores = scores[i].copy()
-        if parents is not None and _present(parents[i]):
-            row_scores[(cand["parent_code"] != parents[i]).to_numpy()] = -1
-        best = int(np.argmax(row_scores))
-        others = row_scores[(cand["code"] != cand.at[best, "code"]).to_numpy()]
+        best = int(np.argmax(scores[i]))
+        score = float(scores[i, best])
+        others = scores[i][codes != codes[best]]
         second = others.max() if others.size else -1
-        score, name = float(row_scores[best]), cand.at[best, "norm"]
-        label = cand.at[best, "name_fr"]
+        label = labels[best]
         if score < 0:
-            out.loc[idx, "reason"] = out.loc[idx, "reason"] or "aucun candidat dans l'unité parente"
+            reasons[idx] = "aucun candidat dans l'unité parente"
         elif score < FUZZY_THRESHOLD:
-            out.loc[idx, "reason"] = out.loc[idx, "reason"] or (
-                f"meilleur candidat « {label} » ({score:.0f}) sous le seuil {FUZZY_THRESHOLD}")
-        elif _partial_name(src.at[idx, "norm"], name):
-            out.loc[idx, "reason"] = f"nom partiel : « {label} » ({score:.0f}) rejeté"
+            reasons[idx] = (f"meilleur candidat « {label} » ({score:.0f}) "
+                            f"sous le seuil {FUZZY_THRESHOLD}")
+        elif _partial_name(src.at[idx, "norm"], names[best]):
+            reasons[idx] = f"nom partiel : « {label} » ({score:.0f}) rejeté"
         elif second >= score - FUZZY_MARGIN:
-            out.loc[idx, "reason"] = (
-                f"ambigu : « {label} » ({score:.0f}) et un autre ({second:.0f})")
-        elif one_to_one and cand.at[best, "code"] in set(out["code"].dropna()):
-            out.loc[idx, "reason"] = f"« {label} » déjà apparié"
+            reasons[idx] = f"ambigu : « {label} » ({score:.0f}) et un autre ({second:.0f})"
+        elif codes[best] in taken:
+            reasons[idx] = f"« {label} » déjà apparié"
         else:
-            out.loc[idx, ["code", "method", "score", "reason"]] = [
-                cand.at[best, "code"], "fuzzy", score, ""]
+            found[idx], kept[idx] = codes[best], score
+            taken |= {codes[best]} if one_to_one else set()
+    _set(out, found, "fuzzy", kept)
+    # a reason from the name stage (ambiguous exact name) is kept over a fuzzy one
+    reasons = {i: r for i, r in reasons.items() if not out.at[i, "reason"]}
+    out.loc[list(reasons), "reason"] = pd.Series(reasons, dtype="string")
+
+
+def _open_sources(source: pd.DataFrame, out: pd.DataFrame) -> pd.DataFrame:
+    """Source rows still unmatched with a name: ``norm`` (normalised name), ``parent`` ("" if
+    unknown)."""
+    todo = out.index[out["method"] == "unmatched"]
+    src = pd.DataFrame({"norm": source.loc[todo, "name"].map(normalise_name).astype(object),
+                        "parent": [p if _present(p) else "" for p in
+                                   source.loc[todo].get("parent_code",
+                                                        pd.Series(pd.NA, index=todo))]},
+                       index=todo)
+    return src[src["norm"] != ""]
+
+
+def _set(out: pd.DataFrame, codes: dict, method: str, scores: dict) -> None:
+    """Record matches (index → code) found by ``method`` with their scores, in one step."""
+    if not codes:
+        return
+    idx = list(codes)
+    out.loc[idx, "code"] = pd.Series(codes, dtype="string")
+    out.loc[idx, "method"] = method
+    out.loc[idx, "score"] = pd.Series(scores, dtype="float64")
+    out.loc[idx, "reason"] = ""
 
 
 def _present(value) -> bool:
