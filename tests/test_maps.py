@@ -59,3 +59,87 @@ def test_choropleth_all_missing_draws_grey(tiny_regions):
     fig = maps.choropleth(gdf, "population_2024", title="Vide", unit="habitants")
     assert "Données manquantes" in _texts(fig)
     plt.close(fig)
+
+
+# --------------------------------------------------------------------------------------------
+# Indicator, locator and target maps
+# --------------------------------------------------------------------------------------------
+
+
+def _layers(communes):
+    provinces = communes.dissolve("province_code", as_index=False).assign(
+        code=lambda d: d["province_code"], name_fr=lambda d: "Province " + d["province_code"],
+        name_ar="إقليم")
+    regions = communes.dissolve("region_code", as_index=False).assign(
+        code=lambda d: d["region_code"], name_fr=lambda d: "Région " + d["region_code"],
+        name_ar="جهة")
+    return {"commune": communes, "province": provinces, "region": regions}
+
+
+def test_indicator_map_per_capita_with_missing(programme, tiny_communes, fake_layers, tmp_path):
+    from pvanalysis import indicators as ind
+
+    fake_layers(_layers(tiny_communes))
+    pc = ind.investment_per_capita(programme, "commune", layer=tiny_communes, period=(2017, 2021))
+    pc = pc[pc["code"] != "03.333.01.03"]  # one commune without a value
+    fig = maps.indicator_map(pc, "cost_per_capita_dh", "commune", tmp_path,
+                             title="Investissement par habitant", unit="DH par habitant",
+                             scheme="fisherjenks", k=2, decimals=1, out=tmp_path / "pc.png")
+    assert (tmp_path / "pc.png").stat().st_size > 5_000
+    texts = _texts(fig)
+    # values 0, 0,25, 0,5, 2 DH/hab. (see test_indicators): Fisher–Jenks k=2 → {0…0,5}, {2}
+    assert "0,0 – 0,5" in texts and "0,5 – 2,0" in texts
+    assert "Données manquantes" in texts and "DH par habitant" in texts
+    plt.close(fig)
+
+
+def test_locator_map_commune_in_province_with_arabic_title(tiny_communes, fake_layers, tmp_path):
+    fake_layers(_layers(tiny_communes))
+    fig = maps.locator_map("commune", "03.333.01.01", tmp_path, out=tmp_path / "loc.png")
+    assert (tmp_path / "loc.png").stat().st_size > 5_000
+    assert fig._suptitle.get_text() == "Oasis — الواحة"
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == ["Région : Région 03", "Dans : Province 03.333 (2 communes)"]
+    plt.close(fig)
+
+
+def test_targets_map_counts_targeted_quartiers(programme, tiny_communes, fake_layers, tmp_path):
+    fake_layers(_layers(tiny_communes))
+    fig = maps.targets_map(programme, ["02.111.01.01", "02.222.01.01"], tmp_path,
+                           out=tmp_path / "targets.png")
+    assert (tmp_path / "targets.png").stat().st_size > 5_000
+    texts = _texts(fig)
+    # Q1 (02.111) and Q2 (02.222) are targeted by P2; Q3 (02.111) is not
+    assert "Quartier ciblé (2)" in texts and "Quartier non ciblé (1)" in texts
+    assert {"Nordville", "Sudville"} <= set(texts)
+    plt.close(fig)
+
+
+# --------------------------------------------------------------------------------------------
+# Interactive maps: offline and escaped
+# --------------------------------------------------------------------------------------------
+
+
+def test_interactive_map_is_offline_and_escaped(tiny_communes, tmp_path):
+    import json
+    import re
+
+    gdf = tiny_communes.copy()
+    gdf.loc[0, "name_fr"] = "Tanger <script>alert('x')</script>"
+    page = maps.interactive_map(gdf, "population_2024", title="Carte <b>test</b> & co",
+                                unit="Population (habitants)", k=2, out=tmp_path / "m.html")
+    assert (tmp_path / "m.html").read_text(encoding="utf-8") == page
+    # no remote script or stylesheet: Leaflet is inlined
+    tags = re.findall(r"<(?:script|link)\b[^>]*>", page)
+    assert not [t for t in tags if re.search(r"(src|href)=\"(https?:)?//", t)]
+    assert "Leaflet 1.9.4" in page and ".leaflet-container" in page
+    # data-derived strings are escaped (shown as text, never run)
+    assert "<script>alert" not in page
+    # (inside the GeoJSON, folium writes "&" as the JSON escape \u0026)
+    escaped = "Tanger &lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;"
+    assert escaped.replace("&", "\\u0026") in page
+    assert "Carte &lt;b&gt;test&lt;/b&gt; &amp; co" in page
+    # French and Arabic names and French-formatted values in the tooltips (JSON-escaped)
+    assert json.dumps("الواحة")[1:-1] in page and "Population (habitants)" in page
+    assert json.dumps("600\u00a0000")[1:-1] in page  # population of Nordville
+    assert "L.tileLayer(" not in page  # no basemap tiles by default
