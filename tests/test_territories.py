@@ -233,12 +233,17 @@ def test_unknown_level_is_a_programming_error(reference):
         territories.load_layer("douar", reference[0])
 
 
-def test_load_layer_rebuilds_a_missing_cache(reference, tmp_path):
+def test_load_layer_rebuilds_a_missing_cache(reference, layers, tmp_path, monkeypatch):
     folder = reference[0]
     for path in folder.glob("*.parquet"):
         if path.name != "regions.parquet":
             shutil.copy(path, tmp_path / path.name)
+    built = []  # the assembly itself is tested above; here only that a rebuild happens
+    matching = territories.load_matching(folder)
+    monkeypatch.setattr(territories, "_assemble",
+                        lambda boundaries=None: built.append(1) or (dict(layers), matching))
     regions = territories.load_layer("region", tmp_path)
+    assert built == [1]
     assert (tmp_path / "regions.parquet").exists()
     assert regions["population_2024"].sum() == HCP_TOTAL_2024
     assert not list(tmp_path.glob(".territories-*"))  # temporary folder cleaned
