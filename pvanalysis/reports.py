@@ -538,6 +538,35 @@ def _footer(kind: str, params: Mapping, data_sha: str) -> str:
             f"données {data_sha[:12]}.")
 
 
+def run_notebook(notebook: Path, parameters: Mapping, folder: Path,
+                 timeout_s: float = DEFAULT_TIMEOUT_S, *, kind_label: str = "",
+                 footer: str = "", index_href: str | None = None) -> tuple:
+    """Execute a notebook into ``folder`` and write its HTML copy (no parameter checks).
+
+    The kernel works in the notebook's own folder, as in JupyterLab, so relative defaults
+    (``../data/raw/published_figures.yaml``) mean the same in both; outputs go to
+    ``output_dir``. The executed notebook is kept even when a cell fails.
+
+    Returns
+    -------
+    tuple
+        ``(status, exit_code, error, html_bytes)``, see :func:`execute_notebook`.
+    """
+    executed = folder / Path(notebook).name
+    status, code, error = execute_notebook(notebook, executed, parameters,
+                                           Path(notebook).parent.resolve(), timeout_s,
+                                           folder / KERNEL_LOG)
+    log = folder / KERNEL_LOG
+    if log.is_file() and log.stat().st_size == 0:
+        log.unlink()
+    html_bytes = 0
+    if executed.exists():
+        page = export_html(executed, folder / HTML_NAME, kind_label=kind_label, footer=footer,
+                           index_href=index_href)
+        html_bytes = page.stat().st_size
+    return status, code, error, html_bytes
+
+
 def run_report(kind: str, params: Mapping | None = None, out_dir: str | Path = "reports",
                processed_dir: str | Path = PROCESSED_DIR, *,
                notebooks_dir: str | Path = NOTEBOOKS_DIR, timeout_s: float = DEFAULT_TIMEOUT_S,
@@ -591,20 +620,9 @@ def run_report(kind: str, params: Mapping | None = None, out_dir: str | Path = "
     folder.mkdir(parents=True)
     injected = {**typed, "processed_dir": str(processed_dir.resolve()),
                 "output_dir": str(folder)}
-    executed = folder / notebook.name
-    # The kernel works in the notebooks' folder, as in JupyterLab, so relative defaults
-    # (``../data/raw/published_figures.yaml``) mean the same in both; outputs go to output_dir.
-    status, code, error = execute_notebook(notebook, executed, injected,
-                                           notebook.parent.resolve(), timeout_s,
-                                           folder / KERNEL_LOG)
-    log = folder / KERNEL_LOG
-    if log.is_file() and log.stat().st_size == 0:
-        log.unlink()
-    html_bytes = 0
-    if executed.exists():
-        page = export_html(executed, folder / HTML_NAME, kind_label=KINDS[kind].label,
-                           footer=_footer(kind, typed, data_sha), index_href=index_href)
-        html_bytes = page.stat().st_size
+    status, code, error, html_bytes = run_notebook(
+        notebook, injected, folder, timeout_s, kind_label=KINDS[kind].label,
+        footer=_footer(kind, typed, data_sha), index_href=index_href)
     figures_path = folder / FIGURES_NAME
     figures = json.loads(figures_path.read_text(encoding="utf-8")) if figures_path.exists() else {}
     return ReportResult(kind, typed, rid, status, code, error, time.perf_counter() - start,
@@ -845,6 +863,8 @@ th { text-align: left; background: #eef5f1; padding: .35rem .5rem;
   border-bottom: 2px solid #0b6e4f; }
 td { padding: .35rem .5rem; border-bottom: 1px solid #e4e4e4; vertical-align: top; }
 td.num { text-align: right; white-space: nowrap; color: #555; }
+tr.group th { background: #fff; color: #0b3d2e; border-bottom: 1px solid #9cc5b3;
+  padding-top: .9rem; font-size: .95rem; }
 a { color: #0b5394; }
 .badge { display: inline-block; padding: .05rem .5rem; border-radius: .7rem; font-size: .8rem;
   font-weight: 600; white-space: nowrap; }
@@ -896,28 +916,25 @@ def _row(result: ReportResult, out_dir: Path) -> str:
             f"<td class=\"num\">{fmt.number(result.duration_s, 1)} s</td></tr>")
 
 
-def _table(results: list[ReportResult], out_dir: Path) -> str:
-    head = ("<table><thead><tr><th>Rapport</th><th>État</th><th>Chiffres clés</th>"
-            "<th>Durée</th></tr></thead><tbody>")
-    rows = "".join(_row(r, out_dir) for r in sorted(results, key=_title))
-    return head + rows + "</tbody></table>"
-
-
 def _section(kind: str, results: list[ReportResult], out_dir: Path) -> str:
+    """One table per kind; reports with a region are grouped under a row per region."""
     label = KINDS[kind].plural if kind in KINDS else "Rapports d'un type inconnu"
-    parts = [f'<section id="{html.escape(kind)}"><h2>{html.escape(label)}</h2>']
+    head = (f'<section id="{html.escape(kind)}"><h2>{html.escape(label)}</h2>'
+            "<table><thead><tr><th>Rapport</th><th>État</th><th>Chiffres clés</th>"
+            "<th>Durée</th></tr></thead><tbody>")
     regions = {(r.figures or {}).get("region_name") for r in results}
     if regions == {None}:
-        parts.append(_table(results, out_dir))
-    else:
-        groups: dict[str, list] = {}
-        for r in results:
-            name = (r.figures or {}).get("region_name") or "Région non déterminée"
-            groups.setdefault(str(name), []).append(r)
-        for name in sorted(groups, key=lambda n: (n == "Région non déterminée", n)):
-            parts.append(f"<h3>{html.escape(name)}</h3>{_table(groups[name], out_dir)}")
-    parts.append("</section>")
-    return "".join(parts)
+        rows = "".join(_row(r, out_dir) for r in sorted(results, key=_title))
+        return head + rows + "</tbody></table></section>"
+    groups: dict[str, list] = {}
+    for r in results:
+        name = (r.figures or {}).get("region_name") or "Région non déterminée"
+        groups.setdefault(str(name), []).append(r)
+    rows = []
+    for name in sorted(groups, key=lambda n: (n == "Région non déterminée", n)):
+        rows.append(f'<tr class="group"><th colspan="4">{html.escape(name)}</th></tr>')
+        rows += [_row(r, out_dir) for r in sorted(groups[name], key=_title)]
+    return head + "".join(rows) + "</tbody></table></section>"
 
 
 def write_index(batch: BatchResult) -> Path:
@@ -1171,6 +1188,9 @@ def _territory_codes(level: str, processed_dir: str | Path) -> list[str]:
 # Presentation helpers for notebooks
 # --------------------------------------------------------------------------------------------
 
+#: Resolution of the PNG figures of a report (dots per inch).
+FIGURE_DPI = 100
+
 #: French headers of columns the indicator tables share (others keep their name, spaced).
 LABELS = {
     "scale": "Échelle", "scale_label": "Échelle d'intervention", "project_id": "Projet",
@@ -1219,6 +1239,16 @@ def _is_missing(value) -> bool:
         return False
 
 
+def _code_label(column: str, value) -> str | None:
+    """French label of a coded value (scale, phase, step, partner category, axis)."""
+    from .config import AXES, PARTNER_CATEGORIES, PHASES
+
+    steps = {k: v for _, (_, st) in PHASES.items() for k, v in st.items()}
+    labels = {"scale": SCALES, "phase": {k: v[0] for k, v in PHASES.items()}, "step": steps,
+              "category": PARTNER_CATEGORIES, "axis": AXES}.get(column)
+    return labels.get(str(value)) if labels else None
+
+
 def format_value(column: str, value, mdh_decimals: int | None = None) -> str:
     """French text of one cell, chosen from the column's unit suffix.
 
@@ -1231,6 +1261,9 @@ def format_value(column: str, value, mdh_decimals: int | None = None) -> str:
 
     if _is_missing(value):
         return "–"
+    label = _code_label(column, value)
+    if label is not None:
+        return label
     if column.endswith("_dh"):
         return fmt.mdh(value, mdh_decimals)
     if column.endswith(("_rate", "_share")) or column in {"progress", "ministry_share"}:
@@ -1281,6 +1314,9 @@ def table(frame, labels: Mapping[str, str] | None = None, caption: str | None = 
     frame = frame.reset_index() if any(n is not None for n in frame.index.names) else frame
     if columns is not None:
         frame = frame[[c for c in columns if c in frame.columns]]
+    if len(frame.columns) and frame.columns[0] == "scale":
+        order = {s: i for i, s in enumerate(SCALES)}
+        frame = frame.sort_values("scale", key=lambda s: s.map(order), kind="stable")
     names = {**LABELS, **(labels or {})}
     e = html.escape
     head = "".join(f"<th>{e(str(names.get(c, str(c).replace('_', ' '))))}</th>"
@@ -1292,7 +1328,8 @@ def table(frame, labels: Mapping[str, str] | None = None, caption: str | None = 
             text = e(format_value(str(col), val, mdh_decimals))
             numeric = isinstance(val, numbers.Number) and not isinstance(val, bool)
             attrs = ' class="pv-num"' if numeric else (
-                ' dir="rtl" lang="ar"' if str(col).endswith("_ar") else "")
+                ' dir="rtl" lang="ar"' if str(col).endswith("_ar") else
+                ' class="pv-id"' if str(col).endswith(("_id", "code")) else "")
             cells.append(f"<td{attrs}>{text}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     more = (f'<p class="pv-note">{fmt.number(len(frame) - max_rows)} lignes de plus non '
@@ -1320,17 +1357,23 @@ def key_figures(figures: Mapping[str, str], caption: str | None = None) -> Html:
 def show_figure(fig, output_dir: str | Path | None = None, name: str | None = None) -> None:
     """Display a matplotlib figure once and, when ``output_dir`` is given, save it as PNG.
 
-    The figure is closed afterwards so the inline backend does not show it twice.
+    The figure is rendered once (``FIGURE_DPI``), shown as that PNG and closed, so the
+    inline backend does not draw it a second time.
     """
-    import matplotlib.pyplot as plt
-    from IPython.display import display
+    import io
 
+    import matplotlib.pyplot as plt
+    from IPython.display import Image, display
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
+    plt.close(fig)
+    png = buffer.getvalue()
     if output_dir and name:
         folder = Path(output_dir)
         folder.mkdir(parents=True, exist_ok=True)
-        fig.savefig(folder / f"{slugify(name)}.png", dpi=120, bbox_inches="tight")
-    display(fig)
-    plt.close(fig)
+        (folder / f"{slugify(name)}.png").write_bytes(png)
+    display(Image(data=png, format="png"))
 
 
 def _map_html(interactive) -> str:
@@ -1395,20 +1438,20 @@ def _json_default(value):
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def write_figures(figures: Mapping, output_dir: str | Path) -> Path:
+def write_figures(figures: Mapping, output_dir: str | Path) -> Html:
     """Write a report's key figures to ``output_dir/figures.json`` (UTF-8, indented).
 
     Returns
     -------
-    Path
-        The file written.
+    Html
+        A short French note naming the file (what the notebook's last cell shows).
     """
     folder = Path(output_dir)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / FIGURES_NAME
     path.write_text(json.dumps(dict(figures), ensure_ascii=False, indent=1,
                                default=_json_default), encoding="utf-8")
-    return path
+    return note(f"Chiffres clés enregistrés dans {path.name}.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -1686,7 +1729,6 @@ def territory_projects(tables, level: str, code: str, period_start: int, period_
                                                  code=code))
     info = tables["projects"][["project_id", "title", "scale", "phase"]]
     out = fin.merge(info, on="project_id", how="left", validate="1:1")
-    out["scale"] = out["scale"].map(SCALES).astype("string")
     cols = ["project_id", "title", "scale", "phase", "cost_dh", "ministry_dh", "released_dh",
             "disbursement_rate"]
     return out[cols].sort_values("cost_dh", ascending=False).reset_index(drop=True)
@@ -1849,15 +1891,14 @@ def locator_map(level: str, code: str, processed_dir: str | Path = PROCESSED_DIR
     return fig
 
 
-def interactive_map(gdf, column: str, label: str):
-    """Interactive map of one indicator (folium, offline assets) from the maps module.
+def interactive_map(gdf, column: str, title: str, unit: str = ""):
+    """Interactive map of one indicator: ``maps.interactive_map`` (offline HTML, escaped).
 
-    Returns None when the maps module offers no interactive map (the report then shows the
-    static map only).
+    Returns
+    -------
+    str
+        Self-contained HTML page (Leaflet inlined), shown by :func:`show_map`.
     """
     from . import maps
 
-    make = getattr(maps, "interactive", None) or getattr(maps, "explore", None)
-    if make is None:
-        return None
-    return make(gdf, column, label)
+    return maps.interactive_map(gdf, column, title=title, unit=unit)
