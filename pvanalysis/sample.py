@@ -681,6 +681,8 @@ def _conventions(rng, projects: pd.DataFrame, totals: pd.DataFrame,
     fin["parent_id"] = cadre.convention_id.to_numpy()[rep]
     fin["kind"] = "financement"
     fin["signed_on"] = _dates(rng, fin.signed_on, 30, 400)
+    latest = np.maximum(LAST_RELEASE, cadre.signed_on.to_numpy()[rep])  # no future signature
+    fin["signed_on"] = np.minimum(fin.signed_on.to_numpy(), latest)
     share = rng.uniform(0.1, 0.3, len(fin))
     fin["amount_dh"] = (np.round(fin.amount_dh * share / 1e4) * 1e4).astype(np.int64)
     ops = fin.scale.map(_OPERATORS).to_numpy()
@@ -792,8 +794,8 @@ def _disbursements(rng, released, conventions) -> pd.DataFrame:
     late = np.repeat(rng.random(len(released)) < 0.25, n)  # slow starters
     k = d.groupby(rep).cumcount().to_numpy()
     d["released_on"] = _dates(rng, start, 60 + 400 * late + 200 * k, 420 + 500 * late + 300 * k)
-    d["released_on"] = d.released_on.where(d.released_on <= LAST_RELEASE,
-                                           LAST_RELEASE - pd.to_timedelta(k * 20, unit="D"))
+    capped = (LAST_RELEASE - pd.to_timedelta(k * 20, unit="D")).to_numpy()
+    d["released_on"] = np.maximum(np.minimum(d.released_on.to_numpy(), capped), start)
     fin = conventions[conventions.kind == "financement"]
     fin_first = fin.drop_duplicates("parent_id").set_index("parent_id")
     has_fin = d.convention_id.isin(fin_first.index) & (rng.random(len(d)) < 0.5)
@@ -980,7 +982,7 @@ def _mixed_dates(dates: pd.Series, every: int = 3) -> np.ndarray:
 
 
 def _name_variants(codes: pd.Series, communes: pd.DataFrame, every: int) -> np.ndarray:
-    """Codes, with every ``every``-th one replaced by an accent-less or old-spelling name.
+    """Codes, some replaced by an accent-less or old-spelling name of the commune.
 
     Only names that stay unique nationally once accents, case and spacing are removed
     (and ``Ouled`` read as ``Oulad``) are used, so any sensible matching finds the commune.
@@ -994,7 +996,8 @@ def _name_variants(codes: pd.Series, communes: pd.DataFrame, every: int) -> np.n
                                  np.where(old != unique.name_fr, old, None)),
                         index=unique.code.to_numpy())
     v = variant.reindex(codes.to_numpy()).to_numpy()
-    use = (np.arange(len(codes)) % every == every - 1) & pd.notna(v)
+    has = pd.notna(v)
+    use = has & (np.cumsum(has) % every == 0)  # every ``every``-th row that has a variant
     return np.where(use, v, codes.to_numpy(dtype=object))
 
 
@@ -1029,7 +1032,7 @@ def _sheet_projects(t: _Tables) -> pd.DataFrame:
         "Echelle": _label(p.scale, SCALES),
         "Région": region,
         "Province": p.province_code.to_numpy(dtype=object),
-        "Commune": _name_variants(p.commune_code.fillna(""), t.communes, 11),
+        "Commune": _name_variants(p.commune_code.fillna(""), t.communes, 3),
         "Phase": _label(p.phase, PHASES),
         "Étape": _label(p.step, step_labels),
         "Date de présentation": presented,
@@ -1046,7 +1049,7 @@ def _sheet_targets(t: _Tables) -> pd.DataFrame:
         "Type de cible": _label(g.target_type, TARGET_TYPES),
         "Identifiant cible": g.target_id.to_numpy(dtype=object),
         "Nom de la cible": g.target_name.to_numpy(dtype=object),
-        "Commune": _name_variants(g.commune_code, t.communes, 97),
+        "Commune": _name_variants(g.commune_code, t.communes, 20),
     })
     return _insert(df, {9: {"Identifiant projet": "PQ-00001", "Type de cible": "Commune",
                             "Identifiant cible": "01.511.99.99",
@@ -1252,7 +1255,7 @@ def _write_quartiers(path: Path, t: _Tables) -> int:
     gdf = gpd.GeoDataFrame({
         "identifiant": q.quartier_id.to_numpy(dtype=object),
         "nom": q.name.to_numpy(dtype=object),
-        "commune": _name_variants(q.commune_code, t.communes, 53),
+        "commune": _name_variants(q.commune_code, t.communes, 10),
         "population": q.population.to_numpy(),
     }, geometry=geom, crs=STORAGE_CRS)
     if path.exists():
