@@ -387,14 +387,16 @@ def _places(raw: RawTable, kind: str, steps: _Steps, matcher: TerritoryMatcher, 
                                REASONS["geometry"]))
     points = gpd.GeoDataFrame(geometry=raw.geometry.reindex(frame.index).representative_point(),
                               crs=config.STORAGE_CRS)
-    inside = gpd.sjoin(points, communes[["code", "province_code", "geometry"]],
-                       predicate="within", how="left")
-    inside = inside.sort_values("code", kind="stable")
-    inside = inside[~inside.index.duplicated(keep="first")].reindex(frame.index)
-    frame = _link(frame.assign(_province=inside["province_code"].astype("str")), raw, steps,
+    layer = communes[["code", "province_code", "geometry"]].assign(_area=communes.area)
+    hits = gpd.sjoin(points, layer, predicate="within", how="inner")
+    # communes may nest (Méchouar inside Casablanca): the smallest is the most specific
+    first = hits.sort_values(["_area", "code"], kind="stable")
+    first = first[~first.index.duplicated(keep="first")].reindex(frame.index)
+    frame = _link(frame.assign(_province=first["province_code"].astype("str")), raw, steps,
                   matcher, "commune_code", "commune", "_province")
-    spatial = inside["code"].reindex(frame.index)
-    mismatch = (spatial.isna() | (spatial.astype("string") != frame["commune_code"])).astype(bool)
+    contained = pd.MultiIndex.from_arrays([hits.index, hits["code"].astype(str)])
+    declared = pd.MultiIndex.from_arrays([frame.index, frame["commune_code"].astype(str)])
+    mismatch = pd.Series(~declared.isin(contained), index=frame.index)
     frame = frame.drop(columns="_province").assign(
         commune_mismatch=mismatch.to_numpy(),
         geometry=raw.geometry.reindex(frame.index).to_numpy().astype(object))

@@ -120,9 +120,9 @@ def _by_unique(cells: pd.Series, convert) -> pd.Series:
     out = pd.Series([None] * len(cells), index=cells.index, dtype=object)
     present = cells[~blank]
     if len(present):
-        keys = present.map(lambda v: (type(v).__name__, v))
-        table = {k: convert(k[1]) for k in pd.unique(keys)}
-        out[~blank] = keys.map(table).to_numpy()
+        # equal values (1, 1.0; a datetime and its Timestamp) convert to the same result
+        table = {value: convert(value) for value in pd.unique(present.to_numpy(dtype=object))}
+        out[~blank] = present.map(table).to_numpy()
     return out
 
 
@@ -267,8 +267,14 @@ def parse_percents(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def clean_text(cells: pd.Series) -> pd.Series:
     """Text and identifiers: trimmed, inner spacing collapsed, ``12.0`` → ``"12"``; NA if blank."""
-    text = cells.map(cell_text).astype("string")
-    text = text.str.replace(r"\s+", " ", regex=True).str.strip()
+    if pd.api.types.infer_dtype(cells, skipna=True) in ("string", "empty"):
+        text = cells.astype("string")
+    else:
+        text = cells.map(cell_text).astype("string")
+    text = text.str.strip()
+    spaced = text.str.contains(r"\s\s|[^\S ]", regex=True, na=False)
+    if spaced.any():
+        text = text.mask(spaced, text[spaced].str.replace(r"\s+", " ", regex=True))
     return text.mask(text == "", pd.NA)
 
 
@@ -297,7 +303,8 @@ def parse_choices(cells: pd.Series, field: str) -> tuple[pd.Series, pd.Series]:
     """Codes or labels → codes of ``config``; unknown → ``"valeur non reconnue"``."""
     table = choice_table(field)
     text = clean_text(cells)
-    codes = text.map(lambda v: table.get(normalise(v)) if pd.notna(v) else None)
+    lookup = {v: table.get(normalise(v)) for v in text.dropna().unique()}
+    codes = text.map(lookup)
     bad = text.notna() & codes.isna()
     reasons = pd.Series(pd.NA, index=cells.index, dtype="string").mask(bad, REASONS["choice"])
     return codes.astype("str").where(codes.notna(), None).astype("str"), reasons

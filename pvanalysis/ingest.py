@@ -152,6 +152,7 @@ import re  # noqa: E402
 import unicodedata  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from .config import DH_PER_KDH, DH_PER_MDH  # noqa: E402
@@ -245,10 +246,12 @@ def _aliases(columns: tuple[Column, ...], truncate: bool) -> dict[str, str]:
 
 def _is_blank(frame: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
     """True where a cell is empty (NaN, None or only spaces)."""
-    text = frame.astype("string").fillna("")
-    if isinstance(text, pd.Series):
-        return text.str.strip() == ""
-    return text.apply(lambda s: s.str.strip() == "")
+    if isinstance(frame, pd.DataFrame):
+        return pd.DataFrame({c: _is_blank(frame[c]) for c in frame.columns}, index=frame.index)
+    blank = frame.isna()
+    if pd.api.types.infer_dtype(frame, skipna=True) in ("string", "mixed", "mixed-integer"):
+        blank |= frame.astype(object).str.strip().eq("").fillna(False).astype(bool)
+    return blank.astype(bool)
 
 
 def _map_headers(cells: pd.Series, aliases: dict[str, str]) -> dict[object, tuple[str, str, int]]:
@@ -289,11 +292,14 @@ def _locate(grid: pd.DataFrame, columns: tuple[Column, ...], where: dict,
                          hint="en-têtes acceptés : " + ", ".join((missing.header, *missing.variants)))
 
 
-def _is_total(grid: pd.DataFrame) -> pd.Series:
+def _is_total(grid: pd.DataFrame, blank: pd.DataFrame) -> pd.Series:
     """Rows whose first non-blank cell reads ``Total…`` / ``Sous-total…`` (any case, accents)."""
-    first = grid.astype("string").bfill(axis=1).iloc[:, 0].fillna("")
-    norm = first.str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii")
-    return norm.str.strip().str.lower().str.match(r"^(sous[ -]?)?total\b")
+    filled = ~blank.to_numpy()
+    first = grid.to_numpy(dtype=object)[np.arange(len(grid)), filled.argmax(axis=1)]
+    text = pd.Series(first, index=grid.index, dtype=object)
+    text = text.where(filled.any(axis=1) & text.map(lambda v: isinstance(v, str)), "")
+    norm = text.astype("string").str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii")
+    return norm.str.strip().str.lower().str.match(r"^(sous[ -]?)?total\b").astype(bool)
 
 
 def _table_from_grid(grid: pd.DataFrame, table: str, columns: tuple[Column, ...], where: dict,
@@ -305,7 +311,7 @@ def _table_from_grid(grid: pd.DataFrame, table: str, columns: tuple[Column, ...]
     cells.columns = [f for f, _, _ in found.values()]
     if drop_blank:
         blank = _is_blank(body)
-        keep = ~blank.all(axis=1) & ~_is_total(body.where(~blank, None))
+        keep = ~blank.all(axis=1) & ~_is_total(body, blank)
         cells = cells[keep]
     frame = cells.astype(object)
     frame.index = pd.Index(frame.index.to_numpy() + 1, name="row")
