@@ -689,11 +689,23 @@ def _conventions(rng, projects: pd.DataFrame, totals: pd.DataFrame,
     pick = rng.integers(0, 4, len(fin))
     kind = pd.Series([o[i] for o, i in zip(ops, pick, strict=True)])
     fin["operator"] = _operator_names(kind, p.iloc[rep].reset_index(drop=True), names)
-    out = pd.concat([cadre, fin], ignore_index=True)
+    out = pd.concat([cadre, fin, _second_cadre(cadre)], ignore_index=True)
     order = out.project_id.map({pid: i for i, pid in enumerate(projects.project_id)})
     out = out.assign(_o=order, _k=out.kind.eq("financement")).sort_values(
         ["_o", "_k", "convention_id"], kind="stable", ignore_index=True)
     return out.drop(columns=["_o", "_k"])
+
+
+def _second_cadre(cadre: pd.DataFrame) -> pd.DataFrame:
+    """A complementary cadre convention (2018) for ``PQ-00001``, first contracted in 2016.
+
+    A project's contracting year is that of its EARLIEST cadre convention, so PQ-00001
+    stays out of 2017–2021; its total cost adds both cadres.
+    """
+    first = cadre[cadre.project_id == "PQ-00001"]
+    return first.assign(convention_id="CC-Q00001-AV", signed_on=pd.Timestamp("2018-06-14"),
+                        planned_end=pd.Timestamp("2021-06-14"),
+                        amount_dh=(first.amount_dh // 4 // 10_000 * 10_000))
 
 
 def _partner_ids(roles: pd.Series, p: pd.DataFrame) -> pd.Series:
@@ -709,9 +721,14 @@ def _partner_ids(roles: pd.Series, p: pd.DataFrame) -> pd.Series:
 
 def _commitments(rng, projects, totals, conventions, centres) -> pd.DataFrame:
     """Commitments per cadre convention and partner (DH); they sum to the convention amount."""
-    cadre = conventions[conventions.kind == "cadre"][["convention_id", "project_id"]]
+    cadre = conventions[conventions.kind == "cadre"][["convention_id", "project_id",
+                                                       "amount_dh"]]
     p = cadre.merge(projects, on="project_id").merge(
         totals[["project_id", "total_dh", "ministry_dh"]], on="project_id")
+    # a project's second cadre keeps the project's Ministry share
+    share = (p.amount_dh * p.ministry_dh / p.total_dh / 1e4).round().astype(np.int64) * 10_000
+    p["ministry_dh"] = np.where(p.amount_dh == p.total_dh, p.ministry_dh, share)
+    p["total_dh"] = p.amount_dh
     # centre programmes: the commune partner is the first centre's commune
     first = centres.drop_duplicates("project_id").set_index("project_id").commune_code
     p["commune_code"] = p.commune_code.fillna(p.project_id.map(first))
@@ -1325,6 +1342,9 @@ def _readme(seed: int, scale: int) -> str:
               "chaque feuille, en-têtes en ligne 3 ; une ligne vide (Engagements ligne 15, "
               "Actions ligne 20) ; une ligne « Total » en bas de la feuille Engagements ; "
               "ligne 1 (titre) de deblocages.csv.",
+              "Le projet PQ-00001 a deux conventions cadres (CC-Q00001 signée en 2016, "
+              "CC-Q00001-AV en 2018) : son année de contractualisation est celle de la "
+              "première (2016), il est donc hors de la période 2017–2021.",
               "Géométries invalides (auto-intersection) à réparer : "
               + ", ".join(INVALID_QUARTIERS) + ".", ""]
     return "\r\n".join(lines)

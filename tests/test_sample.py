@@ -258,3 +258,11 @@ def test_cli_sample(tmp_path):
     assert result.exit_code == 0, result.output
     assert "graine 3, échelle 1" in result.output
     assert (tmp_path / "conventions.xlsx").is_file()
+
+
+def test_a_project_with_two_cadres_belongs_to_its_first_signature_year(raw, period):
+    conv = _sheet(raw, "Conventions")
+    cadres = conv[(conv["Identifiant projet"] == "PQ-00001")
+                  & (conv["Type de convention"] == "Convention cadre")]
+    assert sorted(cadres["Date de signature"].map(_year)) == [2016, 2018]
+    assert "PQ-00001" not in set(period["inside"]["Code projet"])
