@@ -37,6 +37,7 @@ from .config import (
     LAMBERT_NORD_MAROC,
     PARTNER_CATEGORIES,
     PHASES,
+    SCALES,
     STORAGE_CRS,
     TARGET_TYPES,
 )
@@ -317,6 +318,7 @@ def _strip_accents(text: pd.Series) -> pd.Series:
 
 
 def _key(text: pd.Series) -> pd.Series:
+    """Compare-ready form of names: accent-less, lower case, single spaces."""
     return _strip_accents(text).str.lower().str.replace(r"[^a-z0-9]+", " ", regex=True).str.strip()
 
 
@@ -356,21 +358,8 @@ def _core_projects() -> pd.DataFrame:
     return pd.concat([royal, med], ignore_index=True)
 
 
-def _projects(rng, communes: pd.DataFrame, provinces: pd.DataFrame, scale: int) -> pd.DataFrame:
-    """Projects with their period class, place, phase, step and signature date (clean).
-
-    Returns
-    -------
-    DataFrame
-        One row per project: ``project_id``, ``scale``, ``title``, ``region_code``,
-        ``province_code``, ``commune_code``, ``phase``, ``step``, ``signed_on`` (cadre
-        signature, NaT without convention), ``core`` (calibrated), ``n_targets``.
-    """
-    urban = communes[(communes.type == "urban") & communes.geometry.notna()
-                     & (communes.population_2024 >= 5_000)
-                     & ~communes.name_fr.str.contains("chouar", case=False)]  # palace enclaves
-    city_code = communes[communes.type == "urban"].drop_duplicates("name_fr") \
-        .set_index("name_fr")["code"]
+def _project_classes(rng, scale: int) -> pd.DataFrame:
+    """Projects in file order with ``scale``, period class ``cls`` (in/out/none), ``year``."""
     frames = []
     for scale_code in ("quartiers", "centre", "royal", "medina"):
         n_in, n_out, n_none = (k * scale for k in _BULK[scale_code])
@@ -384,10 +373,13 @@ def _projects(rng, communes: pd.DataFrame, provinces: pd.DataFrame, scale: int) 
     bulk = pd.concat(frames, ignore_index=True)
     bulk.loc[0, ["cls", "year"]] = ["out", 2016]  # PQ-00001 holds the deliberately bad rows
     core = _core_projects().assign(cls="in")
-    df = pd.concat([bulk.iloc[: len(frames[0]) + len(frames[1])], core.iloc[:12],
-                    bulk.iloc[len(frames[0]) + len(frames[1]):].query("scale == 'royal'"),
-                    core.iloc[12:], bulk.query("scale == 'medina'")], ignore_index=True)
-    # phase and step
+    n_qc = len(frames[0]) + len(frames[1])
+    return pd.concat([bulk.iloc[:n_qc], core.iloc[:12], bulk.iloc[n_qc:].query("scale == 'royal'"),
+                      core.iloc[12:], bulk.query("scale == 'medina'")], ignore_index=True)
+
+
+def _assign_phases(rng, df: pd.DataFrame) -> pd.DataFrame:
+    """Phase, step and cadre signature date (NaT for projects without a convention)."""
     contracted = df.cls != "none"
     phase, step = _phase_with_convention(rng, df.year.to_numpy())
     core_rows = df.core.to_numpy()
@@ -398,15 +390,22 @@ def _projects(rng, communes: pd.DataFrame, provinces: pd.DataFrame, scale: int) 
     for _, grp in df[~contracted].groupby("scale", sort=False):
         ps = np.array(_STEPS_NO_CONVENTION)[np.arange(len(grp)) % len(_STEPS_NO_CONVENTION)]
         df.loc[grp.index, "phase"], df.loc[grp.index, "step"] = ps[:, 0], ps[:, 1]
-    # signature date of the cadre convention
     day = rng.integers(0, 365, len(df))
     signed = pd.to_datetime(df.year.astype(str) + "-01-01") + pd.to_timedelta(
         np.minimum(day, 330), unit="D")
     med_core = df.core & (df.scale == "medina")
     signed = signed.where(~med_core, pd.to_datetime(df["signed"]))
     df["signed_on"] = signed.where(contracted)
-    # places
-    df["commune_code"] = df.get("commune_code")
+    return df.drop(columns=["signed"])
+
+
+def _assign_places(rng, df: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame:
+    """Commune (quartiers, royal, medina) or province (centres) of each project."""
+    urban = communes[(communes.type == "urban") & communes.geometry.notna()
+                     & (communes.population_2024 >= 5_000)
+                     & ~communes.name_fr.str.contains("chouar", case=False)]  # palace enclaves
+    city_code = communes[communes.type == "urban"].drop_duplicates("name_fr") \
+        .set_index("name_fr")["code"]
     is_q = df.scale == "quartiers"
     w = np.sqrt(urban.population_2024.to_numpy(float))
     df.loc[is_q, "commune_code"] = rng.choice(urban.code.to_numpy(), is_q.sum(),
@@ -421,43 +420,65 @@ def _projects(rng, communes: pd.DataFrame, provinces: pd.DataFrame, scale: int) 
     df.loc[is_m, "city"] = other
     df.loc[is_m, "commune_code"] = city_code.reindex(other).to_numpy()
     is_c = df.scale == "centre"
-    rural = communes[communes.type == "rural"]
-    prov_w = rural.groupby("province_code").size()
+    prov_w = communes[communes.type == "rural"].groupby("province_code").size()
     df.loc[is_c, "province_code"] = rng.choice(prov_w.index.to_numpy(), is_c.sum(),
                                                p=(prov_w / prov_w.sum()).to_numpy())
-    by_code = communes.set_index("code")
-    df.loc[~is_c, "province_code"] = by_code.province_code.reindex(
+    df.loc[~is_c, "province_code"] = communes.set_index("code").province_code.reindex(
         df.loc[~is_c, "commune_code"]).to_numpy()
     df["region_code"] = df.province_code.str.slice(0, 2)
-    # titles
-    cname = by_code.name_fr.reindex(df.commune_code).to_numpy()
-    pname = provinces.set_index("code").name_fr.reindex(df.province_code).to_numpy()
-    ptype = provinces.set_index("code").type.reindex(df.province_code).to_numpy()
-    df["title"] = np.select(
+    return df
+
+
+def _titles(df: pd.DataFrame, communes: pd.DataFrame, provinces: pd.DataFrame) -> np.ndarray:
+    """French title of each project, after its scale and place."""
+    cname = pd.Series(communes.set_index("code").name_fr.reindex(df.commune_code).to_numpy())
+    prov = provinces.set_index("code")
+    pname = pd.Series(prov.name_fr.reindex(df.province_code).to_numpy()).astype(str)
+    ptype = prov.type.reindex(df.province_code).to_numpy()
+    city = df.city.fillna("").astype(str)
+    return np.select(
         [df.scale == "royal", df.scale == "medina", df.scale == "quartiers"],
-        ["Programme de mise à niveau urbaine de la ville de " + df.city.fillna("").astype(str),
-         "Programme de réhabilitation et de valorisation de la médina de "
-         + df.city.fillna("").astype(str),
-         "Mise à niveau des quartiers sous-équipés de " + pd.Series(cname).fillna("").astype(str)],
+        ["Programme de mise à niveau urbaine de la ville de " + city,
+         "Programme de réhabilitation et de valorisation de la médina de " + city,
+         "Mise à niveau des quartiers sous-équipés de " + cname.fillna("").astype(str)],
         "Développement intégré des centres émergents de la "
-        + np.where(ptype == "prefecture", "préfecture", "province") + " de "
-        + pd.Series(pname).astype(str))
-    df["commune_code"] = df.commune_code.where(~is_c)
-    # number of targets: exact totals per scale and class, at least 3 each
-    df["n_targets"] = 1
+        + np.where(ptype == "prefecture", "préfecture", "province") + " de " + pname)
+
+
+def _target_counts(rng, df: pd.DataFrame, scale: int) -> np.ndarray:
+    """Targets per quartier or centre project: exact totals per class, at least 3 each."""
+    n = np.ones(len(df), dtype=np.int64)
     for scale_code, mean in _MEAN_TARGETS.items():
         for cls_ in ("in", "out", "none"):
-            sel = (df.scale == scale_code) & (df.cls == cls_)
+            sel = ((df.scale == scale_code) & (df.cls == cls_)).to_numpy()
             k = int(sel.sum())
             if not k:
                 continue
             total = CALIBRATION[scale_code]["targets"] * scale if cls_ == "in" else mean * k
-            extra = rng.multinomial(total - 3 * k, np.full(k, 1 / k))
-            df.loc[sel, "n_targets"] = 3 + extra
+            n[sel] = 3 + rng.multinomial(total - 3 * k, np.full(k, 1 / k))
+    return n
+
+
+def _projects(rng, communes: pd.DataFrame, provinces: pd.DataFrame, scale: int) -> pd.DataFrame:
+    """Projects with their period class, place, phase, step and signature date (clean).
+
+    Returns
+    -------
+    DataFrame
+        One row per project: ``project_id``, ``scale``, ``title``, ``region_code``,
+        ``province_code``, ``commune_code``, ``phase``, ``step``, ``signed_on`` (cadre
+        signature, NaT without convention), ``core`` (calibrated), ``cls`` (``in`` 2017–2021,
+        ``out`` before or after, ``none`` without convention), ``city``, ``n_targets``.
+    """
+    df = _assign_phases(rng, _project_classes(rng, scale))
+    df = _assign_places(rng, df, communes)
+    df["title"] = _titles(df, communes, provinces)
+    df["commune_code"] = df.commune_code.where(df.scale != "centre")
+    df["n_targets"] = _target_counts(rng, df, scale)
     prefix = df.scale.map({"royal": "PR", "medina": "PM", "quartiers": "PQ", "centre": "PC"})
     df["project_id"] = prefix + "-" + (df.groupby("scale", sort=False).cumcount() + 1) \
         .map("{:05d}".format)
-    return df.drop(columns=["signed"])
+    return df
 
 
 # --------------------------------------------------------------------------------------
@@ -822,9 +843,7 @@ def _disbursements(rng, released, conventions) -> pd.DataFrame:
     d["beneficiary"] = np.where(has_fin, fin_first.operator.reindex(d.convention_id).to_numpy(),
                                 None)
     d["convention_id"] = np.where(has_fin, fin_id, d.convention_id)
-    d = d.sort_values(["project_id", "released_on", "partner_id"], kind="stable",
-                      key=None, ignore_index=True)
-    order = {pid: i for i, pid in enumerate(pd.unique(released.project_id))}
+    order = {pid: i for i, pid in enumerate(pd.unique(released.project_id))}  # PQ-00001 first
     d = d.assign(_o=d.project_id.map(order)).sort_values(
         ["_o", "released_on", "partner_id"], kind="stable", ignore_index=True)
     d["disbursement_id"] = "DB-" + pd.Series(np.arange(1, len(d) + 1)).map("{:06d}".format)
@@ -1029,18 +1048,19 @@ def _insert(df: pd.DataFrame, rows: dict[int, dict]) -> pd.DataFrame:
 
 
 def _label(codes: pd.Series, labels: dict) -> np.ndarray:
+    """French label of each code (``PHASES`` values are (label, steps) pairs)."""
     return codes.map(lambda c: labels[c] if not isinstance(labels[c], tuple) else labels[c][0]) \
         .to_numpy(dtype=object)
 
 
 def _sheet_projects(t: _Tables) -> pd.DataFrame:
+    """Projets: French labels, some region and commune names, four date spellings."""
     p = t.projects
     regions = t.regions.set_index("code").name_fr
     region = p.region_code.to_numpy(dtype=object)
     every7 = np.arange(len(p)) % 7 == 6
     region = np.where(every7, _strip_accents(regions.reindex(p.region_code)).to_numpy(), region)
     step_labels = {s: lab for _, steps in PHASES.values() for s, lab in steps.items()}
-    from .config import SCALES
     presented = np.where(p.scale == "royal", _month_year(p.presented_on),
                          _fr_date(p.presented_on))
     return pd.DataFrame({
@@ -1060,6 +1080,7 @@ def _sheet_projects(t: _Tables) -> pd.DataFrame:
 
 
 def _sheet_targets(t: _Tables) -> pd.DataFrame:
+    """Cibles, with an unknown commune at Excel row 9."""
     g = t.targets
     df = pd.DataFrame({
         "Identifiant projet": g.project_id.to_numpy(dtype=object),
@@ -1075,6 +1096,8 @@ def _sheet_targets(t: _Tables) -> pd.DataFrame:
 
 
 def _sheet_conventions(t: _Tables) -> pd.DataFrame:
+    """Conventions: amounts in MDH (numbers), signatures as dates, text and serials; a
+    financing convention under a cadre that does not exist at Excel row 8."""
     c = t.conventions
     df = pd.DataFrame({
         "N° convention": c.convention_id.to_numpy(dtype=object),
@@ -1093,6 +1116,7 @@ def _sheet_conventions(t: _Tables) -> pd.DataFrame:
 
 
 def _sheet_partners(t: _Tables) -> pd.DataFrame:
+    """Partenaires with the French label of their category."""
     p = t.partners
     return pd.DataFrame({
         "Identifiant partenaire": p.partner_id.to_numpy(dtype=object),
@@ -1102,6 +1126,7 @@ def _sheet_partners(t: _Tables) -> pd.DataFrame:
 
 
 def _sheet_commitments(t: _Tables) -> pd.DataFrame:
+    """Engagements in KDH as French text, a blank row (Excel 15) and a totals row."""
     c = t.commitments
     seps = np.where(np.arange(len(c)) % 2 == 0, "\u00a0", "\u202f")
     df = pd.DataFrame({
@@ -1117,6 +1142,8 @@ def _sheet_commitments(t: _Tables) -> pd.DataFrame:
 
 
 def _sheet_schedule(t: _Tables) -> pd.DataFrame:
+    """Échéancier in MDH (French text or numbers), some years as text; an unreadable
+    amount at Excel row 11."""
     s = t.schedule
     as_text = np.arange(len(s)) % 2 == 0
     amount = np.where(as_text, _fr_amount(s.planned_dh / 1e6, 3),
@@ -1135,6 +1162,7 @@ def _sheet_schedule(t: _Tables) -> pd.DataFrame:
 
 
 def _sheet_actions(t: _Tables) -> pd.DataFrame:
+    """Actions: cost in DH, progress in % (numbers or ``45 %``), a blank row (Excel 20)."""
     a = t.actions
     pct = np.round(a.progress * 100).astype(int)
     progress = np.where(np.arange(len(a)) % 4 == 3, pct.astype(str) + " %",
