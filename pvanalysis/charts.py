@@ -137,7 +137,8 @@ def ministry_participation(bilan, *, source: str = SOURCE, out=None,
         fig, ax = _new((8.5, 0.7 * len(data) + 2))
         ax.barh(labels, m, color=MINISTRY_COLOR, label="Ministère")
         ax.barh(labels, rest, left=m, color=PARTNERS_COLOR, label="Autres partenaires")
-        for y, (mi, total_dh, m_dh) in enumerate(zip(m, data["total_cost_dh"], data["ministry_dh"])):
+        pairs = zip(m, data["total_cost_dh"], data["ministry_dh"], strict=True)
+        for y, (mi, total_dh, m_dh) in enumerate(pairs):
             share = m_dh / total_dh if total_dh else float("nan")
             ax.text(mi + rest[y] + 0.01 * (m + rest).max(), y,
                     f"{fmt.mdh(m_dh, 0)} sur {fmt.mdh(total_dh, 0)} ({fmt.percent(share)})",
@@ -183,7 +184,7 @@ def committed_vs_released(frame, by: str, *, labels=None, title: str | None = No
         fig, ax = _new((8.5, 0.55 * len(data) + 2))
         ax.barh(y + 0.2, c, height=0.4, color=COMMITTED_COLOR, label="Engagé")
         ax.barh(y - 0.2, d, height=0.4, color=RELEASED_COLOR, label="Débloqué")
-        for yi, (ci, c_dh, d_dh) in enumerate(zip(c, data[c_col], data[d_col])):
+        for yi, (ci, c_dh, d_dh) in enumerate(zip(c, data[c_col], data[d_col], strict=True)):
             rate = d_dh / c_dh if c_dh else float("nan")
             ax.text(ci + 0.01 * max(c.max(), 1e-9), yi + 0.2, f"débloqué {fmt.percent(rate)}",
                     va="center", fontsize=8)
@@ -263,7 +264,7 @@ def phase_funnel(funnel, *, title: str = "Projets par phase et étape",
             ax.text(v + max(counts.max(), 1) * 0.01, y, fmt.number(v), va="center", fontsize=8)
         from matplotlib.patches import Patch
 
-        labels = dict(zip(funnel["phase"], funnel["phase_label"]))
+        labels = dict(zip(funnel["phase"], funnel["phase_label"], strict=True))
         ax.legend(handles=[Patch(color=colors[p], label=labels[p]) for p in phases],
                   loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, title="Phase",
                   title_fontsize=8.5)

@@ -147,6 +147,17 @@ def _as_list(value) -> list | None:
     return list(value)
 
 
+def _isin(series: pd.Series, values) -> pd.Series:
+    """``series.isin(values)`` for string columns without pandas 3.1's per-value Python loop.
+
+    The arrow-backed ``isin`` converts every lookup value one by one; on object arrays the
+    hash-table path takes milliseconds for 10⁵ values.
+    """
+    lookup = pd.Series(list(values) if isinstance(values, (set, frozenset)) else values,
+                       dtype=object)
+    return series.astype(object).isin(lookup.to_numpy())
+
+
 def make_slice(slice_: Slice | None = None, **filters) -> Slice:
     """A :class:`Slice` from an existing one and/or keyword filters (keywords win)."""
     base = slice_ or Slice()
@@ -184,22 +195,21 @@ def project_frame(tables: Mapping[str, pd.DataFrame], slice_: Slice | None = Non
     if s.period is not None and s.period_basis == "contract":
         keep &= out["contract_year"].between(*s.period).fillna(False).astype(bool)
     if s.project is not None:
-        keep &= out["project_id"].isin(_as_list(s.project))
+        keep &= _isin(out["project_id"], _as_list(s.project))
     if s.convention is not None:
-        ids = conv.loc[conv["convention_id"].isin(_as_list(s.convention)), "project_id"]
-        keep &= out["project_id"].isin(ids)
+        ids = conv.loc[_isin(conv["convention_id"], _as_list(s.convention)), "project_id"]
+        keep &= _isin(out["project_id"], ids)
     if s.target is not None:
         targets = tables["project_targets"]
-        ids = targets.loc[targets["target_id"].isin(_as_list(s.target)), "project_id"]
-        keep &= out["project_id"].isin(ids)
+        ids = targets.loc[_isin(targets["target_id"], _as_list(s.target)), "project_id"]
+        keep &= _isin(out["project_id"], ids)
     return out[keep].reset_index(drop=True)
 
 
 def _parent_codes(commune_code: pd.Series) -> tuple[pd.Series, pd.Series]:
-    parts = commune_code.astype("string").str.split(".")
-    region = parts.str[0]
-    province = parts.str[0] + "." + parts.str[1]
-    return region.astype("string"), province.astype("string")
+    """Region and province codes of HCP commune codes ``RR.PPP.CC.NN`` (fixed widths)."""
+    codes = commune_code.astype("string")
+    return codes.str.slice(0, 2), codes.str.slice(0, 6)
 
 
 def _target_population(tables: Mapping[str, pd.DataFrame], targets: pd.DataFrame) -> pd.Series:
@@ -228,7 +238,7 @@ def attribution(tables: Mapping[str, pd.DataFrame], projects: pd.DataFrame) -> p
         targets nor commune) and ``weight`` (float, sums to 1 per project).
     """
     targets = tables["project_targets"]
-    targets = targets[targets["project_id"].isin(projects["project_id"])]
+    targets = targets[_isin(targets["project_id"], projects["project_id"])]
     targets = targets.assign(pop=_target_population(tables, targets), n=1.0)
     grouped = targets.groupby(["project_id", "commune_code"], as_index=False)[["pop", "n"]].sum()
     totals = grouped.groupby("project_id")[["pop", "n"]].transform("sum")
@@ -236,7 +246,7 @@ def attribution(tables: Mapping[str, pd.DataFrame], projects: pd.DataFrame) -> p
     grouped["weight"] = by_pop.fillna(grouped["n"] / totals["n"]).astype(float)
     grouped["commune_code"] = grouped["commune_code"].astype("string")
     grouped["region_code"], grouped["province_code"] = _parent_codes(grouped["commune_code"])
-    orphans = projects.loc[~projects["project_id"].isin(grouped["project_id"]),
+    orphans = projects.loc[~_isin(projects["project_id"], grouped["project_id"]),
                            ["project_id", "commune_code", "province_code", "region_code"]]
     orphans = orphans.astype({c: "string" for c in orphans.columns}).assign(weight=1.0)
     cols = ["project_id", "commune_code", "province_code", "region_code", "weight"]
@@ -301,9 +311,9 @@ def flows(tables: Mapping[str, pd.DataFrame], slice_: Slice | None = None, *,
         for lvl in LEVELS:
             codes = _as_list(getattr(s, lvl))
             if codes is not None:
-                out = out[out[_LEVEL_COL[lvl]].isin(codes)]
+                out = out[_isin(out[_LEVEL_COL[lvl]], codes)]
     if s.partner is not None:
-        out = out[out["partner_id"].isin(_as_list(s.partner))]
+        out = out[_isin(out["partner_id"], _as_list(s.partner))]
     return out[FLOW_COLUMNS].reset_index(drop=True)
 
 
@@ -312,11 +322,13 @@ def _money_by_pair(tables, project_ids: pd.Series, s: Slice) -> pd.DataFrame:
     conv = tables["conventions"][["convention_id", "project_id"]]
     keys = ["project_id", "partner_id"]
 
+    conv = conv[_isin(conv["project_id"], project_ids)]
+
     def per_pair(table: pd.DataFrame, column: str, name: str) -> pd.DataFrame:
-        rows = table.merge(conv, on="convention_id", how="inner", validate="m:1")
-        rows = rows[rows["project_id"].isin(project_ids)]
-        summed = rows.groupby(keys, as_index=False)[column].sum()
-        return summed.rename(columns={column: name})
+        # sum per convention first (big table), then map the few conventions to projects
+        summed = table.groupby(["convention_id", "partner_id"], as_index=False)[column].sum()
+        rows = summed.merge(conv, on="convention_id", how="inner", validate="m:1")
+        return rows.groupby(keys, as_index=False)[column].sum().rename(columns={column: name})
 
     ref = _ref_ts(s.ref_date)
     disb = tables["disbursements"]
@@ -449,7 +461,10 @@ def committed(tables, by=None, slice_=None, **filters) -> pd.DataFrame:
 
 
 def released(tables, by=None, slice_=None, **filters) -> pd.DataFrame:
-    """Released amounts D per group up to ``ref_date``: ``released_dh``, ``ministry_released_dh``."""
+    """Released amounts D per group up to ``ref_date`` (DH).
+
+    Columns ``by``, ``released_dh``, ``ministry_released_dh``.
+    """
     return _pick(financial(tables, by, slice_, **filters), by,
                  ["released_dh", "ministry_released_dh"])
 
@@ -467,7 +482,10 @@ def ministry_share(tables, by=None, slice_=None, **filters) -> pd.DataFrame:
 
 
 def ministry_release_rate(tables, by=None, slice_=None, **filters) -> pd.DataFrame:
-    """Taux de déblocage D_M/M: ``ministry_dh``, ``ministry_released_dh``, ``ministry_release_rate``."""
+    """Taux de déblocage D_M/M per group.
+
+    Columns ``by``, ``ministry_dh``, ``ministry_released_dh`` (DH), ``ministry_release_rate``.
+    """
     return _pick(financial(tables, by, slice_, **filters), by,
                  ["ministry_dh", "ministry_released_dh", "ministry_release_rate"])
 
@@ -524,7 +542,7 @@ def commitment_rate(tables, by=None, slice_=None, **filters) -> pd.DataFrame:
         for lvl in LEVELS:
             codes = _as_list(getattr(s, lvl))
             if codes is not None:
-                base = base[base[_LEVEL_COL[lvl]].isin(codes)]
+                base = base[_isin(base[_LEVEL_COL[lvl]], codes)]
     base = base.merge(meta, on="project_id", how="inner", validate="m:1")
     amounts_g = _sum(base.rename(columns={"committed_dh": "convention_amount_dh"}), by,
                      ["convention_amount_dh"])
@@ -633,7 +651,7 @@ def _project_weights_for(tables, by: list[str], s: Slice, projects: pd.DataFrame
     for lvl in LEVELS:
         codes = _as_list(getattr(s, lvl))
         if codes is not None:
-            base = base[base[_LEVEL_COL[lvl]].isin(codes)]
+            base = base[_isin(base[_LEVEL_COL[lvl]], codes)]
     return base
 
 
@@ -692,7 +710,7 @@ def delays(tables, slice_=None, **filters) -> pd.DataFrame:
     """
     s = make_slice(slice_, **filters)
     p = project_frame(tables, s)
-    p = p[p["project_id"].isin(_project_weights_for(tables, [], s, p)["project_id"])]
+    p = p[_isin(p["project_id"], _project_weights_for(tables, [], s, p)["project_id"])]
     ref = _ref_ts(s.ref_date)
     end = p["actual_end"].fillna(p["forecast_end"])
     kind = pd.Series(pd.NA, index=p.index, dtype="string")
@@ -722,7 +740,8 @@ def late_share(tables, by=None, slice_=None, **filters) -> pd.DataFrame:
     if set(by) - {"scale", "contract_year"}:
         raise ValueError(f"by={by}: late_share groups by 'scale' or 'contract_year'")
     d = delays(tables, slice_, **filters)
-    d = d[d["late"].notna()].assign(projects_measured=1, projects_late=d["late"].astype(int))
+    d = d[d["late"].notna()]
+    d = d.assign(projects_measured=1, projects_late=d["late"].astype(int))
     out = _sum(d.astype({"projects_measured": "Int64", "projects_late": "Int64"}), by,
                ["projects_measured", "projects_late"])
     out["late_share"] = ratio(out["projects_late"], out["projects_measured"])
@@ -772,7 +791,8 @@ def phase_funnel(tables, slice_=None, **filters) -> pd.DataFrame:
     p = project_frame(tables, slice_, **filters)
     rows = [(ph, label, st, st_label) for ph, (label, steps) in PHASES.items()
             for st, st_label in steps.items()]
-    out = pd.DataFrame(rows, columns=["phase", "phase_label", "step", "step_label"]).astype("string")
+    out = pd.DataFrame(rows, columns=["phase", "phase_label", "step", "step_label"])
+    out = out.astype("string")
     counts = p.groupby(["phase", "step"]).size()
     idx = pd.MultiIndex.from_frame(out[["phase", "step"]])
     out["projects"] = counts.reindex(idx, fill_value=0).to_numpy()
@@ -867,7 +887,7 @@ def gap_to_parent(tables, level: str = "province", value: str = "cost_per_capita
                                           pd.Series([totals["population"]])).iloc[0])
     else:
         up = investment_per_capita(tables, parent, census, layers.get(parent), slice_, **filters)
-        region, province = _parent_codes(own["code"] + ".0.0")
+        region, province = _parent_codes(own["code"])
         own["parent_code"] = region if parent == "region" else province
         own["parent_value"] = own["parent_code"].map(up.set_index("code")[value]).astype(float)
     own["value"] = own[value]
@@ -894,7 +914,8 @@ def coverage(tables, by=None, slice_=None, **filters) -> pd.DataFrame:
     s = make_slice(slice_, **filters)
     projects = project_frame(tables, s)
     targets = tables["project_targets"]
-    treated_ids = set(targets.loc[targets["project_id"].isin(projects["project_id"]), "target_id"])
+    in_slice = _isin(targets["project_id"], projects["project_id"])
+    treated_ids = set(targets.loc[in_slice, "target_id"])
     frames = []
     for kind, table, key in (("quartier", "quartiers", "quartier_id"),
                              ("centre", "centres", "centre_id")):
@@ -902,13 +923,13 @@ def coverage(tables, by=None, slice_=None, **filters) -> pd.DataFrame:
         region, province = _parent_codes(t["commune_code"])
         t = pd.DataFrame({"target_type": kind, "region_code": region, "province_code": province,
                           "commune_code": t["commune_code"].astype("string"),
-                          "eligible": 1, "treated": t[key].isin(treated_ids).astype(int),
+                          "eligible": 1, "treated": _isin(t[key], treated_ids).astype(int),
                           "population_eligible": t["population"].fillna(0).astype("int64")})
         t["population_treated"] = t["population_eligible"] * t["treated"]
         for lvl in LEVELS:
             codes = _as_list(getattr(s, lvl))
             if codes is not None:
-                t = t[t[_LEVEL_COL[lvl]].isin(codes)]
+                t = t[_isin(t[_LEVEL_COL[lvl]], codes)]
         frames.append(t)
     cols = ["eligible", "treated", "population_eligible", "population_treated"]
     allt = pd.concat(frames, ignore_index=True).astype({c: "Int64" for c in cols})

