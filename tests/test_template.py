@@ -118,3 +118,8 @@ def test_cli_template(tmp_path):
     assert result.exit_code == 0, result.output
     assert "Modèle écrit" in result.output
     assert openpyxl.load_workbook(out).sheetnames[0] == INSTRUCTIONS_SHEET
+
+
+def test_the_reader_accepts_the_empty_template(template):
+    tables = ingest.read_workbook(template)
+    assert {sheet: len(t.frame) for sheet, t in tables.items()} == dict.fromkeys(ingest.SHEETS, 0)
