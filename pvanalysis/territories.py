@@ -577,6 +577,8 @@ class ReferenceSummary:
         The matching report (see :func:`load_matching`).
     processed_dir : Path
         Where the GeoParquet files were written.
+    files : list of str
+        Names of the files written there.
     """
 
     counts: pd.DataFrame
@@ -954,8 +956,8 @@ def lookup(level: str, code_or_name: str,
     Raises
     ------
     UnknownTerritoryError
-        If nothing matches, or a name matches several units; the message suggests the
-        closest units with their codes.
+        If nothing matches (the message suggests the closest units with their codes), or a
+        name matches several units (the message lists them with their codes).
 
     Examples
     --------
@@ -970,8 +972,11 @@ def lookup(level: str, code_or_name: str,
         hit = layer[layer["name_fr"].map(normalise_name) == normalise_name(code_or_name)]
     if len(hit) == 1:
         return hit.iloc[0]
-    suggestions = ([f"{n} ({c})" for n, c in zip(hit["name_fr"], hit["code"], strict=True)]
-                   if len(hit) > 1 else _suggest(str(code_or_name), layer))
+    if len(hit) > 1:  # homonyms: the code decides
+        suggestions = [f"{n} ({c})" for n, c in zip(hit["name_fr"], hit["code"], strict=True)]
+        suggestions[0] = f"nom porté par {len(hit)} unités, préciser le code : {suggestions[0]}"
+    else:
+        suggestions = _suggest(str(code_or_name), layer)
     raise UnknownTerritoryError(str(code_or_name), level, suggestions)
 
 

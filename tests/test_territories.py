@@ -228,6 +228,14 @@ def test_unknown_name_suggests_the_closest(reference):
         territories.lookup("region", "99", reference[0])
 
 
+def test_homonyms_ask_for_the_code(reference):
+    expected = (r"nom porté par 2 unités, préciser le code : Sidi Boubker \(02\.275\.09\.15\), "
+                r"Sidi Boubker \(07\.427\.09\.15\)")
+    with pytest.raises(UnknownTerritoryError, match=expected):
+        territories.lookup("commune", "sidi boubker", reference[0])
+    assert territories.lookup("commune", "07.427.09.15", reference[0])["name_fr"] == "Sidi Boubker"
+
+
 def test_unknown_level_is_a_programming_error(reference):
     with pytest.raises(ValueError, match="level must be one of"):
         territories.load_layer("douar", reference[0])
