@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import clean, config, schemas
@@ -387,7 +388,11 @@ def _places(raw: RawTable, kind: str, steps: _Steps, matcher: TerritoryMatcher, 
                                REASONS["geometry"]))
     points = gpd.GeoDataFrame(geometry=raw.geometry.reindex(frame.index).representative_point(),
                               crs=config.STORAGE_CRS)
-    layer = communes[["code", "province_code", "geometry"]].assign(_area=communes.area)
+    import shapely
+
+    # area in square degrees: only used to rank nested communes, so no reprojection needed
+    layer = communes[["code", "province_code", "geometry"]].assign(
+        _area=shapely.area(np.asarray(communes.geometry)))
     hits = gpd.sjoin(points, layer, predicate="within", how="inner")
     # communes may nest (Méchouar inside Casablanca): the smallest is the most specific
     first = hits.sort_values(["_area", "code"], kind="stable")

@@ -272,7 +272,7 @@ def clean_text(cells: pd.Series) -> pd.Series:
     else:
         text = cells.map(cell_text).astype("string")
     text = text.str.strip()
-    spaced = text.str.contains(r"\s\s|[^\S ]", regex=True, na=False)
+    spaced = text.str.contains("\\s\\s|[\t\n\r\f\v\u00a0\u202f]", regex=True, na=False)
     if spaced.any():
         text = text.mask(spaced, text[spaced].str.replace(r"\s+", " ", regex=True))
     return text.mask(text == "", pd.NA)
@@ -478,6 +478,7 @@ class TerritoryMatcher:
 
     def __init__(self, processed_dir) -> None:
         self.processed_dir = processed_dir
+        self._tables: dict[str, pd.DataFrame] = {}
 
     def resolve(self, values: pd.Series, level: str, parents: pd.Series | None = None) -> pd.Series:
         """HCP codes for ``values`` (NA where nothing matches).
@@ -506,8 +507,7 @@ class TerritoryMatcher:
         uniq = pairs.dropna(subset=["v"]).drop_duplicates().reset_index(drop=True)
         if uniq.empty:
             return pd.Series(pd.NA, index=values.index, dtype="string")
-        known = set(territories.load_layer(level, self.processed_dir)["code"].astype(str))
-        codes = uniq["v"].where(uniq["v"].isin(known))  # exact codes first (``01.511.01.0``)
+        codes = self._exact(uniq, level)
         rest = codes.isna()
         if rest.any():
             found = territories.match_names(uniq.loc[rest, "v"].tolist(), level,
@@ -521,8 +521,42 @@ class TerritoryMatcher:
         merged = pairs.merge(uniq, on=["v", "p"], how="left", validate="m:1")
         return pd.Series(merged["code"].to_numpy(), index=values.index, dtype="string")
 
+    def _exact(self, uniq: pd.DataFrame, level: str) -> pd.Series:
+        """Exact HCP codes, then exact normalised names unique within the parent (or in the
+        country when no parent is given); the rest is left to ``match_names``."""
+        from .territories import normalise_name
+
+        if level not in self._tables:
+            layer = _territory_layer(level, self.processed_dir)
+            self._tables[level] = layer.assign(key=layer["name_fr"].map(normalise_name))
+        table = self._tables[level]
+        by_code = dict(zip(table["code"], table["code"]))
+        by_code.update(zip(table["code_digits"], table["code"]))
+        codes = uniq["v"].map(by_code)
+        keys = uniq["v"].map(lambda v: normalise_name(v))
+        counts = table.groupby(["parent", "key"])["code"].agg(["first", "size"])
+        single = counts.loc[counts["size"] == 1, "first"]
+        national = table.groupby("key")["code"].agg(["first", "size"])
+        national = national.loc[national["size"] == 1, "first"]
+        in_parent = pd.Series(list(zip(uniq["p"], keys)), index=uniq.index).map(single.to_dict())
+        in_country = keys.map(national).where(uniq["p"] == "")
+        return codes.fillna(in_parent).fillna(in_country).astype("string")
+
     def _arrondissement_communes(self) -> dict[str, str]:
         from . import territories
 
         layer = territories.load_layer("arrondissement", self.processed_dir)
         return dict(zip(layer["code"].astype(str), layer["commune_code"].astype(str)))
+
+
+def _territory_layer(level: str, processed_dir) -> pd.DataFrame:
+    """``code``, ``code_digits``, ``name_fr`` and ``parent`` code of one reference level."""
+    from .territories import load_layer
+
+    parent = {"region": None, "province": "region_code", "commune": "province_code"}[level]
+    layer = load_layer(level, processed_dir)
+    return pd.DataFrame({
+        "code": layer["code"].astype(str), "code_digits": layer["code_digits"].astype(str),
+        "name_fr": layer["name_fr"].astype(str),
+        "parent": layer[parent].astype(str) if parent else "",
+    })

@@ -245,13 +245,21 @@ def _aliases(columns: tuple[Column, ...], truncate: bool) -> dict[str, str]:
 
 
 def _is_blank(frame: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
-    """True where a cell is empty (NaN, None or only spaces)."""
+    """True where a cell is empty (NaN, None or ``""``; readers already strip spaces)."""
     if isinstance(frame, pd.DataFrame):
         return pd.DataFrame({c: _is_blank(frame[c]) for c in frame.columns}, index=frame.index)
     blank = frame.isna()
-    if pd.api.types.infer_dtype(frame, skipna=True) in ("string", "mixed", "mixed-integer"):
-        blank |= frame.astype(object).str.strip().eq("").fillna(False).astype(bool)
+    if frame.dtype == object or isinstance(frame.dtype, pd.StringDtype):
+        blank |= frame.eq("").fillna(False).astype(bool)
     return blank.astype(bool)
+
+
+def _grid(rows: list[list]) -> pd.DataFrame:
+    """Cells of a sheet as an object frame: text stripped, empty text → None."""
+    width = max((len(r) for r in rows), default=0)
+    tidy = [[(v.strip() or None) if isinstance(v, str) else v for v in row]
+            + [None] * (width - len(row)) for row in rows]
+    return pd.DataFrame(tidy, columns=range(width), dtype=object)
 
 
 def _map_headers(cells: pd.Series, aliases: dict[str, str]) -> dict[object, tuple[str, str, int]]:
@@ -343,21 +351,26 @@ def read_workbook(path: Path) -> dict[str, RawTable]:
     if not path.is_file():
         raise InputFileError("fichier absent", file=path.name,
                              hint=f"placer {path.name} dans {path.parent} ou lancer `pvanalysis sample`")
-    from python_calamine import CalamineError
+    from python_calamine import CalamineError, CalamineWorkbook
 
     try:
-        book = pd.read_excel(path, engine="calamine", header=None, dtype=object, sheet_name=None)
+        book = CalamineWorkbook.from_path(str(path))
     except (CalamineError, OSError, ValueError) as exc:
         raise InputFileError(f"classeur illisible ({exc})", file=path.name,
                              hint="enregistrer le fichier au format Excel .xlsx") from exc
-    by_norm = {normalise(name): name for name in book}
+    by_norm = {normalise(name): name for name in book.sheet_names}
     tables = {}
     for sheet, (table, columns) in SHEETS.items():
         actual = by_norm.get(normalise(sheet))
         if actual is None:
             raise InputFileError("feuille absente", file=path.name, sheet=sheet,
-                                 hint="feuilles présentes : " + ", ".join(book))
-        tables[sheet] = _table_from_grid(book[actual], table, columns,
+                                 hint="feuilles présentes : " + ", ".join(book.sheet_names))
+        try:
+            rows = book.get_sheet_by_name(actual).to_python(skip_empty_area=False)
+        except (CalamineError, ValueError) as exc:
+            raise InputFileError(f"feuille illisible ({exc})", file=path.name,
+                                 sheet=actual) from exc
+        tables[sheet] = _table_from_grid(_grid(rows), table, columns,
                                          {"file": path.name, "sheet": actual})
     return tables
 
@@ -404,7 +417,7 @@ def read_disbursements(path: Path) -> RawTable:
     text = _decode(path.read_bytes(), path.name)
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
     width = max((len(r) for r in rows), default=0)
-    grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
+    grid = _grid(rows)
     where = {"file": path.name}
     try:
         return _table_from_grid(grid, "disbursements", DISBURSEMENT_COLUMNS, where)
@@ -468,8 +481,7 @@ def read_geometry(path: Path, kind: str) -> RawTable:
                                   "ou EPSG:26191")
     gdf = gdf.to_crs(STORAGE_CRS)
     attrs = gdf.drop(columns=gdf.geometry.name)
-    grid = pd.concat([pd.DataFrame([attrs.columns], columns=attrs.columns),
-                      attrs.astype(object)], ignore_index=True)
+    grid = _grid([list(attrs.columns)] + attrs.astype(object).to_numpy().tolist())
     raw = _table_from_grid(grid, kind, GEOMETRY_COLUMNS[kind], {"file": path.name},
                            truncate=True, drop_blank=False)
     raw.frame.index = pd.Index(raw.frame.index - 1, name="row")  # feature number, 1-based
