@@ -846,7 +846,10 @@ def investment_per_capita(tables, level: str = "region", census: int = 2024,
     if census not in (2014, 2024):
         raise ValueError(f"census={census!r}: use 2024 or 2014")
     lay = _layer(tables, level, layer)
-    fin = financial(tables, f"{level}_code", slice_, **filters)
+    return _per_capita(financial(tables, f"{level}_code", slice_, **filters), lay, level, census)
+
+
+def _per_capita(fin: pd.DataFrame, lay: pd.DataFrame, level: str, census: int) -> pd.DataFrame:
     out = pd.DataFrame({"code": lay["code"].astype("string"),
                         "name_fr": lay["name_fr"].astype("string"),
                         "population": pd.to_numeric(lay[f"population_{census}"]).round()
@@ -1007,7 +1010,11 @@ def targeting_share(tables, communes: pd.DataFrame | None = None, slice_=None,
         ``targeting_share`` (fraction), ``population_share_q5`` (the quintile's share of the
         population, the benchmark of a neutral allocation).
     """
-    c = _commune_investment(tables, _layer(tables, "commune", communes), slice_, filters)
+    return _targeting(_commune_investment(tables, _layer(tables, "commune", communes), slice_,
+                                          filters))
+
+
+def _targeting(c: pd.DataFrame) -> pd.DataFrame:
     q5 = c["quintile"] == 5
     out = pd.DataFrame({"cost_dh": [c["cost_dh"].sum()],
                         "cost_q5_dh": [c.loc[q5.fillna(False), "cost_dh"].sum()]}).astype("Int64")
@@ -1031,9 +1038,13 @@ def need_alignment(tables, communes: pd.DataFrame | None = None, slice_=None,
         One row: ``communes`` (n), ``rho`` (−1…1, NaN with fewer than 3 communes or no
         variation), ``p_value``.
     """
+    return _alignment(_commune_investment(tables, _layer(tables, "commune", communes), slice_,
+                                          filters))
+
+
+def _alignment(c: pd.DataFrame) -> pd.DataFrame:
     from scipy.stats import spearmanr
 
-    c = _commune_investment(tables, _layer(tables, "commune", communes), slice_, filters)
     c = c[c["cost_per_capita_dh"].notna() & c["deprivation"].notna()]
     rho, p = np.nan, np.nan
     if len(c) >= 3 and c["cost_per_capita_dh"].nunique() > 1 and c["deprivation"].nunique() > 1:
@@ -1055,6 +1066,10 @@ def concentration(tables, level: str = "region", slice_=None, **filters) -> pd.D
     if level not in ("region", "province", "commune"):
         raise ValueError(f"level={level!r}: use one of {list(LEVELS)}")
     fin = financial(tables, f"{level}_code", slice_, **filters)
+    return _concentration(fin)
+
+
+def _concentration(fin: pd.DataFrame) -> pd.DataFrame:
     cost = fin["cost_dh"].astype("float64")
     cost = cost[cost > 0]
     total = cost.sum()
@@ -1139,12 +1154,14 @@ def national_set(tables, period: tuple[int, int] = (2017, 2021), ref_date=None,
            "physical": physical_progress(tables, "scale", s),
            "delays": delays(tables, s), "late": late_share(tables, "scale", s),
            "start_lag": start_lag(tables, s), "funnel": phase_funnel(tables, s),
-           "coverage": coverage(tables, None, s),
-           "concentration": concentration(tables, "region", s)}
+           "coverage": coverage(tables, None, s)}
+    out["concentration"] = _concentration(out["financial_region"])
     if "regions" in tables:
-        out["per_capita"] = investment_per_capita(tables, "region", slice_=s)
+        out["per_capita"] = _per_capita(out["financial_region"], tables["regions"], "region",
+                                        2024)
     communes = communes if communes is not None else tables.get("communes")
     if communes is not None:
-        out["targeting"] = targeting_share(tables, communes, s)
-        out["alignment"] = need_alignment(tables, communes, s)
+        equity = commune_equity(tables, communes, s)  # computed once for both
+        out["targeting"] = _targeting(equity)
+        out["alignment"] = _alignment(equity)
     return out
