@@ -493,9 +493,9 @@ def export_html(notebook: str | Path, html_path: str | Path, *, kind_label: str 
     exporter = HTMLExporter(template_name="pvreport",
                             extra_template_basedirs=[str(_templates_dir())],
                             exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True, embed_images=True, sanitize_html=False)
-    extra = {"pv_kind_label": kind_label, "pv_footer": footer, "pv_index_href": index_href,
-             "language_code": "fr"}
+                            exclude_output_prompt=True, embed_images=True, sanitize_html=False,
+                            language_code="fr")
+    extra = {"pv_kind_label": kind_label, "pv_footer": footer, "pv_index_href": index_href}
     body, _ = exporter.from_notebook_node(nb, resources=extra)
     Path(html_path).write_text(body, encoding="utf-8")
     return Path(html_path)
@@ -1348,7 +1348,7 @@ def note(text: str) -> Html:
 def key_figures(figures: Mapping[str, str], caption: str | None = None) -> Html:
     """Label → already formatted value, shown as a two-column table (escaped)."""
     e = html.escape
-    rows = "".join(f"<tr><th>{e(str(k))}</th><td class=\"pv-num\">{e(str(v))}</td></tr>"
+    rows = "".join(f"<tr><th>{e(str(k))}</th><td>{e(str(v))}</td></tr>"
                    for k, v in figures.items())
     cap = f"<caption>{e(caption)}</caption>" if caption else ""
     return Html(f'<table class="pv-table">{cap}<tbody>{rows}</tbody></table>')
@@ -1374,6 +1374,18 @@ def show_figure(fig, output_dir: str | Path | None = None, name: str | None = No
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{slugify(name)}.png").write_bytes(png)
     display(Image(data=png, format="png"))
+
+
+def show_chart(make, data, output_dir: str | Path | None = None, name: str | None = None,
+               *args, **kwargs) -> None:
+    """Draw ``make(data, *args, **kwargs)`` with :func:`show_figure`, or say in French that
+    there is nothing to draw when ``data`` has no row (an empty slice is not an error)."""
+    from IPython.display import display
+
+    if data is None or len(data) == 0:
+        display(note("Aucune donnée à représenter pour ce territoire ou cette période."))
+        return
+    show_figure(make(data, *args, **kwargs), output_dir, name)
 
 
 def _map_html(interactive) -> str:
@@ -1438,6 +1450,17 @@ def _json_default(value):
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+def _finite(value):
+    """Replace NaN and infinities (also numpy floats) by None, recursively: strict JSON."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def write_figures(figures: Mapping, output_dir: str | Path) -> Html:
     """Write a report's key figures to ``output_dir/figures.json`` (UTF-8, indented).
 
@@ -1449,8 +1472,9 @@ def write_figures(figures: Mapping, output_dir: str | Path) -> Html:
     folder = Path(output_dir)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / FIGURES_NAME
-    path.write_text(json.dumps(dict(figures), ensure_ascii=False, indent=1,
-                               default=_json_default), encoding="utf-8")
+    text = json.dumps(_finite(dict(figures)), ensure_ascii=False, indent=1,
+                      default=_json_default)
+    path.write_text(text, encoding="utf-8")
     return note(f"Chiffres clés enregistrés dans {path.name}.")
 
 
@@ -1582,7 +1606,8 @@ def published_comparison(bilan, published: str | Path, period_start: int,
                 p_rate = pub[num] / pub[den]
                 c_rate = int(c[num.replace("_mdh", "_dh")]) / int(c[den.replace("_mdh", "_dh")])
                 rows.append((label, name + " — recalculé des parties", fmt.percent(p_rate),
-                             fmt.percent(c_rate), fmt.number(100 * (c_rate - p_rate), 1) + " pts"))
+                             fmt.percent(c_rate),
+                             fmt.number(100 * (c_rate - p_rate), 1) + "\u00a0pts"))
     frame = pd.DataFrame(rows, columns=["Échelle", "Indicateur", "Publié", "Calculé", "Écart"])
     source = entries[0].get("source", "")
     return table(frame, caption=f"Chiffres publiés et chiffres calculés ({source})")
@@ -1607,7 +1632,7 @@ def published_ratios(published: str | Path) -> Html:
                          f"{fmt.number(scope['ministry_mdh'])} / "
                          f"{fmt.number(scope['total_cost_mdh'])} MDH",
                          fmt.percent(stated, 0), fmt.percent(recomputed),
-                         fmt.number(100 * (recomputed - stated), 1) + " pts"))
+                         fmt.number(100 * (recomputed - stated), 1) + "\u00a0pts"))
     if not rows:
         return note("Aucun ratio énoncé dans les chiffres publiés.")
     frame = pd.DataFrame(rows, columns=["Publication", "Ratio", "Parties publiées",
@@ -1704,9 +1729,9 @@ def territory_context(tables, level: str, code: str, period_start: int,
         if own.empty:
             continue
         r = own.iloc[0]
-        rows.append((label, fmt.number(r["value"], 0) + " DH/hab.",
-                     fmt.number(r["parent_value"], 0) + " DH/hab.",
-                     fmt.number(r["gap"], 0) + " DH/hab."))
+        rows.append((label, fmt.number(r["value"], 0) + "\u00a0DH/hab.",
+                     fmt.number(r["parent_value"], 0) + "\u00a0DH/hab.",
+                     fmt.number(r["gap"], 0) + "\u00a0DH/hab."))
     parent = {"region": "Moyenne nationale", "province": "Région", "commune": "Province"}[level]
     frame = pd.DataFrame(rows, columns=["Indicateur", "Territoire", parent, "Écart"])
     return table(frame, caption=f"Contexte : le territoire et son parent ({period_start}–"

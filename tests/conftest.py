@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import types
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -196,3 +197,33 @@ def sample_tables(sample_processed):
     from pvanalysis.build import load
 
     return load(sample_processed)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports: one batch over the built sample per session (notebooks, site, offline browser)
+# ---------------------------------------------------------------------------------------------
+
+#: The project's notebooks (tests may locate the repository from their own path).
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+#: The bad report of the session batch: a region code that does not exist.
+BAD_REGION = "99"
+
+
+@pytest.fixture(scope="session")
+def report_site(sample_processed, tmp_path_factory):
+    """Every notebook run once on the sample through ``run_batch`` (two workers), plus one
+    report with an unknown territory code; returns the ``BatchResult``."""
+    from pvanalysis.reports import run_batch
+
+    config = {"reports": [
+        {"kind": "bilan", "params": {"period_start": 2017, "period_end": 2021}},
+        {"kind": "territoire", "params": {"level": "region", "code": "03"}},
+        {"kind": "territoire", "params": {"level": "commune", "code": "01.511.05.07"}},
+        {"kind": "territoire", "params": {"level": "region", "code": BAD_REGION}},
+        {"kind": "convention", "params": {"convention_id": "CC-R00001"}},
+        {"kind": "qualite"},
+        {"kind": "exploration"},
+    ]}
+    out = tmp_path_factory.mktemp("site")
+    return run_batch(config, out, jobs=2, processed_dir=sample_processed,
+                     notebooks_dir=NOTEBOOKS)

@@ -1,0 +1,277 @@
+"""Report runner: parameters, safe folders, execution failures, batch, index, manifest, CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import nbformat
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from conftest import BAD_REGION, NOTEBOOKS
+
+from pvanalysis import reports
+from pvanalysis.cli import cli
+from pvanalysis.errors import ParameterError, UnknownTerritoryError
+
+# --------------------------------------------------------------------------------------------
+# Tiny notebooks for the execution paths (one kernel each, about a second)
+# --------------------------------------------------------------------------------------------
+
+_PARAMS = ('processed_dir: str = "."  # dossier des tables\n'
+           'output_dir: str = "."  # dossier de sortie\n'
+           'mode: str = "ok"  # ok, error, timeout ou dead')
+_BODY = """import os, time
+import pvanalysis.reports as rp
+if mode == "error":
+    raise rp.ParameterError("période vide : essai")
+if mode == "timeout":
+    time.sleep(30)
+if mode == "dead":
+    os._exit(1)
+rp.write_figures({"title": "Essai <b>", "n": 3}, output_dir)"""
+
+
+@pytest.fixture
+def toy(tmp_path):
+    """A notebooks folder whose ``qualite_donnees`` notebook misbehaves on demand, and an
+    empty 'processed' folder holding one table file."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    params = nbformat.v4.new_code_cell(_PARAMS)
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Essai"), params,
+                nbformat.v4.new_code_cell(_BODY)]
+    (tmp_path / "nb").mkdir()
+    nbformat.write(nb, tmp_path / "nb" / "qualite_donnees.ipynb")
+    (tmp_path / "processed").mkdir()
+    (tmp_path / "processed" / "x.parquet").write_bytes(b"x")
+    return tmp_path
+
+
+def _run(toy, mode, timeout_s=60):
+    return reports.run_report("qualite", {"mode": mode}, toy / "out", toy / "processed",
+                              notebooks_dir=toy / "nb", timeout_s=timeout_s)
+
+
+@pytest.mark.slow
+def test_a_report_writes_its_record_html_and_figures(toy):
+    result = _run(toy, "ok")
+    assert (result.status, result.exit_code, result.error) == ("ok", 0, None)
+    folder = toy / "out" / result.report_id
+    assert result.report_id == "qualite/qualite-ok"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "figures.json", "qualite_donnees.ipynb", "rapport.html"]
+    assert result.figures == {"title": "Essai <b>", "n": 3}
+    page = (folder / "rapport.html").read_text("utf-8")
+    assert "rp.write_figures" not in page  # no code cell
+    assert "<script" not in page and "https://cdn" not in page and "require.js" not in page
+
+
+@pytest.mark.slow
+def test_cell_error_is_recorded_with_its_french_message(toy):
+    result = _run(toy, "error")
+    assert (result.status, result.exit_code) == ("error", 1)
+    assert result.error == "période vide : essai"
+    page = (toy / "out" / result.report_id / "rapport.html").read_text("utf-8")
+    assert "période vide : essai" in page and "Traceback" not in page
+
+
+@pytest.mark.slow
+def test_dead_kernel_exits_138(toy):
+    result = _run(toy, "dead")
+    assert (result.status, result.exit_code) == ("dead_kernel", 138)
+    assert "noyau" in result.error
+
+
+@pytest.mark.slow
+def test_cell_time_limit(toy):
+    result = _run(toy, "timeout", timeout_s=2)
+    assert (result.status, result.exit_code) == ("timeout", 124)
+    assert "plus de 2 s" in result.error
+
+
+# --------------------------------------------------------------------------------------------
+# Parameters and folders
+# --------------------------------------------------------------------------------------------
+
+def test_parameters_are_converted_to_the_notebook_types():
+    params = reports.coerce_params("bilan", {"period_end": "2019", "scales": "royal,medina"},
+                                   NOTEBOOKS)
+    assert params == {"period_end": 2019, "scales": ["royal", "medina"]}
+
+
+def test_unknown_and_reserved_parameters_are_refused():
+    with pytest.raises(ParameterError, match="paramètre inconnu.*« cod ».*Suggestion : code"):
+        reports.coerce_params("territoire", {"cod": "03"}, NOTEBOOKS)
+    with pytest.raises(ParameterError, match="fixé par l'exécution"):
+        reports.coerce_params("territoire", {"output_dir": "/etc"}, NOTEBOOKS)
+    with pytest.raises(ParameterError, match="valeur de type int attendue.*deux mille"):
+        reports.coerce_params("bilan", {"period_start": "deux mille"}, NOTEBOOKS)
+    with pytest.raises(ParameterError, match="type de rapport inconnu.*Suggestion : bilan"):
+        reports.notebook_path("bilna")
+
+
+@pytest.mark.parametrize("params, expected", [
+    ({"level": "region", "code": "03"}, "territoire/territoire-region-03"),
+    ({"level": "commune", "code": "01.511.05.07"}, "territoire/territoire-commune-01.511.05.07"),
+])
+def test_report_folders_are_named_from_parameters(params, expected):
+    assert reports.report_id("territoire", params) == expected
+
+
+@pytest.mark.parametrize("evil", ["../../etc/passwd", "/etc/passwd", "..", "a/../../b",
+                                  "..\\..\\x", "\u2025/x", ""])
+def test_no_parameter_can_leave_the_output_folder(tmp_path, evil):
+    rid = reports.report_id("convention", {"convention_id": evil})
+    folder = reports._report_folder(tmp_path, rid)
+    assert folder.is_relative_to(tmp_path.resolve()) and folder != tmp_path.resolve()
+    assert ".." not in rid and rid.count("/") == 1
+    other = reports.report_id("convention", {"convention_id": evil + "x"})
+    assert other != rid
+
+
+def test_empty_period_is_refused():
+    with pytest.raises(ParameterError, match="période vide : début 2021 après fin 2017"):
+        reports.check_period(2021, 2017)
+
+
+def test_checks_on_the_sample(sample_processed):
+    with pytest.raises(UnknownTerritoryError, match="Suggestion"):
+        reports.check_territoire("region", BAD_REGION, 2017, 2021, sample_processed)
+    with pytest.raises(ParameterError, match="niveau territorial inconnu.*Suggestion : region"):
+        reports.check_territoire("regoin", "03", 2017, 2021, sample_processed)
+    with pytest.raises(ParameterError,
+                       match="convention ou projet inconnu : « CC-R0001 ». Suggestion : CC-R000"):
+        reports.check_convention("CC-R0001", sample_processed)
+    assert reports.check_convention("PR-00001", sample_processed) == "CC-R00001"
+    with pytest.raises(ParameterError, match="aucun projet contractualisé entre 1995 et 1996"):
+        reports.check_bilan(1995, 1996, processed_dir=sample_processed)
+    with pytest.raises(ParameterError, match="échelle d'intervention inconnue.*medina"):
+        reports.check_bilan(2017, 2021, ["medinas"], processed_dir=sample_processed)
+
+
+def test_missing_processed_tables_name_the_command(tmp_path):
+    with pytest.raises(ParameterError, match="pvanalysis build"):
+        reports.check_processed(tmp_path)
+
+
+def test_default_batch_expands_to_bilan_regions_and_royal_conventions(sample_processed):
+    pairs = reports.expand_config(reports.load_config(), sample_processed)
+    kinds = [k for k, _ in pairs]
+    assert kinds.count("bilan") == 1 and kinds.count("territoire") == 12
+    conventions = [p["convention_id"] for k, p in pairs if k == "convention"]
+    assert len(conventions) == 12 and all(c.startswith("CC-R") for c in conventions)
+
+
+# --------------------------------------------------------------------------------------------
+# Presentation helpers
+# --------------------------------------------------------------------------------------------
+
+def test_tables_escape_data_and_speak_french():
+    frame = pd.DataFrame({"title": ["<script>alert(1)</script>"], "scale": ["royal"],
+                          "committed_dh": pd.array([424_565_000], dtype="Int64"),
+                          "release_rate": [0.353], "name_ar": ["فاس"]})
+    text = str(reports.table(frame))
+    assert "<script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "424,565\u00a0MDH" in text and "35,3\u00a0%" in text
+    assert "Projets présentés à Sa Majesté" in text and 'dir="rtl"' in text
+    assert "<th>Engagé</th>" in text
+
+
+def test_published_ratios_show_the_october_2017_gap():
+    text = str(reports.published_ratios(NOTEBOOKS.parent / "data/raw/published_figures.yaml"))
+    assert "23\u00a0%" in text and "22,2\u00a0%" in text and "-0,8\u00a0pts" in text
+
+
+def test_write_figures_converts_numpy_and_missing(tmp_path):
+    import numpy as np
+
+    reports.write_figures({"n": np.int64(3), "x": np.float64("nan"), "na": pd.NA}, tmp_path)
+    assert json.loads((tmp_path / "figures.json").read_text()) == {"n": 3, "x": None,
+                                                                    "na": None}
+
+
+def test_notebooks_with_outputs_are_reported(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("1 + 1", execution_count=1)
+    cell.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "2"},
+                                           execution_count=1)]
+    nb.cells = [cell]
+    nbformat.write(nb, tmp_path / "sale.ipynb")
+    problems = reports.notebooks_with_outputs(tmp_path)
+    assert len(problems) == 1 and "sale.ipynb" in problems[0] and "cellules 1" in problems[0]
+    result = CliRunner().invoke(cli, ["check-notebooks", str(tmp_path)])
+    assert result.exit_code == 1 and "sorties" in result.output
+    assert CliRunner().invoke(cli, ["check-notebooks", str(NOTEBOOKS)]).exit_code == 0
+
+
+# --------------------------------------------------------------------------------------------
+# Batch: skip, index, manifest, CLI (reusing the session batch)
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_index_lists_every_report_with_status_and_error(report_site):
+    page = report_site.index.read_text("utf-8")
+    assert page.count('class="badge st-ok"') == len(report_site.reports) - 1
+    assert 'class="badge st-error"' in page and "territoire inconnu" in page
+    assert "Bilan national 2017–2021" in page and "Fès-Meknès" in page
+    for r in report_site.reports:
+        if r.ok:
+            assert f'href="{r.report_id}/rapport.html"' in page
+    assert "<script" not in page and "http" not in page.split("</style>")[1]
+
+
+@pytest.mark.slow
+def test_manifest_records_parameters_hash_version_and_status(report_site):
+    manifest = json.loads(report_site.manifest.read_text("utf-8"))
+    assert manifest["package_version"] == reports.__version__
+    assert manifest["data_hash"] == reports.data_hash(manifest["processed_dir"])
+    assert manifest["status"] == "error"
+    entries = {e["report_id"]: e for e in manifest["reports"]}
+    bad = entries[f"territoire/territoire-region-{BAD_REGION}"]
+    assert (bad["status"], bad["exit_code"]) == ("error", 2)
+    assert entries["bilan/bilan-2017-2021"]["params"] == {"period_start": 2017,
+                                                          "period_end": 2021}
+    assert all(e["duration_s"] > 0 for e in entries.values())
+
+
+@pytest.mark.slow
+def test_unchanged_reports_are_skipped_unless_forced(report_site, sample_processed, tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(report_site.out_dir, site)
+    config = {"reports": [{"kind": "qualite"}, {"kind": "territoire",
+                                                "params": {"level": "region",
+                                                           "code": BAD_REGION}}]}
+    again = reports.run_batch(config, site, processed_dir=sample_processed,
+                              notebooks_dir=NOTEBOOKS)
+    quality, bad = again.reports
+    assert quality.skipped and quality.ok and not bad.skipped and bad.exit_code == 2
+    assert "repris (inchangé)" in again.index.read_text("utf-8")
+    forced = reports.run_batch({"reports": [{"kind": "qualite"}]}, site, force=True,
+                               processed_dir=sample_processed, notebooks_dir=NOTEBOOKS)
+    assert not forced.reports[0].skipped and forced.reports[0].ok
+
+
+def test_cli_report_with_unknown_code_exits_2(sample_processed, tmp_path, monkeypatch):
+    monkeypatch.chdir(NOTEBOOKS.parent)
+    result = CliRunner().invoke(cli, ["report", "territoire", "-p", "level=region", "-p",
+                                      f"code={BAD_REGION}", "--processed",
+                                      str(sample_processed), "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.output.startswith("Erreur : territoire inconnu")
+    assert not any(tmp_path.iterdir())
+
+
+def test_cli_batch_exits_non_zero_when_a_report_fails(sample_processed, tmp_path,
+                                                      monkeypatch):
+    monkeypatch.chdir(NOTEBOOKS.parent)
+    config = tmp_path / "lot.yml"
+    config.write_text("reports:\n  - kind: convention\n    params: {convention_id: XX-1}\n")
+    result = CliRunner().invoke(cli, ["batch", "--config", str(config), "--processed",
+                                      str(sample_processed), "--out", str(tmp_path / "site")])
+    assert result.exit_code == 1
+    assert "convention ou projet inconnu" in result.output
+    assert "convention ou projet inconnu" in (tmp_path / "site" / "index.html").read_text()
