@@ -143,3 +143,5 @@ def test_interactive_map_is_offline_and_escaped(tiny_communes, tmp_path):
     assert json.dumps("الواحة")[1:-1] in page and "Population (habitants)" in page
     assert json.dumps("600\u00a0000")[1:-1] in page  # population of Nordville
     assert "L.tileLayer(" not in page  # no basemap tiles by default
+    assert "bindTooltip" in page and "bindPopup" in page
+    assert "jquery" not in page.lower() and "bootstrap" not in page.lower()
