@@ -519,7 +519,8 @@ def commitment_rate(tables, by=None, slice_=None, **filters) -> pd.DataFrame:
     -------
     DataFrame
         ``by``, ``convention_amount_dh``, ``committed_dh`` (DH, Int64), ``commitment_rate``.
-        ``by`` may not contain partner columns (a convention amount has no partner).
+        ``by`` may not contain partner columns (a convention amount has no partner); a
+        ``partner`` filter restricts the commitments but not the convention amounts.
     """
     by = _by_list(by)
     if set(by) & {"partner_id", "category", "is_ministry"}:
@@ -533,7 +534,8 @@ def commitment_rate(tables, by=None, slice_=None, **filters) -> pd.DataFrame:
         amounts, on="project_id", how="left", validate="1:1")
     base = base.assign(partner_id="", committed_dh=base["amount_dh"].fillna(0).astype("Int64"))
     level = _level_of(by) or s.territory_level
-    meta = f.drop_duplicates("project_id")[["project_id", "scale", "contract_year"]]
+    # projects without any commitment keep their convention amount (rate 0, not missing)
+    meta = projects[["project_id", "scale", "contract_year"]]
     base = base.drop(columns="amount_dh")
     if level is not None:
         base = _allocate(base.astype({c: "string" for c in ("region_code", "province_code",
@@ -606,6 +608,12 @@ def release_curve(tables, slice_=None, freq: str = "YE", **filters) -> pd.DataFr
         running totals ``cum_scheduled_dh``, ``cum_released_dh`` (DH, Int64), and
         ``cum_committed_dh`` (T of the slice, the curve's ceiling). The échéancier amount of a
         year falls on 31 December.
+
+    Notes
+    -----
+    With a territory filter the curve follows the whole projects touching the territory
+    (releases are dated per convention, not per commune), while ``cum_committed_dh`` is the
+    territory's attributed share; use it for a project, convention, scale or partner slice.
     """
     s = make_slice(slice_, **filters)
     f = flows(tables, s)

@@ -154,6 +154,11 @@ def test_commitment_rate(programme):
     # P3 loses COM's 450 000: 50 000 / 500 000
     assert got.loc["medina", "commitment_rate"] == pytest.approx(0.1)
     assert got.loc["medina", "convention_amount_dh"] == 500_000
+    # no commitment at all on C3: its 500 000 still count → rate 0
+    none = {**programme, "commitments": programme["commitments"].iloc[:-2]}
+    got = ind.commitment_rate(none, "scale").set_index("scale")
+    assert got.loc["medina", ["convention_amount_dh", "committed_dh"]].tolist() == [500_000, 0]
+    assert got.loc["medina", "commitment_rate"] == 0.0
 
 
 def test_partner_fulfilment(programme):
