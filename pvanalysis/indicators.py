@@ -611,9 +611,8 @@ def release_curve(tables, slice_=None, freq: str = "YE", **filters) -> pd.DataFr
 
     Notes
     -----
-    With a territory filter the curve follows the whole projects touching the territory
-    (releases are dated per convention, not per commune), while ``cum_committed_dh`` is the
-    territory's attributed share; use it for a project, convention, scale or partner slice.
+    With a territory filter each release and échéancier amount is multiplied by the share of
+    its project attributed to the territory (module notes), rounded to the dirham.
     """
     s = make_slice(slice_, **filters)
     f = flows(tables, s)
@@ -628,6 +627,13 @@ def release_curve(tables, slice_=None, freq: str = "YE", **filters) -> pd.DataFr
         disb = disb[disb["released_on"].dt.year.between(*s.period)]
     sched = tables["schedule"].merge(conv, on="convention_id", validate="m:1")
     sched = sched.merge(pairs, on=["project_id", "partner_id"], how="inner")
+    if s.territory_level is not None:  # the territory's share of each project
+        share = _project_weights_for(tables, [], s, project_frame(tables, s))
+        share = share.groupby("project_id")["weight"].sum()
+        disb = disb.assign(amount_dh=(disb["amount_dh"].astype(float)
+                                      * disb["project_id"].map(share).fillna(0)).round())
+        sched = sched.assign(planned_dh=(sched["planned_dh"].astype(float)
+                                         * sched["project_id"].map(share).fillna(0)).round())
     rel = disb.set_index("released_on")["amount_dh"].astype("int64").resample(freq).sum()
     plan_dates = pd.to_datetime(sched["year"].astype("int64").astype(str) + "-12-31")
     plan = pd.Series(sched["planned_dh"].astype("int64").to_numpy(), index=plan_dates)

@@ -192,6 +192,12 @@ def test_release_curve(programme):
     assert got["scheduled_dh"].tolist() == [300_000, 700_000, 0, 400_001]
     assert got["cum_released_dh"].tolist() == [200_000, 700_000, 700_000, 850_000]
     assert got["cum_committed_dh"].tolist() == [1_400_001] * 4
+    # province 02.222 holds 25 % of P2: échéancier 2021 400 001 × 0,25 = 100 000,25 → 100 000;
+    # released 150 000 × 0,25 = 37 500; ceiling 75 000 + 25 000 = 100 000
+    south = ind.release_curve(programme, province="02.222", period=P, ref_date=REF)
+    assert south["cum_scheduled_dh"].tolist() == [100_000]
+    assert south["cum_released_dh"].tolist() == [37_500]
+    assert south["cum_committed_dh"].tolist() == [100_000]
 
 
 def test_physical_progress(programme):
