@@ -1,0 +1,122 @@
+"""Report runs: each report against the floor, parallel batch, unchanged re-run.
+
+Prints, in one run (medians of several runs, all measured here on the sample):
+- each report kind against the floor — a notebook that only imports the libraries the reports
+  use, run the same way (papermill in this process, same kernel, same HTML export); goal
+  ≤ 1,5×;
+- a batch with ``--jobs 2`` against ``--jobs 1`` (goal ≤ 0,6×);
+- a re-run with nothing changed against the first run (goal ≤ 0,1×).
+
+Usage: ``python benchmarks/bench_reports.py [--repeat N]`` from the repository root.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+from pvanalysis import reports
+from pvanalysis.build import build_processed
+from pvanalysis.sample import write_sample
+
+NOTEBOOKS = Path("notebooks")
+FLOOR_IMPORTS = """import pvanalysis as pv
+import pandas, geopandas, matplotlib.pyplot, seaborn, folium, mapclassify, scipy.stats
+from pvanalysis import build, charts, indicators, maps, reports, territories"""
+
+REPORTS = [("bilan", {"period_start": 2017, "period_end": 2021}),
+           ("territoire", {"level": "region", "code": "03"}),
+           ("territoire", {"level": "commune", "code": "01.511.05.07"}),
+           ("convention", {"convention_id": "CC-R00001"}),
+           ("qualite", {}),
+           ("exploration", {})]
+
+BATCH = {"reports": [
+    {"kind": "bilan", "params": {"period_start": 2017, "period_end": 2021}},
+    *({"kind": "territoire", "params": {"level": "region", "code": c}}
+      for c in ("01", "03", "06", "07")),
+    {"kind": "convention", "params": {"convention_id": "CC-R00001"}},
+    {"kind": "convention", "params": {"convention_id": "CC-R00002"}},
+    {"kind": "qualite"}]}
+
+
+def _floor_notebook(folder: Path) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    params = nbformat.v4.new_code_cell('processed_dir: str = "."  # tables\n'
+                                       'output_dir: str = "."  # sortie')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(FLOOR_IMPORTS)]
+    path = folder / "plancher.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def _median_time(run, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    repeat = parser.parse_args().repeat
+    root = Path(tempfile.mkdtemp(prefix="bench-reports-"))
+    write_sample(root / "raw")
+    build_processed(root / "raw", root / "processed")
+    processed, out = root / "processed", root / "out"
+    floor_nb = _floor_notebook(root)
+
+    def floor():
+        folder = out / "plancher"
+        folder.mkdir(parents=True, exist_ok=True)
+        status = reports.run_notebook(floor_nb, {"processed_dir": str(processed),
+                                                 "output_dir": str(folder)}, folder)
+        assert status[0] == "ok", status
+
+    def report(kind, params):
+        def run():
+            result = reports.run_report(kind, params, out, processed, notebooks_dir=NOTEBOOKS)
+            assert result.ok, result.error
+        return run
+
+    floor()  # warm-up: papermill, nbconvert and the kernel spec, once per process
+    report(*REPORTS[0])()
+    floor_s = _median_time(floor, repeat)
+    print(f"Plancher (carnet vide important les mêmes bibliothèques) : {floor_s:.2f} s "
+          f"(médiane de {repeat})")
+    for kind, params in REPORTS:
+        t = _median_time(report(kind, params), repeat)
+        label = f"{kind} {' '.join(map(str, params.values()))}".strip()
+        print(f"  {label:<42} {t:6.2f} s  = {t / floor_s:4.2f} × plancher (objectif ≤ 1,5)")
+
+    def batch(jobs, force, site):
+        start = time.perf_counter()
+        result = reports.run_batch(BATCH, site, jobs=jobs, force=force, processed_dir=processed,
+                                   notebooks_dir=NOTEBOOKS)
+        assert result.exit_code == 0, result.as_text()
+        return time.perf_counter() - start
+
+    n = len(BATCH["reports"])
+    one = statistics.median(batch(1, True, root / "lot1") for _ in range(max(1, repeat - 1)))
+    two = statistics.median(batch(2, True, root / "lot2") for _ in range(max(1, repeat - 1)))
+    print(f"Lot de {n} rapports : --jobs 1 {one:.1f} s, --jobs 2 {two:.1f} s "
+          f"= {two / one:.2f} × (objectif ≤ 0,6)")
+    first = batch(2, True, root / "lot3")
+    again = statistics.median(batch(2, False, root / "lot3") for _ in range(repeat))
+    print(f"Relance sans changement : {again:.2f} s contre {first:.1f} s "
+          f"= {again / first:.3f} × (objectif ≤ 0,1)")
+
+
+if __name__ == "__main__":
+    main()
