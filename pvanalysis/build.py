@@ -282,7 +282,8 @@ def _reference_into(tmp: Path, source: Path) -> None:
 
     if all((Path(source) / f"{name}.parquet").is_file() for name in LAYERS):
         for path in sorted(Path(source).iterdir()):
-            if path.is_file() and path.stem not in TABLES and path.name not in (MANIFEST, ".gitkeep"):
+            ours = path.stem in TABLES or path.name in (MANIFEST, ".gitkeep")
+            if path.is_file() and not ours:
                 shutil.copy2(path, tmp / path.name)
     else:
         territories.build_reference(tmp)
@@ -307,7 +308,8 @@ class _Steps:
         return self(clean.drop_duplicates(frame, raw, KEYS[key]))
 
 
-def assemble(raws: dict[str, RawTable], reference_dir: Path) -> tuple[dict[str, pd.DataFrame], dict]:
+def assemble(raws: dict[str, RawTable],
+             reference_dir: Path) -> tuple[dict[str, pd.DataFrame], dict]:
     """Convert, validate and link every table.
 
     Parameters
@@ -335,14 +337,8 @@ def assemble(raws: dict[str, RawTable], reference_dir: Path) -> tuple[dict[str, 
             flags[f"commune déclarée ≠ commune de la géométrie ({kind})"] = \
             _places(raws[kind], kind, steps, matcher, communes)
     out["conventions"] = _conventions(raws["conventions"], steps, out["projects"])
-    cadres = out["conventions"].loc[out["conventions"]["kind"] == "cadre", "convention_id"]
-    for name, model in (("commitments", schemas.Commitments), ("schedule", schemas.Schedule)):
-        raw = raws[name]
-        frame = steps(clean.validate(steps.start(raw, name), model, raw))
-        frame = steps(clean.reject(frame, raw, ~frame["convention_id"].isin(cadres),
-                                   "convention_id", REASONS["cadre"]))
-        out[name] = steps(clean.reject(frame, raw, ~frame["partner_id"].isin(out["partners"]["partner_id"]),
-                                       "partner_id", REASONS["partner"]))
+    for name in ("commitments", "schedule"):
+        out[name] = _cadre_flows(raws[name], name, steps, out)
     flags["engagements ≠ montant de la convention cadre"] = _commitment_gaps(
         out["conventions"], out["commitments"])
     out["disbursements"] = _disbursements(raws["disbursements"], steps, out)
@@ -350,8 +346,8 @@ def assemble(raws: dict[str, RawTable], reference_dir: Path) -> tuple[dict[str, 
         out["disbursements"].loc[out["disbursements"]["over_commitment"], "disbursement_id"])
     raw = raws["actions"]
     frame = steps(clean.validate(steps.start(raw, "actions"), schemas.Actions, raw))
-    out["actions"] = steps(clean.reject(frame, raw, ~frame["project_id"].isin(out["projects"]["project_id"]),
-                                        "project_id", REASONS["project"]))
+    unknown = ~frame["project_id"].isin(out["projects"]["project_id"])
+    out["actions"] = steps(clean.reject(frame, raw, unknown, "project_id", REASONS["project"]))
     out["project_targets"] = _targets(raws["project_targets"], steps, matcher, out)
     out["quarantine"] = clean.finish_quarantine(steps.parts)
     schemas.Quarantine.validate(out["quarantine"])
@@ -374,7 +370,7 @@ def _projects(raw: RawTable, steps: _Steps, matcher: TerritoryMatcher) -> pd.Dat
     frame = _link(frame, raw, steps, matcher, "commune_code", "commune", "province_code")
     frame = steps(clean.validate(frame, schemas.Projects, raw))
     allowed = {(p, s) for p, (_, st) in config.PHASES.items() for s in st}
-    pairs = pd.Series(list(zip(frame["phase"], frame["step"])), index=frame.index)
+    pairs = pd.Series(list(zip(frame["phase"], frame["step"], strict=True)), index=frame.index)
     return steps(clean.reject(frame, raw, ~pairs.isin(allowed), "step", REASONS["step_phase"]))
 
 
@@ -425,6 +421,17 @@ def _conventions(raw: RawTable, steps: _Steps, projects: pd.DataFrame) -> pd.Dat
     return frame.assign(parent_id=frame["parent_id"].where(frame["kind"] == "financement"))
 
 
+def _cadre_flows(raw: RawTable, name: str, steps: _Steps, out: dict) -> pd.DataFrame:
+    """Commitments or schedule rows: on a kept cadre convention, by a kept partner."""
+    conventions = out["conventions"]
+    cadres = conventions.loc[conventions["kind"] == "cadre", "convention_id"]
+    frame = steps(clean.validate(steps.start(raw, name), TABLES[name], raw))
+    frame = steps(clean.reject(frame, raw, ~frame["convention_id"].isin(cadres),
+                               "convention_id", REASONS["cadre"]))
+    unknown = ~frame["partner_id"].isin(out["partners"]["partner_id"])
+    return steps(clean.reject(frame, raw, unknown, "partner_id", REASONS["partner"]))
+
+
 def _commitment_gaps(conventions: pd.DataFrame, commitments: pd.DataFrame) -> list[str]:
     """Cadre conventions whose commitments differ from their amount beyond the tolerance."""
     cadres = conventions[conventions["kind"] == "cadre"].set_index("convention_id")["amount_dh"]
@@ -437,8 +444,8 @@ def _disbursements(raw: RawTable, steps: _Steps, out: dict) -> pd.DataFrame:
     conventions, partners = out["conventions"], out["partners"]
     frame = steps.start(raw, "disbursements").assign(over_commitment=False)
     frame = steps(clean.validate(frame, schemas.Disbursements, raw))
-    frame = steps(clean.reject(frame, raw, ~frame["convention_id"].isin(conventions["convention_id"]),
-                               "convention_id", REASONS["convention"]))
+    unknown = ~frame["convention_id"].isin(conventions["convention_id"])
+    frame = steps(clean.reject(frame, raw, unknown, "convention_id", REASONS["convention"]))
     frame = steps(clean.reject(frame, raw, ~frame["partner_id"].isin(partners["partner_id"]),
                                "partner_id", REASONS["partner"]))
     signed = frame["convention_id"].map(conventions.set_index("convention_id")["signed_on"])
@@ -457,8 +464,8 @@ def _over_commitment(frame: pd.DataFrame, conventions: pd.DataFrame,
     flows = frame.assign(project_id=frame["convention_id"].map(project_of), _row=frame.index)
     flows = flows.sort_values(["project_id", "partner_id", "released_on", "_row"], kind="stable")
     cumulative = flows.groupby(["project_id", "partner_id"])["amount_dh"].cumsum()
-    limit = pd.Series(committed.reindex(pd.MultiIndex.from_frame(flows[["project_id", "partner_id"]]),
-                                        fill_value=0).to_numpy(), index=flows.index)
+    keys = pd.MultiIndex.from_frame(flows[["project_id", "partner_id"]])
+    limit = pd.Series(committed.reindex(keys, fill_value=0).to_numpy(), index=flows.index)
     return (cumulative > limit).reindex(frame.index).astype(bool)
 
 
@@ -467,7 +474,8 @@ def _targets(raw: RawTable, steps: _Steps, matcher: TerritoryMatcher, out: dict)
     frame = _link(frame, raw, steps, matcher, "commune_code", "commune")
     is_commune = frame["target_type"] == "commune"
     codes = matcher.resolve(frame["target_id"].where(is_commune), "commune")
-    frame = steps(clean.reject(frame, raw, is_commune & codes.isna(), "target_id", REASONS["commune"]))
+    frame = steps(clean.reject(frame, raw, is_commune & codes.isna(), "target_id",
+                               REASONS["commune"]))
     codes = codes.reindex(frame.index)
     frame = frame.assign(target_id=codes.astype("str").where(codes.notna(), frame["target_id"]))
     frame = steps(clean.drop_duplicates(frame, raw, KEYS["project_targets"]))
@@ -475,7 +483,8 @@ def _targets(raw: RawTable, steps: _Steps, matcher: TerritoryMatcher, out: dict)
     frame = steps(clean.reject(frame, raw, ~frame["project_id"].isin(out["projects"]["project_id"]),
                                "project_id", REASONS["project"]))
     for kind, table in (("quartier", "quartiers"), ("centre", "centres")):
-        unknown = (frame["target_type"] == kind) & ~frame["target_id"].isin(out[table][f"{kind}_id"])
+        known = frame["target_id"].isin(out[table][f"{kind}_id"])
+        unknown = (frame["target_type"] == kind) & ~known
         frame = steps(clean.reject(frame, raw, unknown, "target_id", REASONS[kind]))
     return frame
 

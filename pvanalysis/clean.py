@@ -181,7 +181,9 @@ def _split(converted: pd.Series, dtype: str, reason: str) -> tuple[pd.Series, pd
     bad = converted.map(lambda v: v is _BAD).astype(bool)
     values = converted.where(~bad, None)
     reasons = pd.Series(pd.NA, index=converted.index, dtype="string").mask(bad, reason)
-    return values.astype(dtype) if dtype != _DATE_DTYPE else pd.to_datetime(values).astype(dtype), reasons
+    if dtype == _DATE_DTYPE:
+        return pd.to_datetime(values).astype(dtype), reasons
+    return values.astype(dtype), reasons
 
 
 def _date_one(value: object) -> object:
@@ -234,7 +236,8 @@ def parse_dates(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
     return values, reasons.mask(impossible, REASONS["impossible_date"])
 
 
-def parse_integers(cells: pd.Series, reason: str = REASONS["number"]) -> tuple[pd.Series, pd.Series]:
+def parse_integers(cells: pd.Series,
+                   reason: str = REASONS["number"]) -> tuple[pd.Series, pd.Series]:
     """Whole numbers (French text or numbers) → Int64; a fractional or unreadable value → reason."""
 
     def convert(value):
@@ -284,7 +287,8 @@ def choice_table(field: str) -> dict[str, str]:
         "scale": config.SCALES, "kind": config.CONVENTION_KINDS, "axis": config.AXES,
         "category": config.PARTNER_CATEGORIES, "target_type": config.TARGET_TYPES,
         "phase": {code: label for code, (label, _) in config.PHASES.items()},
-        "step": {code: label for _, steps in config.PHASES.values() for code, label in steps.items()},
+        "step": {code: label for _, steps in config.PHASES.values()
+                 for code, label in steps.items()},
     }[field]
     table = {}
     for code, label in labels.items():
@@ -444,7 +448,7 @@ def validate(frame: pd.DataFrame, model: type[pa.DataFrameModel], raw: RawTable)
             raise  # not about rows: the cleaning code produced a wrong table
         cases = err.failure_cases
     cases = cases.assign(reason=[_check_reason(str(c), col) for c, col
-                                 in zip(cases["check"], cases["column"])])
+                                 in zip(cases["check"], cases["column"], strict=True)])
     cases = cases.drop_duplicates(["index", "reason"])
     parts = []
     for (column, reason), group in cases.groupby(["column", "reason"], sort=True, dropna=False):
@@ -530,15 +534,16 @@ class TerritoryMatcher:
             layer = _territory_layer(level, self.processed_dir)
             self._tables[level] = layer.assign(key=layer["name_fr"].map(normalise_name))
         table = self._tables[level]
-        by_code = dict(zip(table["code"], table["code"]))
-        by_code.update(zip(table["code_digits"], table["code"]))
+        by_code = dict(zip(table["code"], table["code"], strict=True))
+        by_code.update(zip(table["code_digits"], table["code"], strict=True))
         codes = uniq["v"].map(by_code)
         keys = uniq["v"].map(lambda v: normalise_name(v))
         counts = table.groupby(["parent", "key"])["code"].agg(["first", "size"])
         single = counts.loc[counts["size"] == 1, "first"]
         national = table.groupby("key")["code"].agg(["first", "size"])
         national = national.loc[national["size"] == 1, "first"]
-        in_parent = pd.Series(list(zip(uniq["p"], keys)), index=uniq.index).map(single.to_dict())
+        pairs = pd.Series(list(zip(uniq["p"], keys, strict=True)), index=uniq.index)
+        in_parent = pairs.map(single.to_dict())
         in_country = keys.map(national).where(uniq["p"] == "")
         return codes.fillna(in_parent).fillna(in_country).astype("string")
 
@@ -546,7 +551,7 @@ class TerritoryMatcher:
         from . import territories
 
         layer = territories.load_layer("arrondissement", self.processed_dir)
-        return dict(zip(layer["code"].astype(str), layer["commune_code"].astype(str)))
+        return dict(zip(layer["code"].astype(str), layer["commune_code"].astype(str), strict=True))
 
 
 def _territory_layer(level: str, processed_dir) -> pd.DataFrame:

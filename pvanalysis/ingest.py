@@ -297,7 +297,8 @@ def _locate(grid: pd.DataFrame, columns: tuple[Column, ...], where: dict,
     missing = next(c for c in columns if c.required and c.field not in have)
     raise InputFileError("colonne obligatoire absente", **where, row=best_pos + 1,
                          column=missing.header,
-                         hint="en-têtes acceptés : " + ", ".join((missing.header, *missing.variants)))
+                         hint="en-têtes acceptés : "
+                              + ", ".join((missing.header, *missing.variants)))
 
 
 def _is_total(grid: pd.DataFrame, blank: pd.DataFrame) -> pd.Series:
@@ -306,7 +307,8 @@ def _is_total(grid: pd.DataFrame, blank: pd.DataFrame) -> pd.Series:
     first = grid.to_numpy(dtype=object)[np.arange(len(grid)), filled.argmax(axis=1)]
     text = pd.Series(first, index=grid.index, dtype=object)
     text = text.where(filled.any(axis=1) & text.map(lambda v: isinstance(v, str)), "")
-    norm = text.astype("string").str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii")
+    norm = (text.astype("string").str.normalize("NFKD").str.encode("ascii", "ignore")
+            .str.decode("ascii"))
     return norm.str.strip().str.lower().str.match(r"^(sous[ -]?)?total\b").astype(bool)
 
 
@@ -350,7 +352,8 @@ def read_workbook(path: Path) -> dict[str, RawTable]:
     path = Path(path)
     if not path.is_file():
         raise InputFileError("fichier absent", file=path.name,
-                             hint=f"placer {path.name} dans {path.parent} ou lancer `pvanalysis sample`")
+                             hint=f"placer {path.name} dans {path.parent} "
+                                  "ou lancer `pvanalysis sample`")
     from python_calamine import CalamineError, CalamineWorkbook
 
     try:
@@ -413,7 +416,8 @@ def read_disbursements(path: Path) -> RawTable:
     path = Path(path)
     if not path.is_file():
         raise InputFileError("fichier absent", file=path.name,
-                             hint=f"placer {path.name} dans {path.parent} ou lancer `pvanalysis sample`")
+                             hint=f"placer {path.name} dans {path.parent} "
+                                  "ou lancer `pvanalysis sample`")
     text = _decode(path.read_bytes(), path.name)
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
     width = max((len(r) for r in rows), default=0)
@@ -474,7 +478,8 @@ def read_geometry(path: Path, kind: str) -> RawTable:
         gdf = pyogrio.read_dataframe(path)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
         raise InputFileError(f"fichier géographique illisible ({exc})", file=path.name,
-                             hint="fournir un GeoJSON, un GeoPackage ou un Shapefile complet") from exc
+                             hint="fournir un GeoJSON, un GeoPackage ou un Shapefile "
+                                  "complet") from exc
     if gdf.crs is None:
         raise InputFileError("système de coordonnées absent", file=path.name,
                              hint="joindre le fichier .prj ou écrire le fichier en EPSG:4326 "

@@ -38,7 +38,8 @@ def test_amounts(cell, factor, expected):
 
 def test_amount_unreadable_and_blank():
     values, reasons = parse_amounts(pd.Series(["1.684,OO", None, ""], dtype=object))
-    assert reasons.tolist()[0] == "montant illisible" and reasons.isna().tolist()[1:] == [True, True]
+    assert reasons.tolist()[0] == "montant illisible"
+    assert reasons.isna().tolist()[1:] == [True, True]
     assert values.isna().all()
 
 

@@ -146,7 +146,8 @@ def write_tiny(folder: Path, *, sheets: dict | None = None, csv: str | bytes | N
     write_workbook(folder / "conventions.xlsx", all_sheets, title)
     data = CSV if csv is None else csv
     (folder / "deblocages.csv").write_bytes(data if isinstance(data, bytes) else data.encode())
-    (folder / "quartiers.geojson").write_text(geojson(QUARTIERS if quartiers is None else quartiers))
+    quartiers = QUARTIERS if quartiers is None else quartiers
+    (folder / "quartiers.geojson").write_text(geojson(quartiers))
     (folder / "centres.geojson").write_text(geojson(CENTRES if centres is None else centres))
     return folder
 
