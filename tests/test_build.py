@@ -156,8 +156,8 @@ def test_killed_build_leaves_previous_output(tiny, tmp_path):
             f"build.build_processed({str(raw)!r}, {str(target)!r})\n")
     proc = subprocess.Popen([sys.executable, "-c", code])
     deadline = time.monotonic() + 120
-    while not (list(tmp_path.glob(".processed.tmp-*/quartiers.parquet"))
-               and time.monotonic() < deadline):
+    while (not list(tmp_path.glob(".processed.tmp-*/quartiers.parquet"))
+           and time.monotonic() < deadline):
         time.sleep(0.05)
     time.sleep(0.2)
     os.kill(proc.pid, signal.SIGKILL)
