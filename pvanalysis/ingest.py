@@ -419,6 +419,9 @@ def read_disbursements(path: Path) -> RawTable:
                              hint=f"placer {path.name} dans {path.parent} "
                                   "ou lancer `pvanalysis sample`")
     text = _decode(path.read_bytes(), path.name)
+    if not text.strip():
+        raise InputFileError("fichier vide", file=path.name,
+                             hint="exporter les déblocages avec leur ligne d'en-tête")
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
     width = max((len(r) for r in rows), default=0)
     grid = _grid(rows)
@@ -480,6 +483,9 @@ def read_geometry(path: Path, kind: str) -> RawTable:
         raise InputFileError(f"fichier géographique illisible ({exc})", file=path.name,
                              hint="fournir un GeoJSON, un GeoPackage ou un Shapefile "
                                   "complet") from exc
+    if gdf.empty:
+        raise InputFileError("fichier géographique vide (aucune entité)", file=path.name,
+                             hint="exporter les quartiers ou centres avec leurs attributs")
     if gdf.crs is None:
         raise InputFileError("système de coordonnées absent", file=path.name,
                              hint="joindre le fichier .prj ou écrire le fichier en EPSG:4326 "

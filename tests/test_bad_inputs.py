@@ -192,6 +192,12 @@ CASES = [
      ("exit2", ["quartiers.geojson", "fichier absent"])),
     ("shapefile-without-crs", _shapefile_without_prj, ("exit2", ["quartiers.shp",
                                                                  "système de coordonnées absent"])),
+    ("geometry-empty", {"quartiers": []}, ("exit2", ["quartiers.geojson", "vide"])),
+    ("csv-empty", _write("deblocages.csv", b""), ("exit2", ["deblocages.csv", "fichier vide"])),
+    ("csv-header-only", {"csv": CSV.splitlines()[0] + "\n"},
+     ("ok", lambda t: t["disbursements"].empty)),
+    ("sheet-header-only", {"sheets": {"Actions": [SHEETS["Actions"][0]]}},
+     ("ok", lambda t: t["actions"].empty and len(t["projects"]) == 3)),
     ("geometry-garbage", _write("centres.geojson", b"{not json"),
      ("exit2", ["centres.geojson", "illisible"])),
     ("geometry-missing-column", {"centres": [{k: v for k, v in f.items() if k != "commune"}
