@@ -311,7 +311,7 @@ def parse_choices(cells: pd.Series, field: str) -> tuple[pd.Series, pd.Series]:
     codes = text.map(lookup)
     bad = text.notna() & codes.isna()
     reasons = pd.Series(pd.NA, index=cells.index, dtype="string").mask(bad, REASONS["choice"])
-    return codes.astype("str").where(codes.notna(), None).astype("str"), reasons
+    return codes.astype("str"), reasons
 
 
 # --------------------------------------------------------------------------------------------
