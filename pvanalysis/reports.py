@@ -136,6 +136,9 @@ class ReportResult:
         Hash of data, parameters, notebook and package version (decides the skip).
     html_bytes : int
         Size of the HTML copy (bytes), 0 if none.
+    given : dict
+        Parameters exactly as asked (before conversion), to recognise an unchanged report
+        cheaply.
     """
 
     kind: str
@@ -149,6 +152,7 @@ class ReportResult:
     skipped: bool = False
     key: str = ""
     html_bytes: int = 0
+    given: dict = dataclasses.field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -611,7 +615,7 @@ def run_report(kind: str, params: Mapping | None = None, out_dir: str | Path = "
     except PvInputError as exc:
         rid = report_id(kind if kind in KINDS else "inconnu", params)
         return ReportResult(kind, params, rid, "error", EXIT_PARAMETERS, str(exc),
-                            time.perf_counter() - start)
+                            time.perf_counter() - start, given=params)
     notebook = notebook_path(kind, notebooks_dir)
     rid = report_id(kind, typed)
     folder = _report_folder(out_dir, rid)
@@ -627,7 +631,7 @@ def run_report(kind: str, params: Mapping | None = None, out_dir: str | Path = "
     figures = json.loads(figures_path.read_text(encoding="utf-8")) if figures_path.exists() else {}
     return ReportResult(kind, typed, rid, status, code, error, time.perf_counter() - start,
                         figures, key=run_key(kind, typed, notebook, data_sha),
-                        html_bytes=html_bytes)
+                        html_bytes=html_bytes, given=params)
 
 
 # --------------------------------------------------------------------------------------------
@@ -697,33 +701,41 @@ def expand_config(config: Mapping, processed_dir: str | Path = PROCESSED_DIR) ->
     return pairs
 
 
-def _previous_runs(out_dir: Path) -> dict[str, dict]:
+def _previous_runs(out_dir: Path) -> list[dict]:
     path = out_dir / "manifest.json"
     if not path.is_file():
-        return {}
+        return []
     try:
         entries = json.loads(path.read_text(encoding="utf-8")).get("reports", [])
     except (json.JSONDecodeError, AttributeError):
-        return {}
-    return {e["report_id"]: e for e in entries if isinstance(e, dict) and "report_id" in e}
+        return []
+    return [e for e in entries if isinstance(e, dict) and "report_id" in e]
 
 
-def _reusable(kind: str, params: Mapping, previous: Mapping, out_dir: Path, notebooks_dir: Path,
-              data_sha: str) -> ReportResult | None:
-    """The earlier result of an unchanged report, or None when it must run."""
-    try:
-        typed = coerce_params(kind, params, notebooks_dir)
-    except PvInputError:
-        return None
-    rid = report_id(kind, typed)
-    old = previous.get(rid)
-    key = run_key(kind, typed, notebook_path(kind, notebooks_dir), data_sha)
-    if not old or old.get("status") != "ok" or old.get("key") != key:
-        return None
-    if not (out_dir / rid / HTML_NAME).is_file():
-        return None
-    fields = {f.name for f in dataclasses.fields(ReportResult)}
-    return ReportResult(**{**{k: v for k, v in old.items() if k in fields}, "skipped": True})
+def _same(a, b) -> bool:
+    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True,
+                                                                    default=str)
+
+
+def _reusable(kind: str, params: Mapping, previous: list[dict], out_dir: Path,
+              notebooks_dir: Path, data_sha: str) -> ReportResult | None:
+    """The earlier result of an unchanged report, or None when it must run.
+
+    Unchanged means: same kind and parameters as asked, a successful run whose key (data
+    hash, converted parameters, notebook content, package version) is still the same, and its
+    HTML copy still there. Nothing is imported or executed to decide.
+    """
+    for old in previous:
+        if old.get("kind") != kind or not _same(old.get("given"), dict(params)):
+            continue
+        notebook = notebook_path(kind, notebooks_dir)
+        if (old.get("status") == "ok" and notebook.is_file()
+                and old.get("key") == run_key(kind, old.get("params", {}), notebook, data_sha)
+                and (out_dir / old["report_id"] / HTML_NAME).is_file()):
+            fields = {f.name for f in dataclasses.fields(ReportResult)}
+            return ReportResult(**{**{k: v for k, v in old.items() if k in fields},
+                                   "skipped": True})
+    return None
 
 
 def _pool(jobs: int):
@@ -773,7 +785,7 @@ def run_batch(config: str | Path | Mapping | None = None, out_dir: str | Path = 
     pairs = expand_config(cfg, processed_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     data_sha = data_hash(processed_dir)
-    previous = {} if force else _previous_runs(out_dir)
+    previous = [] if force else _previous_runs(out_dir)
     results: list[ReportResult | None] = [None] * len(pairs)
     todo = []
     for i, (kind, params) in enumerate(pairs):
