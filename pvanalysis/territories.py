@@ -115,7 +115,11 @@ def normalise_name_series(names: pd.Series) -> pd.Series:
 
 
 def _normalise_code(code) -> str:
-    """HCP code in dotted form with zero padding (``"1.511.1.9"`` → ``"01.511.01.09"``)."""
+    """HCP code in dotted form with zero padding (``"1.511.1.9"`` → ``"01.511.01.09"``).
+
+    The six cities split into arrondissements keep their one-digit commune part
+    (``"06.141.01.0"``, Casablanca): HCP writes them so.
+    """
     if code is None or code is pd.NA or (isinstance(code, float) and np.isnan(code)):
         return ""
     text = str(code).strip()
@@ -125,6 +129,8 @@ def _normalise_code(code) -> str:
     parts = text.split(".")
     if len(parts) == 1:  # digits only: compared with code_digits ("8" is region "08")
         return text.zfill(2)
+    if len(parts) == 4 and parts[3] == "0":
+        widths = (2, 3, 2, 1)
     return ".".join(p.zfill(w) if len(p) <= w else p for p, w in zip(parts, widths, strict=False))
 
 

@@ -356,3 +356,12 @@ def test_names_alone_never_give_a_wrong_commune():
     assert (result.loc[matched, "code"] == truth[matched]).all()
     assert matched.sum() >= 1_520
     assert result["method"].value_counts().to_dict().keys() == {"name", "fuzzy", "unmatched"}
+
+
+def test_split_city_codes_keep_their_one_digit_part(reference):
+    folder, _ = reference
+    assert territories.lookup("commune", "06.141.01.0", folder)["name_fr"] == "Casablanca"
+    assert territories.lookup("commune", "1.511.1.0", folder)["name_fr"] == "Tanger"
+    matched = territories.match_names(pd.Series(["01.511.01.0", "6.141.1.0"]), "commune",
+                                      processed_dir=folder)
+    assert matched["code"].tolist() == ["01.511.01.0", "06.141.01.0"]
