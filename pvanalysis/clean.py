@@ -482,7 +482,6 @@ class TerritoryMatcher:
 
     def __init__(self, processed_dir) -> None:
         self.processed_dir = processed_dir
-        self._tables: dict[str, pd.DataFrame] = {}
 
     def resolve(self, values: pd.Series, level: str, parents: pd.Series | None = None) -> pd.Series:
         """HCP codes for ``values`` (NA where nothing matches).
@@ -511,13 +510,10 @@ class TerritoryMatcher:
         uniq = pairs.dropna(subset=["v"]).drop_duplicates().reset_index(drop=True)
         if uniq.empty:
             return pd.Series(pd.NA, index=values.index, dtype="string")
-        codes = self._exact(uniq, level)
-        rest = codes.isna()
-        if rest.any():
-            found = territories.match_names(uniq.loc[rest, "v"].tolist(), level,
-                                            uniq.loc[rest, "p"].replace("", pd.NA).tolist(),
-                                            processed_dir=self.processed_dir)
-            codes[rest] = found["code"].astype("string").to_numpy()
+        found = territories.match_names(uniq["v"].tolist(), level,
+                                        uniq["p"].replace("", pd.NA).tolist(),
+                                        processed_dir=self.processed_dir)
+        codes = pd.Series(found["code"].to_numpy(), index=uniq.index)
         codes = codes.astype("string")
         if level == "commune":
             codes = codes.replace(self._arrondissement_communes())
@@ -525,43 +521,8 @@ class TerritoryMatcher:
         merged = pairs.merge(uniq, on=["v", "p"], how="left", validate="m:1")
         return pd.Series(merged["code"].to_numpy(), index=values.index, dtype="string")
 
-    def _exact(self, uniq: pd.DataFrame, level: str) -> pd.Series:
-        """Exact HCP codes, then exact normalised names unique within the parent (or in the
-        country when no parent is given); the rest is left to ``match_names``."""
-        from .territories import normalise_name
-
-        if level not in self._tables:
-            layer = _territory_layer(level, self.processed_dir)
-            self._tables[level] = layer.assign(key=layer["name_fr"].map(normalise_name))
-        table = self._tables[level]
-        by_code = dict(zip(table["code"], table["code"], strict=True))
-        by_code.update(zip(table["code_digits"], table["code"], strict=True))
-        codes = uniq["v"].map(by_code)
-        keys = uniq["v"].map(lambda v: normalise_name(v))
-        counts = table.groupby(["parent", "key"])["code"].agg(["first", "size"])
-        single = counts.loc[counts["size"] == 1, "first"]
-        national = table.groupby("key")["code"].agg(["first", "size"])
-        national = national.loc[national["size"] == 1, "first"]
-        pairs = pd.Series(list(zip(uniq["p"], keys, strict=True)), index=uniq.index)
-        in_parent = pairs.map(single.to_dict())
-        in_country = keys.map(national).where(uniq["p"] == "")
-        return codes.fillna(in_parent).fillna(in_country).astype("string")
-
     def _arrondissement_communes(self) -> dict[str, str]:
         from . import territories
 
         layer = territories.load_layer("arrondissement", self.processed_dir)
         return dict(zip(layer["code"].astype(str), layer["commune_code"].astype(str), strict=True))
-
-
-def _territory_layer(level: str, processed_dir) -> pd.DataFrame:
-    """``code``, ``code_digits``, ``name_fr`` and ``parent`` code of one reference level."""
-    from .territories import load_layer
-
-    parent = {"region": None, "province": "region_code", "commune": "province_code"}[level]
-    layer = load_layer(level, processed_dir)
-    return pd.DataFrame({
-        "code": layer["code"].astype(str), "code_digits": layer["code_digits"].astype(str),
-        "name_fr": layer["name_fr"].astype(str),
-        "parent": layer[parent].astype(str) if parent else "",
-    })
