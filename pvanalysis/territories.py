@@ -681,8 +681,9 @@ def _sources(boundaries: dict | None, units, crosswalk) -> dict[str, tuple[str, 
     return sources
 
 
-def _assemble(boundaries: dict | None = None) -> tuple[dict[str, gpd.GeoDataFrame], pd.DataFrame]:
-    """Build every layer in memory from the packages (and user boundary files).
+def assemble_layers(boundaries: dict | None = None
+                    ) -> tuple[dict[str, gpd.GeoDataFrame], pd.DataFrame]:
+    """Build every layer in memory from the packages (and user boundary files); write nothing.
 
     Returns
     -------
@@ -859,7 +860,7 @@ def build_reference(processed_dir: Path | str = PROCESSED_DIR,
     préfectures d'arrondissements the union of theirs.
     """
     processed_dir = Path(processed_dir)
-    layers, matching = _assemble(boundaries)
+    layers, matching = assemble_layers(boundaries)
     _validate(layers)
     tables = {LEVELS[level]: layer for level, layer in layers.items()}
     tables.update({f"{LEVELS[level]}_display": _display(layers[level])

@@ -257,7 +257,7 @@ def test_load_layer_rebuilds_a_missing_cache(reference, layers, tmp_path, monkey
             shutil.copy(path, tmp_path / path.name)
     built = []  # the assembly itself is tested above; here only that a rebuild happens
     matching = territories.load_matching(folder)
-    monkeypatch.setattr(territories, "_assemble",
+    monkeypatch.setattr(territories, "assemble_layers",
                         lambda boundaries=None: built.append(1) or (dict(layers), matching))
     regions = territories.load_layer("region", tmp_path)
     assert built == [1]
@@ -327,7 +327,7 @@ def test_failed_write_leaves_the_previous_reference(reference, layers, tmp_path,
     folder.mkdir()
     (folder / "regions.parquet").write_bytes(b"previous")
     matching = territories.load_matching(reference[0])
-    monkeypatch.setattr(territories, "_assemble",
+    monkeypatch.setattr(territories, "assemble_layers",
                         lambda boundaries=None: (dict(layers), matching))
     real = gpd.GeoDataFrame.to_parquet
 
