@@ -1007,7 +1007,7 @@ def _site_images(out_dir: Path) -> list[tuple[Path, str]]:
 TERRITORY_LEVELS = {"region": "région", "province": "province", "commune": "commune"}
 
 
-def check_processed(processed_dir: str | Path = PROCESSED_DIR) -> Path:
+def check_processed(processed_dir: str | Path = PROCESSED_DIR) -> None:
     """Check that the processed tables exist.
 
     Raises
@@ -1020,7 +1020,6 @@ def check_processed(processed_dir: str | Path = PROCESSED_DIR) -> Path:
     if not path.is_dir() or not any(path.glob("*.parquet")):
         raise ParameterError(f"aucune table traitée dans « {path} ». Suggestion : lancer "
                              "« pvanalysis build » (ou « make demo »)")
-    return path
 
 
 def check_period(period_start: int, period_end: int) -> None:
@@ -1234,7 +1233,8 @@ LABELS = {
     "source_file": "Fichier", "sheet": "Feuille", "row": "Ligne", "column": "Colonne",
     "value": "Valeur lue", "count": "Nombre", "rows": "Lignes", "method": "Méthode",
     "level": "Niveau", "indicator": "Indicateur", "published": "Publié", "computed": "Calculé",
-    "gap": "Écart", "source": "Source", "date": "Fin de période",
+    "gap": "Écart", "source": "Source", "date": "Fin de période", "score": "Score",
+    "source_name": "Nom dans le contour",
     "cum_scheduled_dh": "Échéancier cumulé", "cum_released_dh": "Débloqué cumulé",
     "cum_committed_dh": "Engagé (plafond)", "action_id": "Action",
     "axis": "Axe d'intervention", "actions": "Actions programmées",
@@ -1376,7 +1376,8 @@ def table(frame, labels: Mapping[str, str] | None = None, caption: str | None = 
         cells = []
         for col, val in zip(frame.columns, values, strict=True):
             text = e(format_value(str(col), val, mdh_decimals))
-            numeric = isinstance(val, numbers.Number) and not isinstance(val, bool)
+            numeric = (isinstance(val, numbers.Number) and not isinstance(val, bool)
+                       and not _is_missing(val))
             attrs = ' class="pv-num"' if numeric else (
                 ' dir="rtl" lang="ar"' if str(col).endswith("_ar") else
                 ' class="pv-id"' if str(col).endswith(("_id", "code")) else "")
@@ -1919,7 +1920,9 @@ def matching_summary(processed_dir: str | Path = PROCESSED_DIR):
     from . import territories
 
     matching = territories.load_matching(processed_dir)
-    return matching.value_counts(["level", "method"]).rename("count").reset_index()
+    out = matching.value_counts(["level", "method"], sort=False).rename("count").reset_index()
+    return out.assign(level=out["level"].map(territories.LEVEL_LABELS).fillna(out["level"]),
+                      method=out["method"].map(territories.METHOD_LABELS).fillna(out["method"]))
 
 
 def matching_issues(processed_dir: str | Path = PROCESSED_DIR):
@@ -1928,7 +1931,9 @@ def matching_issues(processed_dir: str | Path = PROCESSED_DIR):
 
     m = territories.load_matching(processed_dir)
     cols = ["level", "source_name", "code", "name_fr", "method", "score", "reason"]
-    return m[m["method"].isin(["fuzzy", "unmatched"])][cols].reset_index(drop=True)
+    m = m[m["method"].isin(["fuzzy", "unmatched"])][cols].reset_index(drop=True)
+    return m.assign(level=m["level"].map(territories.LEVEL_LABELS).fillna(m["level"]),
+                    method=m["method"].map(territories.METHOD_LABELS).fillna(m["method"]))
 
 
 def table_sizes(tables: Mapping):
