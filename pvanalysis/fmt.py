@@ -32,14 +32,15 @@ def number(x, decimals: int = 0) -> str:
 def mdh(amount_dh, decimals: int | None = None) -> str:
     """Integer dirhams shown in MDH: ``mdh(1_684_000_000)`` → ``'1 684 MDH'``.
 
-    With ``decimals=None`` the exact value is shown with as many decimals as it needs
-    (up to 6: one dirham), so ``424 565 000 DH`` reads ``424,565 MDH``.
+    With ``decimals=None`` the value is shown with as many decimals as it needs, up to 3
+    (a thousand dirhams, the precision of published figures): ``424 565 000 DH`` reads
+    ``424,565 MDH`` and ``1 684 000 000 DH`` reads ``1 684 MDH``.
     """
     if _missing(amount_dh):
         return "–"
     value = int(amount_dh) / DH_PER_MDH
     if decimals is None:
-        text = f"{int(amount_dh) / DH_PER_MDH:.6f}".rstrip("0").rstrip(".")
+        text = f"{value:.3f}".rstrip("0").rstrip(".")
         decimals = len(text.split(".")[1]) if "." in text else 0
     return number(round(value, decimals), decimals) + "\u00a0MDH"
 

@@ -1021,7 +1021,7 @@ def targeting_share(tables, communes: pd.DataFrame | None = None, slice_=None,
     -------
     DataFrame
         One row: ``cost_dh`` (T attributed to communes), ``cost_q5_dh`` (in quintile 5),
-        ``targeting_share`` (fraction), ``population_share_q5`` (the quintile's share of the
+        ``targeting_share`` (fraction), ``q5_population_share`` (the quintile's share of the
         population, the benchmark of a neutral allocation).
     """
     return _targeting(_commune_investment(tables, _layer(tables, "commune", communes), slice_,
@@ -1033,7 +1033,7 @@ def _targeting(c: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({"cost_dh": [c["cost_dh"].sum()],
                         "cost_q5_dh": [c.loc[q5.fillna(False), "cost_dh"].sum()]}).astype("Int64")
     out["targeting_share"] = ratio(out["cost_q5_dh"], out["cost_dh"])
-    out["population_share_q5"] = ratio(pd.Series([c.loc[q5.fillna(False), "population"].sum()]),
+    out["q5_population_share"] = ratio(pd.Series([c.loc[q5.fillna(False), "population"].sum()]),
                                        pd.Series([c["population"].sum()]))
     return out
 

@@ -293,7 +293,7 @@ def test_targeting_share_and_need_alignment(programme, tiny_communes):
     # most deprived quintile = 02.111.01.01, which gets 75 % of P2: 225 000 + 75 001 = 300 001
     assert t["cost_q5_dh"] == 300_001
     assert t["targeting_share"] == pytest.approx(300_001 / 1_400_001)
-    assert t["population_share_q5"] == pytest.approx(600_000 / 2_000_000)
+    assert t["q5_population_share"] == pytest.approx(600_000 / 2_000_000)
     a = ind.need_alignment(programme, tiny_communes, period=P).iloc[0]
     # per capita ranks 5 4 3 1,5 1,5; deprivation ranks 1 5 3 2 4 → ρ = −2 / √(9,5 × 10)
     assert a["rho"] == pytest.approx(-2 / math.sqrt(95))
