@@ -213,8 +213,7 @@ def demo(raw: Path, processed: Path, out: Path, jobs: int) -> None:
     png = demo_region_map(processed, out)
     click.echo(f"Carte des régions : {png.resolve()}")
     result = run_batch(None, out, jobs=jobs, processed_dir=processed, progress=_echo_progress)
-    click.echo(result.as_text())
-    click.echo(f"Site des rapports : {result.index.resolve()}")
+    click.echo(result.as_text())  # ends with the path of index.html
     if result.exit_code:
         raise SystemExit(result.exit_code)
 

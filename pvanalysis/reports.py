@@ -192,7 +192,7 @@ class BatchResult:
         lines = [f"{done}/{len(self.reports)} rapports réussis ({skipped} repris sans "
                  f"changement) en {fmt.number(self.duration_s, 1)} s"]
         lines += [f"  échec {r.report_id} (code {r.exit_code}) : {r.error}" for r in self.failed]
-        lines.append(f"Index : {self.index.resolve()}")
+        lines.append(f"Site des rapports : {self.index.resolve()}")
         return "\n".join(lines)
 
 
