@@ -64,7 +64,8 @@ class Projects(pa.DataFrameModel):
     scale: Series[str] = pa.Field(isin=list(SCALES), description="échelle d'intervention")
     region_code: Series[str] = pa.Field(description="code HCP de la région")
     province_code: Series[str] = pa.Field(description="code HCP de la province ou préfecture")
-    commune_code: Series[str] = pa.Field(nullable=True, description="code HCP de la commune principale")
+    commune_code: Series[str] = pa.Field(nullable=True,
+                                         description="code HCP de la commune principale")
     phase: Series[str] = pa.Field(isin=list(PHASES), description="phase du processus")
     step: Series[str] = pa.Field(isin=_STEPS, description="étape dans la phase")
     presented_on: Series[pd.Timestamp] = pa.Field(nullable=True, description="date de présentation")
