@@ -13,9 +13,11 @@ from pathlib import Path
 
 import matplotlib as mpl
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import Formatter, FuncFormatter
 
 from . import fmt
+
+_MDH = 1_000_000  # dirhams per MDH
 
 #: Default source line under figures built from the evaluators' data.
 SOURCE = "Source : conventions et déblocages (données d'évaluation) ; calculs pvanalysis"
@@ -80,11 +82,103 @@ def percent_formatter(decimals: int = 0) -> FuncFormatter:
     return FuncFormatter(lambda v, _pos: fmt.percent(v, decimals))
 
 
+def decimals_for(values, most: int = 3) -> int:
+    """Fewest decimals (0 to ``most``) that write every value in ``values`` exactly.
+
+    Ticks are multiples of their spacing, so ``decimals_for([0, 0.25, 0.5])`` is 2 and
+    ``decimals_for([0, 500, 1000])`` is 0.
+    """
+    import numpy as np
+
+    values = np.asarray([v for v in values if np.isfinite(v)], dtype=float)
+    for d in range(most + 1):
+        scaled = values * 10 ** d
+        if np.all(np.abs(scaled - np.round(scaled)) <= 1e-6 * np.maximum(1, np.abs(scaled))):
+            return d
+    return most
+
+
+class TickFormatter(Formatter):
+    """French tick labels with as many decimals as the tick spacing needs (at most 3).
+
+    With ticks at 0; 0,25; 0,5… MDH the labels read ``0,00 0,25 0,50``, never the repeated
+    ``0 0 0 1 1`` of a formatter rounding to whole units. ``scale`` divides each value.
+    """
+
+    def __init__(self, scale: float = 1.0, most: int = 3):
+        self.scale = scale
+        self.most = most
+        self.decimals = 0
+
+    def set_locs(self, locs):
+        """Choose the decimals from the ticks about to be labelled."""
+        super().set_locs(locs)
+        shown = [v / self.scale for v in locs]
+        vmin, vmax = self.axis.get_view_interval() if self.axis is not None else (None, None)
+        if vmin is not None:
+            lo, hi = sorted((vmin, vmax))
+            shown = [v / self.scale for v in locs if lo - 1e-9 * abs(hi - lo) <= v
+                     <= hi + 1e-9 * abs(hi - lo)] or shown
+        self.decimals = decimals_for(shown, self.most)
+
+    def __call__(self, x, pos=None):
+        text = fmt.number(x / self.scale, self.decimals)
+        return "\u2212" + text[1:] if text.startswith("-") else text  # typographic minus
+
+
+def fine_axis(axis, steps=(1, 2, 2.5, 5, 10), integer: bool = False, nbins="auto") -> None:
+    """Nice ticks on ``axis`` labelled the French way with just enough decimals.
+
+    Used for money in MDH (ticks at 1, 2, 2,5 or 5 × 10ⁿ) and for counts (``integer=True``).
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(nbins=nbins, steps=list(steps), integer=integer,
+                                       min_n_ticks=2 if integer else 3))
+    axis.set_major_formatter(TickFormatter())
+
+
+def mdh_text(amount_dh) -> str:
+    """An amount in MDH with about four significant digits, for labels on charts.
+
+    ``1 684 MDH``, ``111,6 MDH``, ``54,76 MDH``, ``8,46 MDH``, ``0,423 MDH``, ``600 MDH``
+    (trailing zeros dropped; never ``0 MDH`` for a non-zero amount of 1 000 DH or more).
+    """
+    import math
+
+    if fmt._missing(amount_dh):
+        return fmt.mdh(amount_dh)
+    size = abs(int(amount_dh)) / _MDH
+    decimals = min(3, max(0, 3 - math.floor(math.log10(size)))) if size else 0
+    return fmt.mdh(round(int(amount_dh), decimals - 6))
+
+
+def wrap(label, width: int = 40) -> str:
+    """Break a long French label on spaces into lines of at most ``width`` characters."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(str(label), width)) or str(label)
+
+
+#: Message drawn in place of a chart whose selection holds nothing.
+EMPTY_MESSAGE = "Aucun projet dans la sélection"
+
+
+def _empty(ax, message: str = EMPTY_MESSAGE) -> None:
+    """Replace the plot area of ``ax`` by a centred message (nothing to draw)."""
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for side in ("left", "bottom"):
+        ax.spines[side].set_visible(False)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center",
+            fontsize=11, color="#555555")
+
+
 # --------------------------------------------------------------------------------------------
 # Charts
 # --------------------------------------------------------------------------------------------
-
-_MDH = 1_000_000
 
 
 def _new(figsize=(8, 4.5)):
@@ -97,10 +191,7 @@ def _new(figsize=(8, 4.5)):
 
 
 def _integer_axis(axis) -> None:
-    from matplotlib.ticker import MaxNLocator
-
-    axis.set_major_locator(MaxNLocator(integer=True))
-    axis.set_major_formatter(number_formatter())
+    fine_axis(axis, steps=(1, 2, 5, 10), integer=True)
 
 
 def _finish(fig: Figure, source: str, out) -> Figure:
@@ -130,25 +221,35 @@ def ministry_participation(bilan, *, source: str = SOURCE, out=None,
         Each bar is labelled with M in MDH and the Ministry share (M/T) in French.
     """
     data = bilan[bilan["total_cost_dh"] > 0].iloc[::-1]
-    labels = _scale_labels(data["scale"])
+    labels = [wrap(x) for x in _scale_labels(data["scale"])]
     m = data["ministry_dh"].astype(float).to_numpy() / _MDH
     rest = (data["total_cost_dh"] - data["ministry_dh"]).astype(float).to_numpy() / _MDH
     with style():
-        fig, ax = _new((8.5, 0.7 * len(data) + 2))
+        fig, ax = _new((8.5, 0.7 * max(len(data), 1) + 2))
+        ax.set_title(title, loc="left")
+        if not len(data):
+            _empty(ax)
+            return _finish(fig, source, out)
         ax.barh(labels, m, color=MINISTRY_COLOR, label="Ministère")
         ax.barh(labels, rest, left=m, color=PARTNERS_COLOR, label="Autres partenaires")
-        pairs = zip(m, data["total_cost_dh"], data["ministry_dh"], strict=True)
-        for y, (mi, total_dh, m_dh) in enumerate(pairs):
+        pairs = zip(data["total_cost_dh"], data["ministry_dh"], strict=True)
+        for y, (total_dh, m_dh) in enumerate(pairs):
             share = m_dh / total_dh if total_dh else float("nan")
-            ax.text(mi + rest[y] + 0.01 * (m + rest).max(), y,
-                    f"{fmt.mdh(m_dh, 0)} sur {fmt.mdh(total_dh, 0)} ({fmt.percent(share)})",
-                    va="center", fontsize=8.5)
-        ax.set_xlim(0, (m + rest).max() * 1.55 if len(m) else 1)
-        ax.xaxis.set_major_formatter(number_formatter())
+            ax.annotate(f"{mdh_text(m_dh)} sur {mdh_text(total_dh)} ({fmt.percent(share)})",
+                        (m[y] + rest[y], y), xytext=(4, 0), textcoords="offset points",
+                        va="center", fontsize=8.5)
+        ax.set_xlim(0, (m + rest).max() * 1.6)
+        fine_axis(ax.xaxis)
         ax.set_xlabel("Coût total des projets (MDH)")
-        ax.set_title(title, loc="left")
-        ax.legend(loc="lower right", ncols=2, fontsize=8.5)
+        _legend(fig, ax)
         return _finish(fig, source, out)
+
+
+def _legend(fig: Figure, ax, **kwargs) -> None:
+    """Legend of ``ax`` in its own row above the title, right-aligned, clear of the bars."""
+    handles, labels = ax.get_legend_handles_labels()
+    kwargs = {"ncols": len(handles), "fontsize": 8.5} | kwargs
+    fig.legend(handles, labels, loc="outside upper right", **kwargs)
 
 
 def committed_vs_released(frame, by: str, *, labels=None, title: str | None = None,
@@ -176,24 +277,30 @@ def committed_vs_released(frame, by: str, *, labels=None, title: str | None = No
         names = [labels.get(n, n) for n in names]
     elif by == "scale":
         names = _scale_labels(names)
-    c = data[c_col].astype(float).to_numpy() / _MDH
-    d = data[d_col].astype(float).to_numpy() / _MDH
+    names = [wrap(n) for n in names]
+    c = data[c_col].astype(float).fillna(0).to_numpy() / _MDH
+    d = data[d_col].astype(float).fillna(0).to_numpy() / _MDH
     y = np.arange(len(data))
     who = "du Ministère" if ministry else "tous partenaires"
     with style():
-        fig, ax = _new((8.5, 0.55 * len(data) + 2))
+        fig, ax = _new((8.5, 0.6 * max(len(data), 1) + 2))
+        ax.set_title(title or f"Engagé et débloqué {who}", loc="left")
+        if not len(data):
+            _empty(ax)
+            return _finish(fig, source, out)
         ax.barh(y + 0.2, c, height=0.4, color=COMMITTED_COLOR, label="Engagé")
         ax.barh(y - 0.2, d, height=0.4, color=RELEASED_COLOR, label="Débloqué")
-        for yi, (ci, c_dh, d_dh) in enumerate(zip(c, data[c_col], data[d_col], strict=True)):
+        for yi, (c_dh, d_dh) in enumerate(zip(data[c_col], data[d_col], strict=True)):
             rate = d_dh / c_dh if c_dh else float("nan")
-            ax.text(ci + 0.01 * max(c.max(), 1e-9), yi + 0.2, f"débloqué {fmt.percent(rate)}",
-                    va="center", fontsize=8)
+            ax.annotate(f"débloqué {fmt.percent(rate)}", (max(c[yi], d[yi]), yi),
+                        xytext=(4, 0), textcoords="offset points", va="center", fontsize=8)
         ax.set_yticks(y, names)
-        ax.set_xlim(0, max(c.max(), d.max(), 1e-9) * 1.3)
-        ax.xaxis.set_major_formatter(number_formatter())
+        ax.set_ylim(-0.6, len(data) - 0.4)
+        top = max(c.max(), d.max())
+        ax.set_xlim(0, top * 1.3 if top > 0 else 1)
+        fine_axis(ax.xaxis)
         ax.set_xlabel(f"Montants {who} (MDH)")
-        ax.set_title(title or f"Engagé et débloqué {who}", loc="left")
-        ax.legend(loc="lower right")
+        _legend(fig, ax)
         return _finish(fig, source, out)
 
 
@@ -208,39 +315,45 @@ def release_curve(curve, *, title: str = "Échéancier et déblocages cumulés",
     """
     with style():
         fig, ax = _new((8, 4.5))
-        yearly = bool(len(curve)) and bool((curve["date"].dt.month == 12).all()
-                                           and (curve["date"].dt.day == 31).all())
+        ax.set_title(title, loc="left")
+        if not len(curve):
+            _empty(ax)
+            return _finish(fig, source, out)
+        yearly = bool((curve["date"].dt.month == 12).all() and (curve["date"].dt.day == 31).all())
         x = curve["date"].dt.year if yearly else curve["date"]
         ax.plot(x, curve["cum_scheduled_dh"].astype(float) / _MDH, marker="s", markersize=5,
                 color=COMMITTED_COLOR, linewidth=2.4, label="Échéancier cumulé")
         ax.plot(x, curve["cum_released_dh"].astype(float) / _MDH, marker="o",
                 color=RELEASED_COLOR, linewidth=2, label="Déblocages cumulés")
-        if len(curve):
-            top = float(curve["cum_committed_dh"].iloc[0]) / _MDH
-            ax.axhline(top, color="#777777", linestyle="--", linewidth=1)
-            ax.annotate(f"Engagé : {fmt.mdh(curve['cum_committed_dh'].iloc[0], 1)}",
-                        (x.iloc[0], top), xytext=(0, 4), textcoords="offset points",
-                        fontsize=8, color="#555555")
-            last = curve.iloc[-1]
-            ax.annotate(fmt.mdh(last["cum_released_dh"], 1), (x.iloc[-1],
-                        float(last["cum_released_dh"]) / _MDH), xytext=(6, -4),
-                        textcoords="offset points", fontsize=8, color=RELEASED_COLOR)
+        top = float(curve["cum_committed_dh"].iloc[0]) / _MDH
+        ax.axhline(top, color="#777777", linestyle="--", linewidth=1)
+        ax.annotate(f"Engagé : {mdh_text(curve['cum_committed_dh'].iloc[0])}",
+                    (0, top), xycoords=("axes fraction", "data"), xytext=(4, 3),
+                    textcoords="offset points", fontsize=8, color="#555555")
+        last = curve.iloc[-1]
+        ax.annotate(mdh_text(last["cum_released_dh"]), (x.iloc[-1],
+                    float(last["cum_released_dh"]) / _MDH), xytext=(6, -4),
+                    textcoords="offset points", fontsize=8, color=RELEASED_COLOR,
+                    annotation_clip=False)
         if yearly:
-            from matplotlib.ticker import FuncFormatter, MaxNLocator
+            from matplotlib.ticker import MaxNLocator
 
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
             ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:.0f}"))
+            first, final = int(x.min()), int(x.max())
+            ax.set_xlim(first - 0.3, final + max(0.6, 0.08 * (final - first)))
             ax.set_xlabel("Année (cumul au 31 décembre)")
         else:
             from matplotlib.dates import DateFormatter
 
             ax.xaxis.set_major_formatter(DateFormatter("%m/%Y"))
             ax.set_xlabel("Date (fin de période)")
-        ax.set_ylim(bottom=0)
-        ax.yaxis.set_major_formatter(number_formatter())
+        highest = max(top, float(curve[["cum_scheduled_dh", "cum_released_dh"]].max().max())
+                      / _MDH)
+        ax.set_ylim(0, highest * 1.12 if highest > 0 else 1)
+        fine_axis(ax.yaxis)
         ax.set_ylabel("Montant cumulé (MDH)")
-        ax.set_title(title, loc="left")
-        ax.legend(loc="upper left", bbox_to_anchor=(0, 0.93))
+        _legend(fig, ax)
         return _finish(fig, source, out)
 
 
@@ -259,6 +372,10 @@ def phase_funnel(funnel, *, title: str = "Projets par phase et étape",
     with style():
         fig, ax = _new((10, 0.32 * len(data) + 1.8))
         counts = data["projects"].astype(float)
+        if not counts.sum():
+            ax.text(0.5, 0.5, EMPTY_MESSAGE, transform=ax.transAxes, ha="center",
+                    va="center", fontsize=11, color="#555555",
+                    bbox={"facecolor": "white", "edgecolor": "none"})
         ax.barh(data["step_label"], counts, color=[colors[p] for p in data["phase"]])
         for y, v in enumerate(counts):
             ax.text(v + max(counts.max(), 1) * 0.01, y, fmt.number(v), va="center", fontsize=8)
@@ -275,30 +392,69 @@ def phase_funnel(funnel, *, title: str = "Projets par phase et étape",
         return _finish(fig, source, out)
 
 
-def delay_distribution(delays, *, title: str = "Retards des projets", bins: int = 20,
+def delay_bins(values, most: int = 24):
+    """Histogram edges (months) centred on multiples of a nice width (1, 2, 3, 6, 12… months).
+
+    The width is the smallest that keeps at most ``most`` bins over the values and zero, so
+    one project draws one bar centred on its delay rounded to the width.
+    """
+    import numpy as np
+
+    values = np.asarray(values, dtype=float)
+    span = max(values.max(), 0) - min(values.min(), 0)
+    width = next((w for w in (1, 2, 3, 6, 12, 24, 48) if span / w <= most), 96)
+    first, last = round(values.min() / width), round(values.max() / width)
+    return (np.arange(first, last + 2) - 0.5) * width
+
+
+def delay_distribution(delays, *, title: str = "Retards des projets", bins=None,
                        source: str = SOURCE, out=None) -> Figure:
     """Histogram of project delays (months); negative = ahead of the planned end.
+
+    Bars are centred on whole months (or on 2, 3, 6… months when delays spread widely) and
+    labelled with their number of projects, so one or two projects still read clearly; with
+    no measured project the plot area says so.
 
     Parameters
     ----------
     delays : DataFrame
         :func:`pvanalysis.indicators.delays` (``delay_months``, ``late``).
+    bins : int or sequence, optional
+        Matplotlib bins; by default :func:`delay_bins`.
     """
+    import numpy as np
+
     values = delays["delay_months"].dropna().astype(float)
+    n = len(values)
     with style():
         fig, ax = _new((8, 4.2))
-        ax.hist(values, bins=bins, color=PALETTE[0], edgecolor="white")
+        ax.set_title(title, loc="left")
+        if not n:
+            ax.set_title("0 projet mesuré", loc="right", fontsize=8.5, fontweight="normal",
+                         color="#333333")
+            _empty(ax, "Aucun projet dont le retard soit mesurable")
+            return _finish(fig, source, out)
+        edges = delay_bins(values) if bins is None else bins
+        counts, edges, _ = ax.hist(values, bins=edges, color=PALETTE[0], edgecolor="white")
         ax.axvline(0, color="#333333", linewidth=1)
-        late = (values > 0).mean() if len(values) else float("nan")
-        med = values.median() if len(values) else float("nan")
-        ax.set_title(f"{fmt.number(len(values))} projets mesurés ; en retard : "
-                     f"{fmt.percent(late)} ; retard médian : {fmt.number(med, 1)} mois",
+        if np.count_nonzero(counts) <= 30:
+            for count, left, right in zip(counts, edges[:-1], edges[1:], strict=True):
+                if count:
+                    ax.annotate(fmt.number(count), ((left + right) / 2, count), xytext=(0, 2),
+                                textcoords="offset points", ha="center", va="bottom",
+                                fontsize=8)
+        width = float(edges[1] - edges[0]) if len(edges) > 1 else 1.0
+        ax.set_xlim(min(edges[0], -0.5 * width) - width, max(edges[-1], 0.5 * width) + width)
+        ax.set_ylim(0, max(counts.max(), 1) * 1.15)
+        late = (values > 0).mean()
+        what = "1 projet mesuré" if n == 1 else f"{fmt.number(n)} projets mesurés"
+        ax.set_title(f"{what} ; en retard : {fmt.percent(late)} ; retard médian : "
+                     f"{fmt.number(values.median(), 1)} mois",
                      loc="right", fontsize=8.5, fontweight="normal", color="#333333")
-        ax.xaxis.set_major_formatter(number_formatter())
+        fine_axis(ax.xaxis, steps=(1, 2, 3, 6, 10), integer=True)
         _integer_axis(ax.yaxis)
         ax.set_xlabel("Retard (mois ; négatif = en avance)")
         ax.set_ylabel("Nombre de projets")
-        ax.set_title(title, loc="left")
         return _finish(fig, source, out)
 
 
@@ -322,9 +478,14 @@ def lorenz_curve(lorenz, *, title: str = "Concentration de l'investissement",
                 label="Répartition proportionnelle à la population")
         ax.plot(x, y, marker="o", markersize=3, color=PALETTE[0],
                 label=f"Courbe de Lorenz ({territory})")
-        ax.fill_between(x, y, x, color=PALETTE[0], alpha=0.12)
-        ax.text(0.04, 0.8, f"Indice de Gini : {fmt.number(gini, 2)}", transform=ax.transAxes,
-                fontsize=9)
+        if np.isfinite(y).sum() > 1:
+            ax.fill_between(x, y, x, color=PALETTE[0], alpha=0.12)
+            ax.text(0.04, 0.8, f"Indice de Gini : {fmt.number(gini, 2)}",
+                    transform=ax.transAxes, fontsize=9)
+        else:
+            ax.text(0.5, 0.35, "Aucun investissement dans la sélection", ha="center",
+                    transform=ax.transAxes, fontsize=11, color="#555555",
+                    bbox={"facecolor": "white", "edgecolor": "none"})
         ax.xaxis.set_major_formatter(percent_formatter())
         ax.yaxis.set_major_formatter(percent_formatter())
         ax.set_xlim(0, 1)
@@ -359,14 +520,20 @@ def need_alignment(equity, *, rho: float | None = None,
         if rho is not None:
             ax.set_title(f"ρ de Spearman : {fmt.number(rho, 2)}", loc="right", fontsize=9,
                          fontweight="normal")
-        if data["cost_per_capita_dh"].max() > 20 * max(data["cost_per_capita_dh"].median(), 1):
+        per_capita = data.loc[invested, "cost_per_capita_dh"].astype(float)
+        if len(per_capita) and per_capita.max() > max(20 * per_capita.median(), 1_000):
             ax.set_yscale("symlog", linthresh=100)  # skewed: log above 100 DH/hab.
             ax.set_ylim(bottom=0)
+            ax.yaxis.set_major_formatter(number_formatter())
             ax.set_ylabel("Investissement par habitant (DH/hab., échelle log.)")
         else:
+            ax.set_ylim(0, per_capita.max() * 1.05 if len(per_capita) else 1)
+            fine_axis(ax.yaxis)
             ax.set_ylabel("Investissement par habitant (DH/hab.)")
-        ax.yaxis.set_major_formatter(number_formatter())
-        ax.xaxis.set_major_formatter(number_formatter(1))
+        if not len(per_capita):
+            ax.text(0.5, 0.5, "Aucune commune bénéficiaire dans la sélection", ha="center",
+                    va="center", transform=ax.transAxes, fontsize=11, color="#555555")
+        fine_axis(ax.xaxis)
         ax.set_xlabel("Indice de défavorisation (écarts-types ; élevé = plus défavorisée)")
         ax.set_title(title, loc="left")
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
