@@ -254,7 +254,8 @@ def _legend(fig: Figure, ax, **kwargs) -> None:
 
 def committed_vs_released(frame, by: str, *, labels=None, title: str | None = None,
                           source: str = SOURCE, out=None, ministry: bool = False) -> Figure:
-    """Grouped horizontal bars: committed versus released (MDH) per group, rate labelled.
+    """Grouped horizontal bars: committed versus released (MDH) per group, labelled with the
+    committed amount and the release rate (small groups stay readable beside large ones).
 
     Parameters
     ----------
@@ -292,12 +293,13 @@ def committed_vs_released(frame, by: str, *, labels=None, title: str | None = No
         ax.barh(y - 0.2, d, height=0.4, color=RELEASED_COLOR, label="Débloqué")
         for yi, (c_dh, d_dh) in enumerate(zip(data[c_col], data[d_col], strict=True)):
             rate = d_dh / c_dh if c_dh else float("nan")
-            ax.annotate(f"débloqué {fmt.percent(rate)}", (max(c[yi], d[yi]), yi),
+            ax.annotate(f"engagé {mdh_text(c_dh)}, débloqué {fmt.percent(rate)}",
+                        (max(c[yi], d[yi]), yi),
                         xytext=(4, 0), textcoords="offset points", va="center", fontsize=8)
         ax.set_yticks(y, names)
         ax.set_ylim(-0.6, len(data) - 0.4)
         top = max(c.max(), d.max())
-        ax.set_xlim(0, top * 1.3 if top > 0 else 1)
+        ax.set_xlim(0, top * 1.6 if top > 0 else 1)  # room for the labels
         fine_axis(ax.xaxis)
         ax.set_xlabel(f"Montants {who} (MDH)")
         _legend(fig, ax)

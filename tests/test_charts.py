@@ -65,7 +65,8 @@ def test_committed_vs_released(big, tmp_path):
     check_png(tmp_path / "c.png")
     t = texts(fig)
     # quartiers: released 150 000 000 of 400 001 000 → 37,5 %; royal 700 of 1 000 → 70,0 %
-    assert f"débloqué 37,5{NB}%" in t and f"débloqué 70,0{NB}%" in t
+    assert f"engagé 400{NB}MDH, débloqué 37,5{NB}%" in t
+    assert f"engagé 1{NB}000{NB}MDH, débloqué 70,0{NB}%" in t
     assert "Montants tous partenaires (MDH)" in t
     plt.close(fig)
 
@@ -174,7 +175,8 @@ def test_committed_vs_released_small_values(programme):
     labels = tick_texts(fig.axes[0].xaxis)
     assert_distinct(labels)
     assert all("," in x for x in labels[1:])
-    assert f"débloqué 70,0{NB}%" in texts(fig)
+    assert f"engagé 1{NB}MDH, débloqué 70,0{NB}%" in texts(fig)
+    assert f"engagé 0,4{NB}MDH, débloqué 37,5{NB}%" in texts(fig)  # 400 001 DH
     plt.close(fig)
 
 
