@@ -520,7 +520,8 @@ def need_alignment(equity, *, rho: float | None = None,
         ax.scatter(data.loc[invested, "deprivation"], data.loc[invested, "cost_per_capita_dh"],
                    s=18, color=PALETTE[3], alpha=0.8, label="Communes bénéficiaires")
         if rho is not None:
-            ax.set_title(f"ρ de Spearman : {fmt.number(rho, 2)}", loc="right", fontsize=9,
+            rho_text = fmt.number(rho, 2).replace("-", "\u2212")  # typographic minus
+            ax.set_title(f"ρ de Spearman : {rho_text}", loc="right", fontsize=9,
                          fontweight="normal")
         per_capita = data.loc[invested, "cost_per_capita_dh"].astype(float)
         if len(per_capita) and per_capita.max() > max(20 * per_capita.median(), 1_000):

@@ -114,7 +114,7 @@ def test_need_alignment(big, tiny_communes, tmp_path):
     rho = ind.need_alignment(big, tiny_communes, period=P)["rho"].iloc[0]
     fig = charts.need_alignment(eq, rho=rho, out=tmp_path / "n.png")
     check_png(tmp_path / "n.png")
-    assert "ρ de Spearman : -0,21" in texts(fig) or "ρ de Spearman : −0,21" in texts(fig)
+    assert "ρ de Spearman : \u22120,21" in texts(fig)  # typographic minus
     plt.close(fig)
 
 
