@@ -168,6 +168,51 @@ def _ref_ts(ref_date) -> pd.Timestamp | None:
     return None if ref_date is None else pd.Timestamp(ref_date)
 
 
+class SharedTables(dict):
+    """Processed tables whose project and flows tables are computed once per slice.
+
+    A report asks many indicators of the same slice; each rebuilds the same projects and
+    flows tables. Wrapping the loaded tables (``share(pv.load(...))``) keeps those tables,
+    keyed by slice and level, for as long as the wrapper lives. The tables are read only:
+    replacing one (``tables[name] = …``) forgets what was kept; modifying a table in place
+    is not detected, so use a plain dict for tables you edit.
+    """
+
+    def __init__(self, tables: Mapping[str, pd.DataFrame]):
+        super().__init__(tables)
+        self.memo: dict = {}
+
+    def __setitem__(self, name, table):
+        self.memo.clear()
+        super().__setitem__(name, table)
+
+    def __delitem__(self, name):
+        self.memo.clear()
+        super().__delitem__(name)
+
+
+def share(tables: Mapping[str, pd.DataFrame]) -> SharedTables:
+    """The processed tables, sharing their projects and flows tables between indicators.
+
+    Every indicator gives the same result on ``share(tables)`` as on ``tables``; see
+    :class:`SharedTables`.
+    """
+    return tables if isinstance(tables, SharedTables) else SharedTables(tables)
+
+
+def _memo(tables, key: tuple, compute) -> pd.DataFrame:
+    """``compute()``, kept in ``tables.memo`` under ``key`` when ``tables`` is shared.
+
+    Callers get a shallow copy (copy-on-write): changing it leaves the kept table intact.
+    """
+    memo = getattr(tables, "memo", None)
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key].copy(deep=False)
+
+
 # --------------------------------------------------------------------------------------------
 # Projects, attribution and flows
 # --------------------------------------------------------------------------------------------
@@ -184,6 +229,10 @@ def project_frame(tables: Mapping[str, pd.DataFrame], slice_: Slice | None = Non
         signature, datetime) and ``contract_year`` (Int64, NA without a cadre convention).
     """
     s = make_slice(slice_, **filters)
+    return _memo(tables, ("projects", repr(s)), lambda: _project_frame(tables, s))
+
+
+def _project_frame(tables: Mapping[str, pd.DataFrame], s: Slice) -> pd.DataFrame:
     projects = tables["projects"].reset_index(drop=True)
     conv = tables["conventions"]
     cadre = conv[conv["kind"] == "cadre"].groupby("project_id")["signed_on"].min()
@@ -295,6 +344,10 @@ def flows(tables: Mapping[str, pd.DataFrame], slice_: Slice | None = None, *,
     s = make_slice(slice_, **filters)
     if level is not None and level not in LEVELS:
         raise ValueError(f"level={level!r}: use one of {list(LEVELS)}")
+    return _memo(tables, ("flows", repr(s), level), lambda: _flows(tables, s, level))
+
+
+def _flows(tables: Mapping[str, pd.DataFrame], s: Slice, level: str | None) -> pd.DataFrame:
     projects = project_frame(tables, s)
     pairs = _money_by_pair(tables, projects["project_id"], s)
     meta = projects[["project_id", "scale", "contract_year", "region_code", "province_code",

@@ -57,6 +57,24 @@ def test_financial_national(programme):
     assert row["schedule_adherence"] == pytest.approx(850_000 / 1_400_001)
 
 
+def test_shared_tables_give_the_same_indicators_and_forget_replaced_tables(programme):
+    shared = ind.share(programme)
+    assert ind.share(shared) is shared
+    plain = ind.financial(programme, "scale", period=P, ref_date=REF)
+    pd.testing.assert_frame_equal(ind.financial(shared, "scale", period=P, ref_date=REF), plain)
+    # asked twice: the second answer comes from the kept flows table, same numbers
+    pd.testing.assert_frame_equal(ind.financial(shared, "scale", period=P, ref_date=REF), plain)
+    assert ("flows", repr(ind.Slice(period=P, ref_date=REF)), None) in shared.memo
+    # a caller changing its copy leaves the kept table intact
+    f = ind.flows(shared, period=P, ref_date=REF)
+    f["committed_dh"] = 0
+    assert ind.flows(shared, period=P, ref_date=REF)["committed_dh"].sum() == 1_400_001
+    # replacing a table forgets the kept tables: without commitments T falls to 0
+    shared["commitments"] = programme["commitments"].iloc[0:0]
+    assert shared.memo == {}
+    assert ind.financial(shared, period=P, ref_date=REF)["cost_dh"].sum() == 0
+
+
 def test_financial_by_scale_ratios_from_summed_flows(programme):
     got = ind.financial(programme, "scale", period=P, ref_date=REF).set_index("scale")
     # royal: T 1 000 000, M 600 000, D_M 300 000 → share 0,6, release rate 0,5, leverage 1,667
