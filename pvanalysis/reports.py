@@ -1693,6 +1693,37 @@ def published_ratios(published: str | Path) -> Html:
     return table(frame, caption="Ratios publiés recalculés à partir de leurs parties")
 
 
+def load_tables(processed_dir: str | Path = PROCESSED_DIR) -> dict:
+    """The processed tables of a report: ``pv.load`` with the territory layers' attributes only.
+
+    Every table as ``pv.load`` reads it, except the region, province and commune layers,
+    read without their full-resolution polygons: reports use their codes, populations and
+    census columns, and draw the display outlines (``territories.load_layer(…,
+    display=True)``); decoding the commune polygons alone took a quarter of a second per
+    report. The projects and flows tables are shared between indicators
+    (``indicators.share``).
+
+    Returns
+    -------
+    SharedTables
+        Name → DataFrame (quartiers and centres as GeoDataFrames, as ``pv.load`` gives them).
+    """
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from .build import LAYERS, TABLES, load
+    from .indicators import share
+
+    tables = load(processed_dir, tables=list(TABLES))
+    for name in LAYERS:
+        path = Path(processed_dir) / f"{name}.parquet"
+        schema = pq.read_schema(path)
+        geo = json.loads((schema.metadata or {}).get(b"geo", b"{}")).get("columns", {})
+        tables[name] = pd.read_parquet(path, columns=[c for c in schema.names if c not in geo
+                                                      and not c.startswith("__index")])
+    return share(tables)
+
+
 def region_layer(tables, processed_dir: str | Path, period_start: int, period_end: int,
                  scales=None, ref_date=None):
     """Regions (display outlines) with investment and Ministry contribution per inhabitant.

@@ -275,3 +275,20 @@ def test_cli_batch_exits_non_zero_when_a_report_fails(sample_processed, tmp_path
     assert result.exit_code == 1
     assert "convention ou projet inconnu" in result.output
     assert "convention ou projet inconnu" in (tmp_path / "site" / "index.html").read_text()
+
+
+def test_report_tables_are_the_loaded_tables_with_layer_attributes_only(sample_processed,
+                                                                        sample_tables):
+    import pandas as pd
+
+    from pvanalysis import indicators
+
+    got = reports.load_tables(sample_processed)
+    assert isinstance(got, indicators.SharedTables)
+    assert list(got) == list(sample_tables)
+    for name, table in sample_tables.items():
+        if name in ("regions", "provinces", "communes"):
+            assert "geometry" not in got[name].columns
+            table = pd.DataFrame(table.drop(columns="geometry"))
+        pd.testing.assert_frame_equal(pd.DataFrame(got[name]), pd.DataFrame(table))
+    assert "geometry" in got["quartiers"].columns
