@@ -38,85 +38,14 @@ BREAKS_SAMPLE = 300
 _SLOW_SCHEMES = {"fisherjenks", "naturalbreaks", "jenkscaspall"}
 
 
-def _quantile_bins(data: np.ndarray, k: int) -> np.ndarray:
-    """Upper bounds of ``k`` quantile classes, as mapclassify's ``Quantiles`` computes them.
-
-    Same percentiles (``arange(100/k, 100 + 100/k, 100/k)``, last one capped at 100) and the
-    same ``scipy.stats.scoreatpercentile`` interpolation (weights ``j - idx`` and ``idx - i``
-    over their sum), then repeated bounds merged.
-    """
-    ordered = np.sort(data)
-    w = 100.0 / k
-    pcts = np.arange(w, 100 + w, w)
-    if pcts[-1] > 100.0:
-        pcts[-1] = 100.0
-    bounds = []
-    for pct in pcts:
-        idx = pct / 100.0 * (len(ordered) - 1)
-        i = int(idx)
-        if i == idx:
-            bounds.append(ordered[i] * 1 / 1.0)
-        else:
-            weights = np.array([(i + 1 - idx), (idx - i)], float)
-            bounds.append(np.add.reduce(ordered[i:i + 2] * weights) / weights.sum())
-    return np.unique(np.array(bounds))
-
-
-def _fisher_jenks_bins(data: np.ndarray, k: int) -> np.ndarray:
-    """Upper bounds of ``k`` Fisher–Jenks classes, as mapclassify's ``FisherJenks`` finds them.
-
-    The same dynamic programme in single precision (``_fisher_jenks_means``), its inner loop
-    over the candidate first element of the last class vectorised with numpy: same running
-    sums, same sums of squared deviations, same tie rule (the later candidate wins).
-    """
-    values = np.sort(data).astype("f8")
-    n = len(values)
-    best_start = np.zeros((n + 1, k + 1), dtype=np.int32)
-    best_cost = np.zeros((n + 1, k + 1), dtype=np.float32)
-    best_start[1, 1:] = 1
-    best_cost[2:, 1:] = np.inf
-    v32 = values.astype(np.float32)
-    for last in range(2, n + 1):
-        tail = v32[last - 1::-1]  # values[last-1], values[last-2], … values[0]
-        s1 = np.cumsum(tail, dtype=np.float32)
-        s2 = np.cumsum(tail * tail, dtype=np.float32)
-        count = np.arange(1, last + 1, dtype=np.float32)
-        dev = s2 - (s1 * s1) / count  # m = 1 … last
-        start = last - np.arange(1, last + 1) + 1  # i3
-        if k >= 2:
-            m = np.arange(1, last)  # i4 = start - 1 != 0
-            cand = dev[m - 1, None] + best_cost[start[m - 1] - 1, 1:k]  # (m, j = 2 … k)
-            low = cand.min(axis=0)
-            take = best_cost[last, 2:] >= low
-            chosen = len(m) - 1 - np.argmax((cand == low)[::-1], axis=0)
-            best_start[last, 2:] = np.where(take, start[m[chosen] - 1], best_start[last, 2:])
-            best_cost[last, 2:] = np.where(take, low, best_cost[last, 2:])
-        best_start[last, 1] = 1
-        best_cost[last, 1] = dev[-1]
-    bounds = np.zeros(k + 1, dtype=values.dtype)
-    bounds[k] = values[n - 1]
-    bounds[0] = values[0]
-    row = n
-    for count_num in range(k, 1, -1):
-        pivot = best_start[row, count_num]
-        bounds[count_num - 1] = values[int(pivot - 2)]
-        row = int(pivot - 1)
-    return np.delete(bounds, 0)
-
-
-#: Schemes computed here (identical bounds to mapclassify's) without importing mapclassify,
-#: which imports scipy.stats and scikit-learn (about a second on first use in a report).
-_NATIVE_SCHEMES = {"quantiles": _quantile_bins, "fisherjenks": _fisher_jenks_bins}
-
-
 def _classify(values: pd.Series, scheme: str, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Class index per value (−1 where missing) and upper bounds.
+    """Class index per value (−1 where missing) and upper bounds, via mapclassify.
 
-    Quantiles and Fisher–Jenks are computed here with mapclassify's own arithmetic; the other
-    schemes call mapclassify. Slow optimal-break schemes are fitted on ``BREAKS_SAMPLE``
-    evenly spaced order statistics (deterministic), then every value is classed with those
-    bounds.
+    Slow optimal-break schemes are fitted on ``BREAKS_SAMPLE`` evenly spaced order
+    statistics (deterministic), then every value is classed with those bounds.
     """
+    import mapclassify
+
     if scheme.lower() not in SCHEMES:
         raise ValueError(f"scheme={scheme!r} is not one of {list(SCHEMES)}")
     present = values.notna().to_numpy()
@@ -129,17 +58,11 @@ def _classify(values: pd.Series, scheme: str, k: int) -> tuple[np.ndarray, np.nd
     fit = data
     if scheme.lower() in _SLOW_SCHEMES and len(data) > BREAKS_SAMPLE:
         fit = np.sort(data)[np.linspace(0, len(data) - 1, BREAKS_SAMPLE).round().astype(int)]
-    native = _NATIVE_SCHEMES.get(scheme.lower())
-    if native is not None:
-        bins = native(np.asarray(fit, dtype=float), k)
-    else:
-        import mapclassify
-
-        with warnings.catch_warnings():  # slow without numba; ties merge classes (below)
-            warnings.filterwarnings("ignore", category=UserWarning, module="mapclassify")
-            warnings.filterwarnings("ignore", message="Numba not installed")
-            bins = mapclassify.classify(fit, scheme=scheme, **kwargs).bins
-    bins = np.unique(np.asarray(bins, dtype=float))
+    with warnings.catch_warnings():  # slow without numba; ties merge classes (below)
+        warnings.filterwarnings("ignore", category=UserWarning, module="mapclassify")
+        warnings.filterwarnings("ignore", message="Numba not installed")
+        classifier = mapclassify.classify(fit, scheme=scheme, **kwargs)
+    bins = np.unique(np.asarray(classifier.bins, dtype=float))
     bins[-1] = max(bins[-1], data.max())
     classes[present] = np.searchsorted(bins, data, side="left")
     return classes, bins
@@ -548,7 +471,14 @@ def interactive_map(gdf: gpd.GeoDataFrame, column: str | None = None, *, title: 
         legend = _legend_html(unit, list(zip(colors, labels, strict=False)), (classes < 0).any())
     data["_color"] = color.to_numpy()
     aliases = [html.escape(label) for label in fields.values()]
-    fmap = _folium_map(data, list(data.columns[:len(fields)]), aliases)
+    fmap = data.explore(
+        tiles=None, legend=False, tooltip=list(data.columns[:len(fields)]),
+        popup=list(data.columns[:len(fields)]),
+        tooltip_kwds={"aliases": aliases, "localize": False},
+        popup_kwds={"aliases": aliases},
+        style_kwds={"style_function": lambda f: {
+            "fillColor": f["properties"]["_color"], "color": "#ffffff", "weight": 0.6,
+            "fillOpacity": 0.85}})
     import branca
 
     header = (f'<div style="position:absolute;top:8px;left:50px;z-index:1000;background:white;'
@@ -562,56 +492,6 @@ def interactive_map(gdf: gpd.GeoDataFrame, column: str | None = None, *, title: 
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         Path(out).write_text(page, encoding="utf-8")
     return page
-
-
-def _folium_map(data: gpd.GeoDataFrame, fields: list[str], aliases: list[str]):
-    """The folium map ``data.explore(tiles=None, legend=False, …)`` builds for our layers.
-
-    The same map (location, fitted bounds, scale control, GeoJSON layer with tooltip, popup,
-    fill colour from ``_color``, white outlines, highlight), built directly with folium:
-    ``GeoDataFrame.explore`` imports mapclassify (and with it scipy.stats and scikit-learn)
-    even when nothing is classified, about a second on first use in a report.
-    """
-    import folium
-
-    gdf = data.copy()
-    if gdf.crs is not None and not gdf.crs.equals(4326):
-        gdf = gdf.to_crs(4326)
-    text = gdf.columns[gdf.dtypes == "object"]
-    if len(text) > 0:
-        gdf = gdf.astype({c: "string" for c in text})
-    bounds = gdf.total_bounds
-    location = None
-    if not np.isnan(bounds).all():
-        location = ((bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2)
-    fmap = folium.Map(location=location, control_scale=True, tiles=None, attr=None,
-                      width="100%", height="100%")
-    if location is not None:
-        fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
-    if gdf.is_empty.all():
-        return fmap
-
-    def style(feature):
-        return {"fillOpacity": 0.85, "weight": 0.6,
-                "fillColor": feature["properties"]["_color"], "color": "#ffffff"}
-
-    if gdf.index.name is not None:
-        gdf = gdf.reset_index()
-    features = gdf[~(gdf.geometry.isna() | gdf.geometry.is_empty)].__geo_interface__
-    for feature in features["features"]:
-        props = feature["properties"]
-        for prop, value in props.items():
-            if isinstance(value, str):
-                props[prop] = re.sub(r"\{{2,}",
-                                     lambda x: "{% raw %}" + x.group(0) + "{% endraw %}", value)
-    folium.GeoJson(
-        features,
-        tooltip=folium.GeoJsonTooltip(fields, aliases=aliases, localize=False),
-        popup=folium.GeoJsonPopup(fields, aliases=aliases),
-        marker=folium.CircleMarker(radius=2, fill=True),
-        style_function=style, highlight_function=lambda feature: {"fillOpacity": 0.75},
-    ).add_to(fmap)
-    return fmap
 
 
 def _legend_html(unit: str, items: list[tuple[str, str]], missing: bool) -> str:

@@ -8,7 +8,6 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
 
 from pvanalysis import maps  # noqa: E402
 
@@ -146,57 +145,3 @@ def test_interactive_map_is_offline_and_escaped(tiny_communes, tmp_path):
     assert "L.tileLayer(" not in page  # no basemap tiles by default
     assert "bindTooltip" in page and "bindPopup" in page
     assert "jquery" not in page.lower() and "bootstrap" not in page.lower()
-
-
-def test_quantile_and_fisher_jenks_bounds_by_hand():
-    import numpy as np
-
-    # 1…9 in 3 quantiles: percentiles 33,3 / 66,7 / 100 at positions 2,67 / 5,33 / 8
-    got = maps._quantile_bins(np.arange(1.0, 10.0), 3)
-    assert got.tolist() == pytest.approx([11 / 3, 19 / 3, 9.0])
-    # three clear groups: Fisher–Jenks puts each in its own class
-    got = maps._fisher_jenks_bins(np.array([1.0, 2, 3, 10, 11, 12, 50, 51]), 3)
-    assert got.tolist() == [3.0, 12.0, 51.0]
-
-
-def test_native_schemes_match_mapclassify():
-    import warnings
-
-    import mapclassify
-    import numpy as np
-
-    rng = np.random.default_rng(5)
-    for trial in range(60):
-        n = int(rng.integers(2, 90))
-        x = (rng.lognormal(5, 1.5, n) if trial % 3 == 0
-             else rng.integers(0, 6, n).astype(float) * 1000 if trial % 3 == 1
-             else np.round(rng.normal(100, 30, n), 1))
-        for k in (2, 5):
-            k = min(k, len(np.unique(x)))
-            for scheme, native in maps._NATIVE_SCHEMES.items():
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    ref = np.asarray(mapclassify.classify(x, scheme, k=k).bins, dtype=float)
-                assert np.array_equal(native(x, k), ref), (scheme, n, k)
-
-
-def test_interactive_map_same_page_as_geopandas_explore(tiny_regions):
-    import re
-
-    html_text = maps.interactive_map(tiny_regions, "population_2024", title="Population",
-                                     unit="habitants", k=2)
-    data = maps.gpd.GeoDataFrame({"f0": ["a"]}, geometry=tiny_regions.geometry[:1],
-                                 crs=tiny_regions.crs).assign(_color="#123456")
-    ours = maps._folium_map(data, ["f0"], ["Nom"]).get_root().render()
-    ref = data.explore(tiles=None, legend=False, tooltip=["f0"], popup=["f0"],
-                       tooltip_kwds={"aliases": ["Nom"], "localize": False},
-                       popup_kwds={"aliases": ["Nom"]},
-                       style_kwds={"style_function": lambda f: {
-                           "fillColor": f["properties"]["_color"], "color": "#ffffff",
-                           "weight": 0.6, "fillOpacity": 0.85}}).get_root().render()
-
-    def same(page):
-        return re.sub(r"[0-9a-f]{32}", "X", page)
-
-    assert same(ours) == same(ref)
-    assert "#123456" in ours and "Population" in html_text
