@@ -1,8 +1,9 @@
 """Time commune maps drawn from full-resolution versus display (coverage-simplified) outlines.
 
-Usage: python benchmarks/bench_maps.py PROCESSED_DIR [--runs 3]
+Usage: python benchmarks/bench_maps.py [PROCESSED_DIR] [--runs 3]
 
-PROCESSED_DIR holds the territory reference (``pvanalysis reference`` or a build). Prints,
+PROCESSED_DIR (default ``data/processed``) holds the territory reference; it is built there
+when missing (``load_layer`` rebuilds its cache). Prints,
 for the commune layer: vertex counts, the median time of a static choropleth (PNG written)
 and of an interactive map (HTML written) with its size, full versus display geometries, and
 the ratios. Goals: a static map in about a second, an interactive map under 3 MB.
@@ -37,7 +38,7 @@ def median_time(func, runs: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("processed", type=Path)
+    parser.add_argument("processed", type=Path, nargs="?", default=Path("data/processed"))
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     out = Path(tempfile.mkdtemp(prefix="pv_bench_maps_"))

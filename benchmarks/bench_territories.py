@@ -48,7 +48,7 @@ def main() -> None:
         full_build = time.perf_counter() - start
 
         def from_packages():
-            layers, _ = territories._assemble()
+            layers, _ = territories.assemble_layers()
             return [layers[level] for level in THREE]
 
         def from_cache(levels=THREE):
