@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import timeit
 from pathlib import Path
 
 import nbformat
@@ -61,12 +62,8 @@ def _floor_notebook(folder: Path) -> Path:
 
 
 def _median_time(run, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    """Median wall time of ``run()`` over ``repeat`` runs, in seconds."""
+    return statistics.median(timeit.repeat(run, number=1, repeat=repeat))
 
 
 def main() -> None:
