@@ -19,19 +19,20 @@ import tempfile
 import time
 from pathlib import Path
 
+import pvanalysis as pv
 from pvanalysis import build, indicators, sample
 
 
 def prepare(scale: int, work: Path) -> dict:
     raw, processed = work / f"raw_{scale}", work / f"processed_{scale}"
-    if not (processed / "manifest.json").exists():
+    if not (processed / "CURRENT").exists():
         t0 = time.perf_counter()
         sample.write_sample(raw, scale=scale)
         build.build_processed(raw, processed, reference_dir=work / "processed_1"
                               if scale != 1 and (work / "processed_1").exists() else None)
         print(f"  échelle {scale} : échantillon écrit et construit en "
               f"{time.perf_counter() - t0:.1f} s")
-    return build.load(processed)
+    return pv.load(processed)
 
 
 def time_set(tables: dict, runs: int) -> tuple[float, dict]:

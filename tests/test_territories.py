@@ -9,7 +9,6 @@ Expected figures are HCP's published totals (RGPH 2024: 36 828 330 inhabitants; 
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import geopandas as gpd
@@ -17,8 +16,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from pvanalysis import territories
-from pvanalysis.errors import InputFileError, UnknownTerritoryError
+from pvanalysis import store, territories
+from pvanalysis.errors import InputFileError, PvInputError, UnknownTerritoryError
 
 HCP_TOTAL_2024 = 36_828_330
 DATA = Path(__file__).parent / "data" / "territories"
@@ -250,20 +249,20 @@ def test_unknown_level_is_a_programming_error(reference):
         territories.load_layer("douar", reference[0])
 
 
-def test_load_layer_rebuilds_a_missing_cache(reference, layers, tmp_path, monkeypatch):
-    folder = reference[0]
-    for path in folder.glob("*.parquet"):
-        if path.name != "regions.parquet":
-            shutil.copy(path, tmp_path / path.name)
-    built = []  # the assembly itself is tested above; here only that a rebuild happens
-    matching = territories.load_matching(folder)
-    monkeypatch.setattr(territories, "assemble_layers",
-                        lambda boundaries=None: built.append(1) or (dict(layers), matching))
-    regions = territories.load_layer("region", tmp_path)
-    assert built == [1]
-    assert (tmp_path / "regions.parquet").exists()
-    assert regions["population_2024"].sum() == HCP_TOTAL_2024
-    assert not list(tmp_path.glob(".territories-*"))  # temporary folder cleaned
+def test_load_layer_never_rebuilds_a_missing_layer(reference, tmp_path):
+    """A store without a reference says what to run; nothing is built behind the reader."""
+    folder = tmp_path / "vide"
+    folder.mkdir()
+    with pytest.raises(PvInputError, match="pvanalysis build"):
+        territories.load_layer("region", folder)
+    assert list(folder.iterdir()) == []
+
+
+def test_the_reference_is_published_as_a_version(reference):
+    folder, summary = reference
+    version = store.current(folder)
+    assert summary.processed_dir == version.path
+    assert all(version.has(name) for name in territories.REFERENCE_TABLES)
 
 
 # --- user boundary files ----------------------------------------------------------------------
@@ -322,13 +321,13 @@ def test_boundary_file_errors(reference, tmp_path):
 
 
 def test_failed_write_leaves_the_previous_reference(reference, layers, tmp_path, monkeypatch):
-    """Files are written into a temporary folder first: a failure replaces nothing."""
+    """The reference is written into a draft version: a failure changes nothing current."""
     folder = tmp_path / "processed"
-    folder.mkdir()
-    (folder / "regions.parquet").write_bytes(b"previous")
     matching = territories.load_matching(reference[0])
     monkeypatch.setattr(territories, "assemble_layers",
                         lambda boundaries=None: (dict(layers), matching))
+    first = territories.build_reference(folder)
+    before = sorted(p.name for p in first.processed_dir.iterdir())
     real = gpd.GeoDataFrame.to_parquet
 
     def failing(self, path, *args, **kwargs):
@@ -339,8 +338,9 @@ def test_failed_write_leaves_the_previous_reference(reference, layers, tmp_path,
     monkeypatch.setattr(gpd.GeoDataFrame, "to_parquet", failing)
     with pytest.raises(OSError, match="disque plein"):
         territories.build_reference(folder)
-    assert (folder / "regions.parquet").read_bytes() == b"previous"
-    assert sorted(p.name for p in folder.iterdir()) == ["regions.parquet"]
+    assert store.current(folder).path == first.processed_dir
+    assert sorted(p.name for p in first.processed_dir.iterdir()) == before
+    assert len(store.versions(folder)) == 1
 
 
 def test_names_alone_never_give_a_wrong_commune():
