@@ -31,7 +31,7 @@ from pvanalysis.sample import write_sample
 NOTEBOOKS = Path("notebooks")
 FLOOR_IMPORTS = """import pvanalysis as pv
 import pandas, geopandas, matplotlib.pyplot, seaborn, folium, mapclassify, scipy.stats
-from pvanalysis import build, charts, indicators, maps, reports, territories"""
+from pvanalysis import build, charts, indicators, maps, present, reports, sections, territories"""
 
 REPORTS = [("bilan", {"period_start": 2017, "period_end": 2021}),
            ("territoire", {"level": "region", "code": "03"}),

@@ -14,7 +14,7 @@ from importlib import import_module
 __version__ = "0.1.0"
 
 _LAZY = {"territories", "build", "indicators", "charts", "maps", "reports", "sample", "ingest",
-         "clean", "schemas", "fmt", "config", "errors", "template", "store"}
+         "clean", "schemas", "fmt", "config", "errors", "template", "store", "present", "sections"}
 
 
 def __getattr__(name):

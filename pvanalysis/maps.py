@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from . import charts, fmt
+from .text import LEVEL_NAMES
 
 SCHEMES = ("quantiles", "fisherjenks", "naturalbreaks", "equalinterval", "boxplot",
            "headtailbreaks", "maximumbreaks", "percentiles", "stdmean", "jenkscaspall")
@@ -208,8 +209,6 @@ def demo_region_map(processed_dir: str | Path, out_dir: str | Path) -> Path:
 # --------------------------------------------------------------------------------------------
 
 _PARENT_LEVEL = {"province": "region", "commune": "province"}
-_LEVEL_NAMES = {"region": "régions", "province": "provinces et préfectures",
-                "commune": "communes"}
 HIGHLIGHT_COLOR = "#d7301f"
 
 
@@ -314,7 +313,7 @@ def locator_map(level: str, code: str, processed_dir, *, out=None,
             else:
                 parent_name = regions.loc[in_region, "name_fr"].iloc[0]
             axes[1].set_title(f"Dans : {parent_name} ({fmt.number(len(siblings))} "
-                              f"{_LEVEL_NAMES[level]})", fontsize=10, fontweight="normal")
+                              f"{LEVEL_NAMES[level][1]})", fontsize=10, fontweight="normal")
         for ax in axes:
             ax.set_axis_off()
         fig.suptitle(_title_names(unit), fontsize=13, fontweight="bold")

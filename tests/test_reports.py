@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import shutil
+import subprocess
+import sys
 
 import nbformat
 import pandas as pd
@@ -11,7 +15,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import BAD_REGION, NOTEBOOKS
 
-from pvanalysis import reports, store
+import pvanalysis
+from pvanalysis import present, reports, sections, store
 from pvanalysis.cli import cli
 from pvanalysis.errors import ParameterError, PvInputError, UnknownTerritoryError
 
@@ -23,14 +28,15 @@ _PARAMS = ('processed_dir: str = "."  # dossier des tables\n'
            'output_dir: str = "."  # dossier de sortie\n'
            'mode: str = "ok"  # ok, error, timeout ou dead')
 _BODY = """import os, time
-import pvanalysis.reports as rp
+import pvanalysis.present as pp
+from pvanalysis.errors import ParameterError
 if mode == "error":
-    raise rp.ParameterError("période vide : essai")
+    raise ParameterError("période vide : essai")
 if mode == "timeout":
     time.sleep(30)
 if mode == "dead":
     os._exit(1)
-rp.write_figures({"title": "Essai <b>", "n": 3}, output_dir, processed_dir)"""
+pp.write_figures({"title": "Essai <b>", "n": 3}, output_dir, processed_dir)"""
 
 
 @pytest.fixture
@@ -67,7 +73,7 @@ def test_a_report_writes_its_record_html_and_figures(toy):
     assert result.figures == {"title": "Essai <b>", "n": 3,
                               "data_version": store.current(toy / "processed").id}
     page = (folder / "rapport.html").read_text("utf-8")
-    assert "rp.write_figures" not in page  # no code cell
+    assert "pp.write_figures" not in page  # no code cell
     assert "<script" not in page and "https://cdn" not in page and "require.js" not in page
 
 
@@ -127,7 +133,7 @@ def test_report_folders_are_named_from_parameters(params, expected):
                                   "..\\..\\x", "\u2025/x", ""])
 def test_no_parameter_can_leave_the_output_folder(tmp_path, evil):
     rid = reports.report_id("convention", {"convention_id": evil})
-    folder = reports._report_folder(tmp_path, rid)
+    folder = reports.kinds._report_folder(tmp_path, rid)
     assert folder.is_relative_to(tmp_path.resolve()) and folder != tmp_path.resolve()
     assert ".." not in rid and rid.count("/") == 1
     other = reports.report_id("convention", {"convention_id": evil + "x"})
@@ -175,7 +181,7 @@ def test_tables_escape_data_and_speak_french():
     frame = pd.DataFrame({"title": ["<script>alert(1)</script>"], "scale": ["royal"],
                           "committed_dh": pd.array([424_565_000], dtype="Int64"),
                           "release_rate": [0.353], "name_ar": ["فاس"]})
-    text = str(reports.table(frame))
+    text = str(present.table(frame))
     assert "<script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert "424,565\u00a0MDH" in text and "35,3\u00a0%" in text
     assert "Projets présentés à Sa Majesté" in text and 'dir="rtl"' in text
@@ -183,17 +189,65 @@ def test_tables_escape_data_and_speak_french():
 
 
 def test_published_ratios_show_the_october_2017_gap():
-    text = str(reports.published_ratios(NOTEBOOKS.parent / "data/raw/published_figures.yaml"))
+    text = str(sections.published_ratios(NOTEBOOKS.parent / "data/raw/published_figures.yaml"))
     assert "23\u00a0%" in text and "22,2\u00a0%" in text and "-0,8\u00a0pts" in text
 
 
 def test_write_figures_converts_numpy_and_missing(tmp_path, sample_processed):
     import numpy as np
 
-    reports.write_figures({"n": np.int64(3), "x": np.float64("nan"), "na": pd.NA}, tmp_path,
+    present.write_figures({"n": np.int64(3), "x": np.float64("nan"), "na": pd.NA}, tmp_path,
                           sample_processed)
     assert json.loads((tmp_path / "figures.json").read_text()) == {
         "n": 3, "x": None, "na": None, "data_version": store.current(sample_processed).id}
+
+
+def test_presentation_never_loads_the_runner():
+    code = ("import sys, pvanalysis.present, pvanalysis.sections; print(sorted(m for m in "
+            "sys.modules if m.split('.')[0] in {'papermill', 'nbclient', 'jupyter_client', "
+            "'nbconvert'} or m.startswith('pvanalysis.reports')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_a_folium_map_is_shown_offline():
+    import folium
+
+    fmap = folium.Map(location=[34.0, -5.0], zoom_start=6, tiles=None)
+    page = present._map_html(fmap)
+    assert "cdn.jsdelivr" not in page and "https://cdn" not in page
+    assert not re.search(r"<(script|link)[^>]+(src|href)=\"(https?:)?//", page)
+    assert "L.map(" in page and html.escape(page, quote=True) in str(present.map_frame(fmap))
+
+
+def test_site_index_escapes_titles_and_groups_by_region(tmp_path):
+    from pvanalysis.reports.site import write_index
+
+    evil = '<script>alert("pv")</script>'
+    done = reports.ReportResult("territoire", {"level": "region", "code": "03"},
+                                "territoire/territoire-region-03", "ok", 0, duration_s=1.25,
+                                figures={"title": evil, "region_name": "Fès-Meknès",
+                                         "summary": {"Projets": "3 <b>"}}, skipped=True)
+    failed = reports.ReportResult("territoire", {"level": "region", "code": "99"},
+                                  "territoire/territoire-region-99", "error", 2,
+                                  error="territoire inconnu : « <99> »")
+    other = reports.ReportResult("territoire", {"level": "region", "code": "01"},
+                                 "territoire/territoire-region-01", "ok", 0,
+                                 figures={"region_name": "Fès-Meknès"})
+    (tmp_path / "territoire/territoire-region-03").mkdir(parents=True)
+    (tmp_path / "territoire/territoire-region-03/rapport.html").write_text("x")
+    batch = reports.BatchResult([done, failed, other], tmp_path, tmp_path / "index.html",
+                                tmp_path / "manifest.json", 2.0, "sha", "v-1")
+    page = write_index(batch).read_text("utf-8")
+    assert "<script" not in page and "&lt;script&gt;alert(" in page
+    assert "&lt;99&gt;" in page and "3 &lt;b&gt;" in page
+    assert 'href="territoire/territoire-region-03/rapport.html"' in page
+    assert page.count('class="badge st-ok"') == 2 and 'class="badge st-error"' in page
+    assert "repris (inchangé)" in page and "code 2 : territoire inconnu" in page
+    assert '<tr class="group"><th colspan="4">Fès-Meknès</th></tr>' in page
+    assert "Région non déterminée" in page and "<code>v-1</code>" in page
+    assert "2 réussis, 1 en échec" in page and "http" not in page.split("</style>")[1]
 
 
 def test_notebooks_with_outputs_are_reported(tmp_path):
@@ -229,7 +283,7 @@ def test_index_lists_every_report_with_status_and_error(report_site):
 @pytest.mark.slow
 def test_manifest_records_parameters_hash_version_and_status(report_site):
     manifest = json.loads(report_site.manifest.read_text("utf-8"))
-    assert manifest["package_version"] == reports.__version__
+    assert manifest["package_version"] == pvanalysis.__version__
     version = store.current(manifest["processed_dir"])
     assert manifest["data_hash"] == version.data_sha256
     assert manifest["data_version"] == version.id
@@ -290,7 +344,7 @@ def test_report_tables_are_the_loaded_tables_with_layer_attributes_only(sample_p
     from pvanalysis import indicators
     from pvanalysis.build import LAYERS, TABLES
 
-    got = reports.load_tables(sample_processed)
+    got = sections.load_tables(sample_processed)
     assert isinstance(got, indicators.SharedTables)
     assert list(got) == [*TABLES, *LAYERS]
     for name in got:

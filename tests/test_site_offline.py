@@ -53,6 +53,7 @@ def test_html_reports_have_no_code_and_stay_small(report_site):
         text = page.read_text("utf-8")
         assert page.stat().st_size < HTML_MAX_BYTES, page
         assert "import pvanalysis" not in text and "pv.reports." not in text
+        assert "pv.present." not in text and "pv.sections." not in text
         assert '<div class="highlight' not in text and 'class="jp-InputPrompt' not in text
         assert "cdn.jsdelivr" not in text and "require.js" not in text
 

@@ -1,0 +1,392 @@
+"""Presentation primitives the report notebooks call: escaped French tables, notes, key
+figures, figures and maps saved beside the report, ``figures.json``.
+
+Everything a notebook shows is an :class:`Html` piece built from escaped parts, so a data
+string never becomes markup. This module knows nothing of how reports are run: it imports
+no kernel, papermill or nbconvert code and nothing of :mod:`pvanalysis.reports` (the runner
+imports :data:`FIGURES_NAME` and :func:`slugify` from here). pandas, matplotlib and IPython
+load on first use.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+import unicodedata
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+
+from . import fmt, store
+from .config import SCALES
+
+#: Name of the key-figures file in each report folder (the runner reads it back).
+FIGURES_NAME = "figures.json"
+
+#: Resolution of the PNG figures of a report (dots per inch).
+FIGURE_DPI = 100
+
+#: French headers of columns the indicator tables share (others keep their name, spaced).
+LABELS = {
+    "scale": "Échelle", "scale_label": "Échelle d'intervention", "project_id": "Projet",
+    "title": "Intitulé", "convention_id": "Convention", "kind": "Type", "partner_id": "Partenaire",
+    "partner": "Partenaire", "name": "Nom", "category": "Catégorie", "region_code": "Code région",
+    "region_name": "Région", "province_code": "Code province", "commune_code": "Code commune",
+    "code": "Code", "name_fr": "Nom", "name_ar": "الاسم", "projects": "Projets",
+    "n_projects": "Projets", "targets": "Cibles couvertes", "phase": "Phase", "step": "Étape",
+    "phase_label": "Phase", "step_label": "Étape", "signed_on": "Signée le",
+    "planned_end": "Achèvement prévu", "actual_end": "Achèvement effectif",
+    "forecast_end": "Achèvement prévu (révisé)", "year": "Année", "operator": "Opérateur",
+    "total_cost_dh": "Coût total", "cost_dh": "Coût", "committed_dh": "Engagé",
+    "released_dh": "Débloqué", "remaining_dh": "Reste à débloquer", "scheduled_dh": "Échéancier",
+    "ministry_dh": "Contribution du Ministère", "ministry_released_dh": "Débloqué par le Ministère",
+    "amount_dh": "Montant", "planned_dh": "Prévu", "commitment_rate": "Taux d'engagement",
+    "release_rate": "Taux de déblocage", "disbursement_rate": "Taux de décaissement",
+    "ministry_share": "Part du Ministère", "leverage": "Effet levier", "progress": "Avancement",
+    "delay_months": "Retard (mois)", "population_2014": "Population 2014",
+    "population_2024": "Population 2024", "urban_share": "Part urbaine", "reason": "Raison",
+    "source_file": "Fichier", "sheet": "Feuille", "row": "Ligne", "column": "Colonne",
+    "value": "Valeur lue", "count": "Nombre", "rows": "Lignes", "method": "Méthode",
+    "level": "Niveau", "indicator": "Indicateur", "published": "Publié", "computed": "Calculé",
+    "gap": "Écart", "source": "Source", "date": "Fin de période", "score": "Score",
+    "source_name": "Nom dans le contour",
+    "cum_scheduled_dh": "Échéancier cumulé", "cum_released_dh": "Débloqué cumulé",
+    "cum_committed_dh": "Engagé (plafond)", "action_id": "Action",
+    "axis": "Axe d'intervention", "actions": "Actions programmées",
+    "actions_finished": "Actions achevées", "completion_rate": "Taux d'achèvement",
+    "actions_cost_dh": "Coût des actions", "weighted_progress": "Avancement pondéré",
+    "gap_pts": "Écart financier – physique", "end": "Fin retenue", "end_kind": "Nature de la fin",
+    "late": "En retard", "partners_dh": "Autres partenaires", "scheduled_due_dh": "Échéancier échu",
+    "ministry_release_rate": "Taux de déblocage du Ministère",
+    "partner_leverage": "DH des partenaires par DH du Ministère",
+    "schedule_adherence": "Respect de l'échéancier", "fulfilment_rate": "Taux de réalisation",
+    "contract_year": "Année de contractualisation", "contracted_on": "Contractualisé le",
+    "first_release_on": "Premier déblocage", "start_lag_days": "Délai de démarrage (jours)",
+    "target_type": "Type de cible", "eligible": "Éligibles", "treated": "Traités",
+    "coverage_rate": "Taux de couverture", "population_eligible": "Population éligible",
+    "population_treated": "Population traitée", "population_coverage": "Population couverte",
+    "population": "Population", "deprivation": "Indice de défavorisation",
+    "quintile": "Quintile (5 = plus défavorisé)",
+    "cost_per_capita_dh": "Investissement par habitant",
+    "ministry_per_capita_dh": "Contribution du Ministère par habitant",
+    "table": "Table", "columns": "Colonnes",
+}
+
+
+class Html:
+    """A piece of HTML a notebook displays (``_repr_html_``); built from escaped parts."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def _repr_html_(self) -> str:
+        return self.text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _is_missing(value) -> bool:
+    import pandas as pd
+
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _code_label(column: str, value) -> str | None:
+    """French label of a coded value (scale, phase, step, partner category, axis)."""
+    from .config import AXES, PARTNER_CATEGORIES, PHASES
+
+    steps = {k: v for _, (_, st) in PHASES.items() for k, v in st.items()}
+    from .config import TARGET_TYPES
+
+    labels = {"scale": SCALES, "phase": {k: v[0] for k, v in PHASES.items()}, "step": steps,
+              "category": PARTNER_CATEGORIES, "axis": AXES,
+              "target_type": TARGET_TYPES}.get(column)
+    return labels.get(str(value)) if labels else None
+
+
+def format_value(column: str, value, mdh_decimals: int | None = None) -> str:
+    """French text of one cell, chosen from the column's unit suffix.
+
+    ``_dh`` → MDH (``fmt.mdh``), ``_rate``/``_share`` → %, ``_pts`` → points, dates →
+    ``jj/mm/aaaa``, other numbers in French; missing → ``–``.
+    """
+    import numbers
+
+    import pandas as pd
+
+    if _is_missing(value):
+        return "–"
+    label = _code_label(column, value)
+    if label is not None:
+        return label
+    if column.endswith("_per_capita_dh"):
+        return fmt.number(value, 0) + "\u00a0DH/hab."
+    if column.endswith("_dh"):
+        return fmt.mdh(value, mdh_decimals)
+    if column.endswith(("_rate", "_share", "_coverage")) or column in {
+            "progress", "weighted_progress"}:
+        return fmt.percent(value)
+    if column.endswith("_pts"):
+        return fmt.number(value, 1) + "\u00a0pts"
+    if column == "leverage" or column.endswith("_ratio"):
+        return fmt.ratio(value)
+    if isinstance(value, pd.Timestamp | datetime):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, numbers.Integral) or column in {"year"}:
+        return str(int(value)) if column == "year" else fmt.number(value)
+    if column.endswith(("_months", "_days")) and isinstance(value, numbers.Real):
+        return fmt.number(value, 1)
+    if isinstance(value, numbers.Real):
+        return fmt.number(value, 0 if float(value).is_integer() else 2)
+    return str(value)
+
+
+def table(frame, labels: Mapping[str, str] | None = None, caption: str | None = None,
+          max_rows: int = 300, mdh_decimals: int | None = None,
+          columns: list[str] | None = None) -> Html:
+    """An indicator table as escaped HTML with French headers and numbers.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Tidy table (amounts in integer DH ``_dh``, rates as fractions). Its index is shown
+        only if named.
+    labels : mapping, optional
+        Column → French header, added to ``LABELS``.
+    caption : str, optional
+        Caption above the table.
+    max_rows : int
+        Rows shown at most; a note says how many were left out.
+    mdh_decimals : int, optional
+        Decimals of MDH amounts (exact value when None: ``424,565 MDH``).
+    columns : list of str, optional
+        Columns to show, in that order (those absent from ``frame`` are skipped).
+
+    Returns
+    -------
+    Html
+        Every data string is HTML-escaped: a title ``<script>…`` shows as text.
+    """
+    import numbers
+
+    named = [n for n in frame.index.names if n is not None]
+    frame = frame.reset_index(drop=named == ["row"]) if named else frame
+    if columns is not None:
+        frame = frame[[c for c in columns if c in frame.columns]]
+    if len(frame.columns) and frame.columns[0] == "scale":
+        order = {s: i for i, s in enumerate(SCALES)}
+        frame = frame.sort_values("scale", key=lambda s: s.map(order), kind="stable")
+    names = {**LABELS, **(labels or {})}
+    e = html.escape
+    head = "".join(f"<th>{e(str(names.get(c, str(c).replace('_', ' '))))}</th>"
+                   for c in frame.columns)
+    rows = []
+    for values in frame.head(max_rows).itertuples(index=False, name=None):
+        cells = []
+        for col, val in zip(frame.columns, values, strict=True):
+            text = e(format_value(str(col), val, mdh_decimals))
+            numeric = (isinstance(val, numbers.Number) and not isinstance(val, bool)
+                       and not _is_missing(val))
+            attrs = ' class="pv-num"' if numeric else (
+                ' dir="rtl" lang="ar"' if str(col).endswith("_ar") else
+                ' class="pv-id"' if str(col).endswith(("_id", "code")) else "")
+            cells.append(f"<td{attrs}>{text}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    more = (f'<p class="pv-note">{fmt.number(len(frame) - max_rows)} lignes de plus non '
+            "affichées.</p>") if len(frame) > max_rows else ""
+    cap = f"<caption>{e(caption)}</caption>" if caption else ""
+    if frame.empty:
+        title = f"<strong>{e(caption)}</strong> : " if caption else ""
+        return Html(f'<p class="pv-note">{title}aucune ligne.</p>')
+    return Html(f'<table class="pv-table">{cap}<thead><tr>{head}</tr></thead>'
+                f"<tbody>{''.join(rows)}</tbody></table>{more}")
+
+
+def note(text: str) -> Html:
+    """A short French remark, escaped."""
+    return Html(f'<p class="pv-note">{html.escape(str(text))}</p>')
+
+
+def key_figures(figures: Mapping[str, str], caption: str | None = None) -> Html:
+    """Label → already formatted value, shown as a two-column table (escaped)."""
+    e = html.escape
+    rows = "".join(f"<tr><th>{e(str(k))}</th><td>{e(str(v))}</td></tr>"
+                   for k, v in figures.items())
+    cap = f"<caption>{e(caption)}</caption>" if caption else ""
+    return Html(f'<table class="pv-table">{cap}<tbody>{rows}</tbody></table>')
+
+
+# --------------------------------------------------------------------------------------------
+# File names
+# --------------------------------------------------------------------------------------------
+
+def slugify(text: str, max_len: int = 60) -> str:
+    """A safe file-name fragment: ASCII lower case, digits, ``.``, ``_`` and ``-`` only,
+    never ``..`` nor a leading dot.
+
+    Examples
+    --------
+    >>> slugify("Fès-Meknès / 2017")
+    'fes-meknes-2017'
+    >>> slugify("../../etc")
+    'etc'
+    """
+    ascii_ = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9._]+", "-", ascii_.lower())
+    slug = re.sub(r"\.{2,}", ".", slug).strip("-_.")
+    return slug[:max_len].strip("-_.") or "x"
+
+
+# --------------------------------------------------------------------------------------------
+# Figures and maps
+# --------------------------------------------------------------------------------------------
+
+def show_figure(fig, output_dir: str | Path | None = None, name: str | None = None) -> None:
+    """Display a matplotlib figure once and, when ``output_dir`` is given, save it as PNG.
+
+    The figure is rendered once (``FIGURE_DPI``), shown as that PNG and closed, so the
+    inline backend does not draw it a second time.
+    """
+    import io
+
+    import matplotlib.pyplot as plt
+    from IPython.display import Image, display
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
+    plt.close(fig)
+    png = buffer.getvalue()
+    if output_dir and name:
+        folder = Path(output_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{slugify(name)}.png").write_bytes(png)
+    display(Image(data=png, format="png"))
+
+
+def show_chart(make, data, output_dir: str | Path | None = None, name: str | None = None,
+               *args, **kwargs) -> None:
+    """Draw ``make(data, *args, **kwargs)`` with :func:`show_figure`, or say in French that
+    there is nothing to draw when ``data`` has no row (an empty slice is not an error)."""
+    from IPython.display import display
+
+    if data is None or len(data) == 0:
+        display(note("Aucune donnée à représenter pour ce territoire ou cette période."))
+        return
+    show_figure(make(data, *args, **kwargs), output_dir, name)
+
+
+def _map_html(interactive) -> str:
+    """Full HTML page of an interactive map (folium object or HTML text), offline: a folium
+    map goes through ``maps.offline_html`` (Leaflet inlined, nothing fetched from a CDN)."""
+    if isinstance(interactive, str):
+        return interactive
+    from . import maps
+
+    return maps.offline_html(interactive)
+
+
+def map_frame(interactive, height_px: int = 480) -> Html:
+    """An interactive map as an ``iframe srcdoc`` (its page escaped once for the attribute)."""
+    page = _map_html(interactive)
+    return Html(f'<iframe class="pv-map" srcdoc="{html.escape(page, quote=True)}" '
+                f'style="width:100%;height:{int(height_px)}px;border:1px solid #ccc" '
+                'title="Carte interactive"></iframe>')
+
+
+def show_map(static=None, interactive=None, output_dir: str | Path | None = None,
+             name: str = "carte", height_px: int = 480) -> None:
+    """Display a map: the interactive one (if any) then the static PNG; save both.
+
+    Parameters
+    ----------
+    static : matplotlib Figure, optional
+        Static map; saved as ``<name>.png`` in ``output_dir``.
+    interactive : folium Map or str, optional
+        Interactive map; saved as ``<name>.html`` (self-contained) in ``output_dir``.
+    """
+    from IPython.display import display
+
+    if interactive is not None:
+        page = _map_html(interactive)
+        if output_dir:
+            Path(output_dir).mkdir(parents=True, exist_ok=True)
+            (Path(output_dir) / f"{slugify(name)}.html").write_text(page, encoding="utf-8")
+        display(map_frame(page, height_px))
+    if static is not None:
+        show_figure(static, output_dir, name)
+
+
+def interactive_map(gdf, column: str, title: str, unit: str = "", scheme: str = "quantiles"):
+    """Interactive map of one indicator: ``maps.interactive_map`` (offline HTML, escaped).
+
+    Returns
+    -------
+    str
+        Self-contained HTML page (Leaflet inlined), shown by :func:`show_map`.
+    """
+    from . import maps
+
+    return maps.interactive_map(gdf, column, title=title, unit=unit, scheme=scheme)
+
+
+# --------------------------------------------------------------------------------------------
+# Key figures (figures.json)
+# --------------------------------------------------------------------------------------------
+
+def _json_default(value):
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return None if math.isnan(value) else float(value)
+    if isinstance(value, pd.Timestamp | datetime):
+        return value.isoformat()
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.ndarray | pd.Series):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _finite(value):
+    """Replace NaN and infinities (also numpy floats) by None, recursively: strict JSON."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def write_figures(figures: Mapping, output_dir: str | Path, processed_dir: str | Path) -> Html:
+    """Write a report's key figures to ``output_dir/figures.json`` (UTF-8, indented).
+
+    ``data_version`` records the id of the processed-data version ``processed_dir`` holds,
+    the one the report read.
+
+    Returns
+    -------
+    Html
+        A short French note naming the file (what the notebook's last cell shows).
+    """
+    folder = Path(output_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / FIGURES_NAME
+    figures = {**figures, "data_version": store.current(processed_dir).id}
+    text = json.dumps(_finite(figures), ensure_ascii=False, indent=1,
+                      default=_json_default)
+    path.write_text(text, encoding="utf-8")
+    return note(f"Chiffres clés enregistrés dans {path.name}.")

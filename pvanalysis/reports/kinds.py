@@ -1,0 +1,197 @@
+"""Report kinds and their parameters: the notebook of each kind and its French labels,
+parameter inspection and conversion, safe folder names, notebooks saved without outputs.
+
+Nothing here starts a kernel: papermill's inspector and nbformat load on first use.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from ..errors import ParameterError
+from ..present import slugify
+
+#: Folder holding the report notebooks, relative to the working directory.
+NOTEBOOKS_DIR = Path("notebooks")
+
+
+@dataclasses.dataclass(frozen=True)
+class ReportKind:
+    """One kind of report: its notebook and how people call it."""
+
+    notebook: str
+    label: str
+    plural: str
+
+
+#: Report kinds, key → notebook stem and French labels (the CLI's ``report KIND``).
+KINDS = {
+    "bilan": ReportKind("bilan_national", "Bilan national", "Bilan national"),
+    "territoire": ReportKind("fiche_territoire", "Fiche territoriale", "Fiches territoriales"),
+    "convention": ReportKind("suivi_convention", "Suivi de convention",
+                             "Tableaux de bord des conventions"),
+    "qualite": ReportKind("qualite_donnees", "Qualité des données", "Qualité des données"),
+    "exploration": ReportKind("exploration", "Exploration", "Exploration"),
+}
+
+#: Parameters every report notebook has, set by the runner (never by the user).
+RESERVED = ("processed_dir", "output_dir")
+
+#: Status → French label shown in the index.
+STATUS_LABELS = {
+    "ok": "réussi",
+    "error": "échec",
+    "timeout": "délai dépassé",
+    "dead_kernel": "noyau arrêté",
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Parameters: inspection, conversion, safe folder names
+# --------------------------------------------------------------------------------------------
+
+def notebook_path(kind: str, notebooks_dir: str | Path = NOTEBOOKS_DIR) -> Path:
+    """Path of the notebook of a report kind.
+
+    Raises
+    ------
+    ParameterError
+        If ``kind`` is not a key of ``KINDS`` (French message with the closest kinds).
+    """
+    if kind not in KINDS:
+        raise ParameterError(f"type de rapport inconnu : « {kind} »" + _suggest(kind, KINDS))
+    return Path(notebooks_dir) / f"{KINDS[kind].notebook}.ipynb"
+
+
+def notebook_parameters(path: str | Path) -> dict[str, dict]:
+    """Parameters declared in a notebook's ``parameters`` cell.
+
+    Returns
+    -------
+    dict
+        name → ``{"type": "int", "default": "2017", "help": "…"}`` (papermill's inspector).
+    """
+    import papermill
+
+    inspected = papermill.inspect_notebook(str(path))
+    return {name: {"type": p["inferred_type_name"], "default": p["default"], "help": p["help"]}
+            for name, p in inspected.items()}
+
+
+def _suggest(asked: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(str(asked), list(choices), n=3, cutoff=0.4)
+    return (". Suggestion : " + ", ".join(close)) if close else (
+        ". Valeurs possibles : " + ", ".join(choices))
+
+
+def _convert(name: str, value, type_name: str):
+    """Convert one parameter value to the type the notebook declares."""
+    base = type_name.replace(" ", "").lower()
+    try:
+        if base == "int":
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError(value)
+            return int(value)
+        if base == "float":
+            return float(value)
+        if base == "bool":
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in {"true", "vrai", "oui", "1"}:
+                return True
+            if text in {"false", "faux", "non", "0"}:
+                return False
+            raise ValueError(value)
+        if base.startswith("list"):
+            items = value if isinstance(value, list | tuple) else str(value).split(",")
+            return [str(v).strip() for v in items if str(v).strip()]
+        return value if value is None else str(value)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"paramètre « {name} » : valeur de type {type_name} attendue "
+                             f"(valeur lue : « {value} »)") from exc
+
+
+def coerce_params(kind: str, params: Mapping, notebooks_dir: str | Path = NOTEBOOKS_DIR) -> dict:
+    """Check parameter names against the notebook and convert values to the declared types.
+
+    Parameters
+    ----------
+    kind : str
+        Report kind (key of ``KINDS``).
+    params : mapping
+        Name → value; values may be strings (command line) or typed (YAML).
+
+    Returns
+    -------
+    dict
+        Converted parameters, in the notebook's order.
+
+    Raises
+    ------
+    ParameterError
+        Unknown or reserved parameter name, or a value of the wrong type.
+    """
+    declared = notebook_parameters(notebook_path(kind, notebooks_dir))
+    allowed = [n for n in declared if n not in RESERVED]
+    for name in params:
+        if name in RESERVED:
+            raise ParameterError(f"le paramètre « {name} » est fixé par l'exécution du rapport")
+        if name not in declared:
+            raise ParameterError(f"paramètre inconnu pour le rapport « {kind} » : « {name} »"
+                                 + _suggest(name, allowed))
+    return {n: _convert(n, params[n], declared[n]["type"]) for n in declared if n in params}
+
+
+def report_id(kind: str, params: Mapping) -> str:
+    """Folder of a report relative to the output directory: ``"<kind>/<kind>-<values>"``.
+
+    Values are slugified; when that loses information (``/``, accents, length) a short hash of
+    the parameters keeps two different reports in two folders.
+    """
+    values = [str(v if not isinstance(v, list) else ",".join(map(str, v)))
+              for k, v in params.items() if k not in RESERVED]
+    parts = [slugify(v, 40) for v in values]
+    slug = "-".join([kind, *parts])
+    lossless = all(p == v.lower() for p, v in zip(parts, values, strict=True))
+    if not lossless or len(slug) > 80:
+        digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode())
+        slug = f"{slug[:70]}-{digest.hexdigest()[:8]}"
+    return f"{slugify(kind)}/{slug}"
+
+
+def _report_folder(out_dir: Path, rid: str) -> Path:
+    folder = (out_dir / rid).resolve()
+    if not folder.is_relative_to(out_dir.resolve()) or folder == out_dir.resolve():
+        raise ValueError(f"report folder {folder} would leave {out_dir}")
+    return folder
+
+
+# --------------------------------------------------------------------------------------------
+# Notebooks committed without outputs
+# --------------------------------------------------------------------------------------------
+
+def notebooks_with_outputs(folder: str | Path = NOTEBOOKS_DIR) -> list[str]:
+    """Notebooks of ``folder`` that carry outputs or execution counts (French reasons).
+
+    Returns
+    -------
+    list of str
+        One line per offending notebook; empty when all are clean.
+    """
+    import nbformat
+
+    problems = []
+    for path in sorted(Path(folder).glob("*.ipynb")):
+        nb = nbformat.read(str(path), as_version=4)
+        dirty = [i for i, c in enumerate(nb.cells, 1) if c.cell_type == "code"
+                 and (c.get("outputs") or c.get("execution_count") is not None)]
+        if dirty:
+            problems.append(f"{path} : sorties ou compteurs d'exécution dans les cellules "
+                            f"{', '.join(map(str, dirty))}")
+    return problems
