@@ -1,11 +1,11 @@
 """Build: raw files → clean, linked, validated tables, published as a version of the store.
 
 Steps (DESIGN §3): read every input first (an unusable input stops the build before anything
-is written), convert values (``clean``), drop duplicate keys, validate against ``schemas``,
-link to the territory reference, check the relations between tables, then write Parquet
-(GeoParquet for quartiers and centres), the quarantine, the territory reference and the
-manifest into a draft version of the store (``pvanalysis.store``), made current only when
-complete.
+is written), convert values (``convert``), drop duplicate keys, validate against ``schemas``
+(rejected values go to the quarantine, ``quarantine``), link to the territory reference
+(``link``), check the relations between tables, then write Parquet (GeoParquet for quartiers
+and centres), the quarantine, the territory reference and the manifest into a draft version
+of the store (``pvanalysis.store``), made current only when complete.
 
 Relation rules (documented choices):
 
@@ -36,22 +36,20 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from . import clean, config, schemas, store
-from .clean import Cleaned, TerritoryMatcher
+from . import config, convert, link, schemas, store
+from .contract import DISBURSEMENTS_FILE, GEOMETRY_FILES, WORKBOOK
 from .errors import PvInputError
 from .ingest import (
-    DISBURSEMENTS_FILE,
-    GEOMETRY_FILES,
-    WORKBOOK,
     RawTable,
     find_geometry_file,
     read_disbursements,
     read_geometry,
     read_workbook,
 )
+from .link import TerritoryMatcher
+from .quarantine import Cleaned, drop_duplicates, finish_quarantine, reject, validate
 from .schemas import REASONS
 
 #: Processed tables (Parquet) in dependency order, with their contract.
@@ -258,8 +256,8 @@ class _Steps:
         return result.frame
 
     def start(self, raw: RawTable, key: str) -> pd.DataFrame:
-        frame = self(clean.convert_table(raw))
-        return self(clean.drop_duplicates(frame, raw, KEYS[key]))
+        frame = self(convert.convert_table(raw))
+        return self(drop_duplicates(frame, raw, KEYS[key]))
 
 
 def assemble(raws: dict[str, RawTable],
@@ -283,7 +281,7 @@ def assemble(raws: dict[str, RawTable],
 
     communes = load_layer("commune", reference_dir)
     steps, matcher, flags, out = _Steps(), TerritoryMatcher(reference_dir), {}, {}
-    out["partners"] = steps(clean.validate(steps.start(raws["partners"], "partners"),
+    out["partners"] = steps(validate(steps.start(raws["partners"], "partners"),
                                            schemas.Partners, raws["partners"]))
     out["projects"] = _projects(raws["projects"], steps, matcher)
     for kind in GEO_TABLES:
@@ -299,11 +297,11 @@ def assemble(raws: dict[str, RawTable],
     flags["déblocages au-delà de l'engagement"] = sorted(
         out["disbursements"].loc[out["disbursements"]["over_commitment"], "disbursement_id"])
     raw = raws["actions"]
-    frame = steps(clean.validate(steps.start(raw, "actions"), schemas.Actions, raw))
+    frame = steps(validate(steps.start(raw, "actions"), schemas.Actions, raw))
     unknown = ~frame["project_id"].isin(out["projects"]["project_id"])
-    out["actions"] = steps(clean.reject(frame, raw, unknown, "project_id", REASONS["project"]))
+    out["actions"] = steps(reject(frame, raw, unknown, "project_id", REASONS["project"]))
     out["project_targets"] = _targets(raws["project_targets"], steps, matcher, out)
-    out["quarantine"] = clean.finish_quarantine(steps.parts)
+    out["quarantine"] = finish_quarantine(steps.parts)
     schemas.Quarantine.validate(out["quarantine"])
     return {name: out[name] for name in TABLES}, flags
 
@@ -314,7 +312,7 @@ def _link(frame: pd.DataFrame, raw: RawTable, steps: _Steps, matcher: TerritoryM
     given = frame[field_]
     codes = matcher.resolve(given, level, frame[parent] if parent else None)
     frame = frame.assign(**{field_: codes.astype("str").where(codes.notna(), given)})
-    return steps(clean.reject(frame, raw, given.notna() & codes.isna(), field_, REASONS[level]))
+    return steps(reject(frame, raw, given.notna() & codes.isna(), field_, REASONS[level]))
 
 
 def _projects(raw: RawTable, steps: _Steps, matcher: TerritoryMatcher) -> pd.DataFrame:
@@ -322,10 +320,10 @@ def _projects(raw: RawTable, steps: _Steps, matcher: TerritoryMatcher) -> pd.Dat
     frame = _link(frame, raw, steps, matcher, "region_code", "region")
     frame = _link(frame, raw, steps, matcher, "province_code", "province", "region_code")
     frame = _link(frame, raw, steps, matcher, "commune_code", "commune", "province_code")
-    frame = steps(clean.validate(frame, schemas.Projects, raw))
+    frame = steps(validate(frame, schemas.Projects, raw))
     allowed = {(p, s) for p, (_, st) in config.PHASES.items() for s in st}
     pairs = pd.Series(list(zip(frame["phase"], frame["step"], strict=True)), index=frame.index)
-    return steps(clean.reject(frame, raw, ~pairs.isin(allowed), "step", REASONS["step_phase"]))
+    return steps(reject(frame, raw, ~pairs.isin(allowed), "step", REASONS["step_phase"]))
 
 
 def _places(raw: RawTable, kind: str, steps: _Steps, matcher: TerritoryMatcher, communes):
@@ -334,29 +332,18 @@ def _places(raw: RawTable, kind: str, steps: _Steps, matcher: TerritoryMatcher, 
 
     frame = steps.start(raw, kind)
     geoms = raw.geometry.reindex(frame.index)
-    frame = steps(clean.reject(frame, raw, geoms.isna() | geoms.is_empty, "geometry",
+    frame = steps(reject(frame, raw, geoms.isna() | geoms.is_empty, "geometry",
                                REASONS["geometry"]))
-    points = gpd.GeoDataFrame(geometry=raw.geometry.reindex(frame.index).representative_point(),
-                              crs=config.STORAGE_CRS)
-    import shapely
-
-    # area in square degrees: only used to rank nested communes, so no reprojection needed
-    layer = communes[["code", "province_code", "geometry"]].assign(
-        _area=shapely.area(np.asarray(communes.geometry)))
-    hits = gpd.sjoin(points, layer, predicate="within", how="inner")
-    # communes may nest (Méchouar inside Casablanca): the smallest is the most specific
-    first = hits.sort_values(["_area", "code"], kind="stable")
-    first = first[~first.index.duplicated(keep="first")].reindex(frame.index)
+    hits = link.containing_communes(raw.geometry.reindex(frame.index), communes)
+    first = hits[~hits.index.duplicated(keep="first")].reindex(frame.index)
     frame = _link(frame.assign(_province=first["province_code"].astype("str")), raw, steps,
                   matcher, "commune_code", "commune", "_province")
-    contained = pd.MultiIndex.from_arrays([hits.index, hits["code"].astype(str)])
-    declared = pd.MultiIndex.from_arrays([frame.index, frame["commune_code"].astype(str)])
-    mismatch = pd.Series(~declared.isin(contained), index=frame.index)
+    mismatch = link.outside_declared(frame["commune_code"], hits)
     frame = frame.drop(columns="_province").assign(
         commune_mismatch=mismatch.to_numpy(),
         geometry=raw.geometry.reindex(frame.index).to_numpy().astype(object))
     model = schemas.Quartiers if kind == "quartiers" else schemas.Centres
-    frame = steps(clean.validate(frame, model, raw))  # the contract types geometry as object
+    frame = steps(validate(frame, model, raw))  # the contract types geometry as object
     frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=config.STORAGE_CRS)
     id_col = f"{kind[:-1]}_id"
     repaired = sorted(frame.loc[raw.repaired.reindex(frame.index, fill_value=False).astype(bool),
@@ -365,12 +352,12 @@ def _places(raw: RawTable, kind: str, steps: _Steps, matcher: TerritoryMatcher, 
 
 
 def _conventions(raw: RawTable, steps: _Steps, projects: pd.DataFrame) -> pd.DataFrame:
-    frame = steps(clean.validate(steps.start(raw, "conventions"), schemas.Conventions, raw))
-    frame = steps(clean.reject(frame, raw, ~frame["project_id"].isin(projects["project_id"]),
+    frame = steps(validate(steps.start(raw, "conventions"), schemas.Conventions, raw))
+    frame = steps(reject(frame, raw, ~frame["project_id"].isin(projects["project_id"]),
                                "project_id", REASONS["project"]))
     cadres = frame.loc[frame["kind"] == "cadre", "convention_id"]
     orphan = (frame["kind"] == "financement") & ~frame["parent_id"].isin(cadres)
-    frame = steps(clean.reject(frame, raw, orphan, "parent_id", REASONS["cadre"]))
+    frame = steps(reject(frame, raw, orphan, "parent_id", REASONS["cadre"]))
     # a cadre convention has no parent: a value written there is ignored
     return frame.assign(parent_id=frame["parent_id"].where(frame["kind"] == "financement"))
 
@@ -379,11 +366,11 @@ def _cadre_flows(raw: RawTable, name: str, steps: _Steps, out: dict) -> pd.DataF
     """Commitments or schedule rows: on a kept cadre convention, by a kept partner."""
     conventions = out["conventions"]
     cadres = conventions.loc[conventions["kind"] == "cadre", "convention_id"]
-    frame = steps(clean.validate(steps.start(raw, name), TABLES[name], raw))
-    frame = steps(clean.reject(frame, raw, ~frame["convention_id"].isin(cadres),
+    frame = steps(validate(steps.start(raw, name), TABLES[name], raw))
+    frame = steps(reject(frame, raw, ~frame["convention_id"].isin(cadres),
                                "convention_id", REASONS["cadre"]))
     unknown = ~frame["partner_id"].isin(out["partners"]["partner_id"])
-    return steps(clean.reject(frame, raw, unknown, "partner_id", REASONS["partner"]))
+    return steps(reject(frame, raw, unknown, "partner_id", REASONS["partner"]))
 
 
 def _commitment_gaps(conventions: pd.DataFrame, commitments: pd.DataFrame) -> list[str]:
@@ -397,13 +384,13 @@ def _commitment_gaps(conventions: pd.DataFrame, commitments: pd.DataFrame) -> li
 def _disbursements(raw: RawTable, steps: _Steps, out: dict) -> pd.DataFrame:
     conventions, partners = out["conventions"], out["partners"]
     frame = steps.start(raw, "disbursements").assign(over_commitment=False)
-    frame = steps(clean.validate(frame, schemas.Disbursements, raw))
+    frame = steps(validate(frame, schemas.Disbursements, raw))
     unknown = ~frame["convention_id"].isin(conventions["convention_id"])
-    frame = steps(clean.reject(frame, raw, unknown, "convention_id", REASONS["convention"]))
-    frame = steps(clean.reject(frame, raw, ~frame["partner_id"].isin(partners["partner_id"]),
+    frame = steps(reject(frame, raw, unknown, "convention_id", REASONS["convention"]))
+    frame = steps(reject(frame, raw, ~frame["partner_id"].isin(partners["partner_id"]),
                                "partner_id", REASONS["partner"]))
     signed = frame["convention_id"].map(conventions.set_index("convention_id")["signed_on"])
-    frame = steps(clean.reject(frame, raw, frame["released_on"] < signed, "released_on",
+    frame = steps(reject(frame, raw, frame["released_on"] < signed, "released_on",
                                REASONS["release_before_signature"]))
     return frame.assign(over_commitment=_over_commitment(frame, conventions, out["commitments"]))
 
@@ -428,18 +415,18 @@ def _targets(raw: RawTable, steps: _Steps, matcher: TerritoryMatcher, out: dict)
     frame = _link(frame, raw, steps, matcher, "commune_code", "commune")
     is_commune = frame["target_type"] == "commune"
     codes = matcher.resolve(frame["target_id"].where(is_commune), "commune")
-    frame = steps(clean.reject(frame, raw, is_commune & codes.isna(), "target_id",
+    frame = steps(reject(frame, raw, is_commune & codes.isna(), "target_id",
                                REASONS["commune"]))
     codes = codes.reindex(frame.index)
     frame = frame.assign(target_id=codes.astype("str").where(codes.notna(), frame["target_id"]))
-    frame = steps(clean.drop_duplicates(frame, raw, KEYS["project_targets"]))
-    frame = steps(clean.validate(frame, schemas.ProjectTargets, raw))
-    frame = steps(clean.reject(frame, raw, ~frame["project_id"].isin(out["projects"]["project_id"]),
+    frame = steps(drop_duplicates(frame, raw, KEYS["project_targets"]))
+    frame = steps(validate(frame, schemas.ProjectTargets, raw))
+    frame = steps(reject(frame, raw, ~frame["project_id"].isin(out["projects"]["project_id"]),
                                "project_id", REASONS["project"]))
     for kind, table in (("quartier", "quartiers"), ("centre", "centres")):
         known = frame["target_id"].isin(out[table][f"{kind}_id"])
         unknown = (frame["target_type"] == kind) & ~known
-        frame = steps(clean.reject(frame, raw, unknown, "target_id", REASONS[kind]))
+        frame = steps(reject(frame, raw, unknown, "target_id", REASONS[kind]))
     return frame
 
 

@@ -14,13 +14,13 @@ import html
 import json
 import math
 import re
-import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
-from . import fmt, store
+from . import fmt, schemas, store
 from .config import SCALES
+from .text import fold
 
 #: Name of the key-figures file in each report folder (the runner reads it back).
 FIGURES_NAME = "figures.json"
@@ -28,51 +28,6 @@ FIGURES_NAME = "figures.json"
 #: Resolution of the PNG figures of a report (dots per inch).
 FIGURE_DPI = 100
 
-#: French headers of columns the indicator tables share (others keep their name, spaced).
-LABELS = {
-    "scale": "Échelle", "scale_label": "Échelle d'intervention", "project_id": "Projet",
-    "title": "Intitulé", "convention_id": "Convention", "kind": "Type", "partner_id": "Partenaire",
-    "partner": "Partenaire", "name": "Nom", "category": "Catégorie", "region_code": "Code région",
-    "region_name": "Région", "province_code": "Code province", "commune_code": "Code commune",
-    "code": "Code", "name_fr": "Nom", "name_ar": "الاسم", "projects": "Projets",
-    "n_projects": "Projets", "targets": "Cibles couvertes", "phase": "Phase", "step": "Étape",
-    "phase_label": "Phase", "step_label": "Étape", "signed_on": "Signée le",
-    "planned_end": "Achèvement prévu", "actual_end": "Achèvement effectif",
-    "forecast_end": "Achèvement prévu (révisé)", "year": "Année", "operator": "Opérateur",
-    "total_cost_dh": "Coût total", "cost_dh": "Coût", "committed_dh": "Engagé",
-    "released_dh": "Débloqué", "remaining_dh": "Reste à débloquer", "scheduled_dh": "Échéancier",
-    "ministry_dh": "Contribution du Ministère", "ministry_released_dh": "Débloqué par le Ministère",
-    "amount_dh": "Montant", "planned_dh": "Prévu", "commitment_rate": "Taux d'engagement",
-    "release_rate": "Taux de déblocage", "disbursement_rate": "Taux de décaissement",
-    "ministry_share": "Part du Ministère", "leverage": "Effet levier", "progress": "Avancement",
-    "delay_months": "Retard (mois)", "population_2014": "Population 2014",
-    "population_2024": "Population 2024", "urban_share": "Part urbaine", "reason": "Raison",
-    "source_file": "Fichier", "sheet": "Feuille", "row": "Ligne", "column": "Colonne",
-    "value": "Valeur lue", "count": "Nombre", "rows": "Lignes", "method": "Méthode",
-    "level": "Niveau", "indicator": "Indicateur", "published": "Publié", "computed": "Calculé",
-    "gap": "Écart", "source": "Source", "date": "Fin de période", "score": "Score",
-    "source_name": "Nom dans le contour",
-    "cum_scheduled_dh": "Échéancier cumulé", "cum_released_dh": "Débloqué cumulé",
-    "cum_committed_dh": "Engagé (plafond)", "action_id": "Action",
-    "axis": "Axe d'intervention", "actions": "Actions programmées",
-    "actions_finished": "Actions achevées", "completion_rate": "Taux d'achèvement",
-    "actions_cost_dh": "Coût des actions", "weighted_progress": "Avancement pondéré",
-    "gap_pts": "Écart financier – physique", "end": "Fin retenue", "end_kind": "Nature de la fin",
-    "late": "En retard", "partners_dh": "Autres partenaires", "scheduled_due_dh": "Échéancier échu",
-    "ministry_release_rate": "Taux de déblocage du Ministère",
-    "partner_leverage": "DH des partenaires par DH du Ministère",
-    "schedule_adherence": "Respect de l'échéancier", "fulfilment_rate": "Taux de réalisation",
-    "contract_year": "Année de contractualisation", "contracted_on": "Contractualisé le",
-    "first_release_on": "Premier déblocage", "start_lag_days": "Délai de démarrage (jours)",
-    "target_type": "Type de cible", "eligible": "Éligibles", "treated": "Traités",
-    "coverage_rate": "Taux de couverture", "population_eligible": "Population éligible",
-    "population_treated": "Population traitée", "population_coverage": "Population couverte",
-    "population": "Population", "deprivation": "Indice de défavorisation",
-    "quintile": "Quintile (5 = plus défavorisé)",
-    "cost_per_capita_dh": "Investissement par habitant",
-    "ministry_per_capita_dh": "Contribution du Ministère par habitant",
-    "table": "Table", "columns": "Colonnes",
-}
 
 
 class Html:
@@ -129,12 +84,11 @@ def format_value(column: str, value, mdh_decimals: int | None = None) -> str:
         return fmt.number(value, 0) + "\u00a0DH/hab."
     if column.endswith("_dh"):
         return fmt.mdh(value, mdh_decimals)
-    if column.endswith(("_rate", "_share", "_coverage")) or column in {
-            "progress", "weighted_progress"}:
+    if column.endswith(("_rate", "_share", "_coverage")) or column == "progress":
         return fmt.percent(value)
     if column.endswith("_pts"):
         return fmt.number(value, 1) + "\u00a0pts"
-    if column == "leverage" or column.endswith("_ratio"):
+    if column.endswith("_ratio"):
         return fmt.ratio(value)
     if isinstance(value, pd.Timestamp | datetime):
         return value.strftime("%d/%m/%Y")
@@ -160,7 +114,7 @@ def table(frame, labels: Mapping[str, str] | None = None, caption: str | None = 
         Tidy table (amounts in integer DH ``_dh``, rates as fractions). Its index is shown
         only if named.
     labels : mapping, optional
-        Column → French header, added to ``LABELS``.
+        Column → French header, over the contracts' labels (``schemas.labels``).
     caption : str, optional
         Caption above the table.
     max_rows : int
@@ -184,7 +138,7 @@ def table(frame, labels: Mapping[str, str] | None = None, caption: str | None = 
     if len(frame.columns) and frame.columns[0] == "scale":
         order = {s: i for i, s in enumerate(SCALES)}
         frame = frame.sort_values("scale", key=lambda s: s.map(order), kind="stable")
-    names = {**LABELS, **(labels or {})}
+    names = {**schemas.labels(), **(labels or {})}
     e = html.escape
     head = "".join(f"<th>{e(str(names.get(c, str(c).replace('_', ' '))))}</th>"
                    for c in frame.columns)
@@ -239,8 +193,7 @@ def slugify(text: str, max_len: int = 60) -> str:
     >>> slugify("../../etc")
     'etc'
     """
-    ascii_ = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9._]+", "-", ascii_.lower())
+    slug = re.sub(r"[^a-z0-9._]+", "-", fold(text))
     slug = re.sub(r"\.{2,}", ".", slug).strip("-_.")
     return slug[:max_len].strip("-_.") or "x"
 

@@ -14,6 +14,10 @@ value that the quarantine must record.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
+from types import MappingProxyType
+
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
@@ -568,17 +572,19 @@ def columns() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def labels() -> dict[str, str]:
+@functools.cache
+def labels() -> Mapping[str, str]:
     """Column name → French label (the one source of table headers and axis titles)."""
     table = columns()
-    return dict(zip(table["column"], table["label"], strict=True))
+    return MappingProxyType(dict(zip(table["column"], table["label"], strict=True)))
 
 
-def units() -> dict[str, str]:
+@functools.cache
+def units() -> Mapping[str, str]:
     """Column name → unit (``DH``, ``fraction 0–1``, ``habitants``…), for columns that have one."""
     table = columns()
     table = table[table["unit"].map(lambda u: isinstance(u, str))]
-    return dict(zip(table["column"], table["unit"], strict=True))
+    return MappingProxyType(dict(zip(table["column"], table["unit"], strict=True)))
 
 
 def data_dictionary() -> str:

@@ -1,6 +1,6 @@
 """Template: the empty workbook of the raw input contract, for evaluators to fill in.
 
-``write_template`` writes one sheet per table of ``ingest.SHEETS`` with the canonical
+``write_template`` writes one sheet per table of ``contract.SHEETS`` with the canonical
 headers, a frozen header row, column formats, drop-down lists and an ``Instructions`` sheet
 in French. ``contract_table`` and ``contract_markdown`` describe the same contract (the
 workbook, the disbursement CSV and the geometry files) for the documentation
@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from .config import AXES, CONVENTION_KINDS, PARTNER_CATEGORIES, PHASES, SCALES, TARGET_TYPES
-from .ingest import (
+from .contract import (
     DISBURSEMENT_COLUMNS,
     DISBURSEMENTS_FILE,
     GEOMETRY_COLUMNS,
@@ -212,7 +212,7 @@ def write_template(path: Path | str) -> Path:
     Returns
     -------
     Path
-        The file written: an ``Instructions`` sheet, one sheet per ``ingest.SHEETS`` entry
+        The file written: an ``Instructions`` sheet, one sheet per ``contract.SHEETS`` entry
         with the canonical headers in row 1 (frozen), column number formats (amounts in
         DH, dates jj/mm/aaaa, codes as text) and, on the first ``TEMPLATE_ROWS`` rows,
         drop-down lists for the choice columns (scale, phase, step, target type, convention

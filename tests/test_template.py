@@ -1,4 +1,4 @@
-"""The empty input workbook follows the raw contract of ``ingest``."""
+"""The empty input workbook follows the raw input contract (``contract``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from pvanalysis import ingest
+from pvanalysis import contract, ingest
 from pvanalysis.cli import cli
 from pvanalysis.template import (
     CHOICE_LABELS,
@@ -33,19 +33,19 @@ def book(template):
 
 
 def test_sheets_are_the_contract_plus_instructions_and_hidden_lists(book):
-    assert book.sheetnames == [INSTRUCTIONS_SHEET, *ingest.SHEETS, LISTS_SHEET]
+    assert book.sheetnames == [INSTRUCTIONS_SHEET, *contract.SHEETS, LISTS_SHEET]
     assert book[LISTS_SHEET].sheet_state == "hidden"
 
 
-@pytest.mark.parametrize("sheet", list(ingest.SHEETS))
+@pytest.mark.parametrize("sheet", list(contract.SHEETS))
 def test_headers_equal_the_contract_and_row_is_frozen(book, sheet):
     ws = book[sheet]
     headers = [c.value for c in ws[1]]
-    assert headers == [col.header for col in ingest.SHEETS[sheet][1]]
+    assert headers == [col.header for col in contract.SHEETS[sheet][1]]
     assert ws.freeze_panes == "A2"
 
 
-@pytest.mark.parametrize("sheet", list(ingest.SHEETS))
+@pytest.mark.parametrize("sheet", list(contract.SHEETS))
 def test_every_choice_column_has_its_drop_down(book, sheet):
     ws = book[sheet]
     lists = book[LISTS_SHEET]
@@ -54,7 +54,7 @@ def test_every_choice_column_has_its_drop_down(book, sheet):
         assert dv.type == "list"
         for rng in dv.sqref.ranges:
             by_letter[rng.coord.split(":")[0].rstrip("0123456789")] = dv.formula1
-    cols = ingest.SHEETS[sheet][1]
+    cols = contract.SHEETS[sheet][1]
     for j, col in enumerate(cols):
         letter = openpyxl.utils.get_column_letter(j + 1)
         if col.kind != "choice":
@@ -77,7 +77,7 @@ def test_column_formats(book):
 def test_instructions_explain_every_sheet_and_column(book):
     text = "\n".join(str(c.value) for row in book[INSTRUCTIONS_SHEET].iter_rows() for c in row
                      if c.value is not None)
-    for sheet, (_, cols) in ingest.SHEETS.items():
+    for sheet, (_, cols) in contract.SHEETS.items():
         assert f"{sheet} :" in text
         for col in cols:
             assert col.header in text
@@ -86,13 +86,13 @@ def test_instructions_explain_every_sheet_and_column(book):
 
 def test_the_reader_finds_every_column_of_a_filled_template(template, tmp_path):
     book = openpyxl.load_workbook(template)
-    for sheet, (_, cols) in ingest.SHEETS.items():
+    for sheet, (_, cols) in contract.SHEETS.items():
         book[sheet].append([f"x{j}" for j in range(len(cols))])  # one row under the header
     filled = tmp_path / "rempli.xlsx"
     book.save(filled)
     tables = ingest.read_workbook(filled)
-    assert set(tables) == set(ingest.SHEETS)
-    for sheet, (_, cols) in ingest.SHEETS.items():
+    assert set(tables) == set(contract.SHEETS)
+    for sheet, (_, cols) in contract.SHEETS.items():
         assert list(tables[sheet].frame.columns) == [c.field for c in cols]
         assert list(tables[sheet].frame.index) == [2]  # Excel row under the header
     assert tables["Engagements"].units == {"convention_id": 1, "partner_id": 1, "committed_dh": 1}
@@ -100,8 +100,9 @@ def test_the_reader_finds_every_column_of_a_filled_template(template, tmp_path):
 
 def test_contract_table_lists_every_input_column():
     table = contract_table()
-    n = sum(len(cols) for _, cols in ingest.SHEETS.values()) + len(ingest.DISBURSEMENT_COLUMNS) \
-        + sum(len(cols) for cols in ingest.GEOMETRY_COLUMNS.values())
+    n = (sum(len(cols) for _, cols in contract.SHEETS.values())
+         + len(contract.DISBURSEMENT_COLUMNS)
+         + sum(len(cols) for cols in contract.GEOMETRY_COLUMNS.values()))
     assert len(table) == n
     assert (table.description != "").all()
     row = table[(table.sheet == "Projets") & (table.field == "scale")].iloc[0]
@@ -122,4 +123,4 @@ def test_cli_template(tmp_path):
 
 def test_the_reader_accepts_the_empty_template(template):
     tables = ingest.read_workbook(template)
-    assert {sheet: len(t.frame) for sheet, t in tables.items()} == dict.fromkeys(ingest.SHEETS, 0)
+    assert {sheet: len(t.frame) for sheet, t in tables.items()} == dict.fromkeys(contract.SHEETS, 0)

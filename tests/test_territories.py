@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from pvanalysis import matching as matcher
 from pvanalysis import store, territories
 from pvanalysis.errors import InputFileError, PvInputError, UnknownTerritoryError
 
@@ -199,11 +200,11 @@ def test_tanger_medina_never_becomes_tanger(reference, monkeypatch):
     result = territories.match_names(["Tanger-Médina"], "commune", ["01.511"], reference[0])
     assert result.loc[0, "code"] == "01.511.01.07"  # the arrondissement Médina of Tanger
     # Even with a very lax threshold, a fuzzy match may not drop the words "Médina".
-    monkeypatch.setattr(territories, "FUZZY_THRESHOLD", 50)
+    monkeypatch.setattr(matcher, "FUZZY_THRESHOLD", 50)
     units = pd.DataFrame({"code": ["01.511.01.0"], "name_fr": ["Tanger"],
                           "parent_code": ["01.511"]})
     source = pd.DataFrame({"code": [None], "name": ["Tanger-Médina"], "parent_code": ["01.511"]})
-    out = territories._match(source, units)
+    out = matcher._match(source, units)
     assert out.loc[0, "method"] == "unmatched"
     assert out.loc[0, "reason"].startswith("nom partiel : « Tanger »")
 
@@ -212,7 +213,7 @@ def test_ambiguous_fuzzy_candidates_are_rejected():
     units = pd.DataFrame({"code": ["A", "B"], "name_fr": ["Sidi Alib", "Sidi Alic"],
                           "parent_code": ["P", "P"]})
     source = pd.DataFrame({"code": [None], "name": ["Sidi Ali"], "parent_code": ["P"]})
-    out = territories._match(source, units)
+    out = matcher._match(source, units)
     assert out.loc[0, "method"] == "unmatched"
     assert out.loc[0, "reason"].startswith("ambigu")
 
@@ -351,7 +352,7 @@ def test_names_alone_never_give_a_wrong_commune():
     crosswalk = territories._crosswalk()
     truth = polygons["code"].map(lambda c: crosswalk.get(c, c))
     units = territories._match_units(territories._hcp_units(), "commune")
-    result = territories._match(polygons.assign(code=None), units, crosswalk, one_to_one=True)
+    result = matcher._match(polygons.assign(code=None), units, crosswalk, one_to_one=True)
     matched = result["code"].notna()
     assert (result.loc[matched, "code"] == truth[matched]).all()
     assert matched.sum() >= 1_520

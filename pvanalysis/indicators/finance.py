@@ -34,7 +34,7 @@ from .core import (
 FINANCIAL_COLUMNS = ["cost_dh", "ministry_dh", "partners_dh", "released_dh",
                      "ministry_released_dh", "remaining_dh", "scheduled_due_dh",
                      "ministry_share", "ministry_release_rate", "disbursement_rate",
-                     "leverage", "partner_leverage", "schedule_adherence"]
+                     "leverage_ratio", "partner_leverage_ratio", "schedule_adherence"]
 
 
 def financial(tables: Mapping[str, pd.DataFrame], by=None, slice_: Slice | None = None,
@@ -58,7 +58,7 @@ def financial(tables: Mapping[str, pd.DataFrame], by=None, slice_: Slice | None 
         ``partners_dh`` (T − M), ``released_dh`` (ΣD), ``ministry_released_dh``,
         ``remaining_dh`` (ΣC − ΣD, reste à débloquer), ``scheduled_due_dh``; and float
         fractions: ``ministry_share`` (M/T), ``ministry_release_rate`` (D_M/M),
-        ``disbursement_rate`` (ΣD/ΣC), ``leverage`` (T/M, ×), ``partner_leverage``
+        ``disbursement_rate`` (ΣD/ΣC), ``leverage_ratio`` (T/M, ×), ``partner_leverage_ratio``
         ((T − M)/M, ×), ``schedule_adherence`` (ΣD/ΣS due). NaN on a zero denominator.
     """
     by = _by_list(by)
@@ -72,8 +72,8 @@ def financial(tables: Mapping[str, pd.DataFrame], by=None, slice_: Slice | None 
     out["ministry_share"] = ratio(out["ministry_dh"], out["cost_dh"])
     out["ministry_release_rate"] = ratio(out["ministry_released_dh"], out["ministry_dh"])
     out["disbursement_rate"] = ratio(out["released_dh"], out["cost_dh"])
-    out["leverage"] = ratio(out["cost_dh"], out["ministry_dh"])
-    out["partner_leverage"] = ratio(out["partners_dh"], out["ministry_dh"])
+    out["leverage_ratio"] = ratio(out["cost_dh"], out["ministry_dh"])
+    out["partner_leverage_ratio"] = ratio(out["partners_dh"], out["ministry_dh"])
     out["schedule_adherence"] = ratio(out["released_dh"], out["scheduled_due_dh"])
     return out[by + FINANCIAL_COLUMNS].reset_index(drop=True)
 
@@ -127,7 +127,7 @@ def disbursement_rate(tables, by=None, slice_=None, **filters) -> pd.DataFrame:
 def leverage(tables, by=None, slice_=None, **filters) -> pd.DataFrame:
     """Effet levier T/M and partner dirhams per Ministry dirham (T − M)/M (×, floats)."""
     return _pick(financial(tables, by, slice_, **filters), by,
-                 ["cost_dh", "ministry_dh", "leverage", "partner_leverage"])
+                 ["cost_dh", "ministry_dh", "leverage_ratio", "partner_leverage_ratio"])
 
 
 def schedule_adherence(tables, by=None, slice_=None, **filters) -> pd.DataFrame:

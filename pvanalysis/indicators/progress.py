@@ -37,7 +37,7 @@ def physical_progress(tables, by=None, slice_=None, **filters) -> pd.DataFrame:
     -------
     DataFrame
         ``by``, ``actions`` (count programmed), ``actions_finished``, ``completion_rate``
-        (finished / programmed), ``actions_cost_dh`` (DH, Int64), ``weighted_progress``
+        (finished / programmed), ``actions_cost_dh`` (DH, Int64), ``weighted_progress_rate``
         (Σ cost·progress / Σ cost), ``disbursement_rate`` (ΣD/ΣC of the same slice) and
         ``gap_pts`` (disbursement rate − weighted progress, percentage points).
     """
@@ -54,16 +54,17 @@ def physical_progress(tables, by=None, slice_=None, **filters) -> pd.DataFrame:
     out = _sum(acts, by, ["actions", "actions_finished", "cost", "cost_progress"])
     out["completion_rate"] = ratio(out["actions_finished"], out["actions"])
     out["actions_cost_dh"] = out["cost"].round().astype("int64").astype("Int64")
-    out["weighted_progress"] = ratio(out["cost_progress"], out["cost"])
+    out["weighted_progress_rate"] = ratio(out["cost_progress"], out["cost"])
     fin = financial(tables, by, s)[by + ["disbursement_rate"]]
     out = out.merge(fin, on=by, how="left") if by else out.assign(
         disbursement_rate=fin["disbursement_rate"].iloc[0] if len(fin) else np.nan)
-    out["gap_pts"] = 100 * (out["disbursement_rate"] - out["weighted_progress"])
+    out["gap_pts"] = 100 * (out["disbursement_rate"] - out["weighted_progress_rate"])
     out = out.rename(columns={"actions": "actions_n", "actions_finished": "finished_n"})
     out["actions"] = out["actions_n"].round(6)
     out["actions_finished"] = out["finished_n"].round(6)
-    return out[by + ["actions", "actions_finished", "completion_rate", "actions_cost_dh",
-                     "weighted_progress", "disbursement_rate", "gap_pts"]].reset_index(drop=True)
+    columns = ["actions", "actions_finished", "completion_rate", "actions_cost_dh",
+               "weighted_progress_rate", "disbursement_rate", "gap_pts"]
+    return out[by + columns].reset_index(drop=True)
 
 
 def delays(tables, slice_=None, **filters) -> pd.DataFrame:

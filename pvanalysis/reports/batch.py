@@ -19,10 +19,11 @@ from pathlib import Path
 from .. import __version__, fmt, store
 from ..config import PROCESSED_DIR
 from ..errors import ParameterError
+from ..text import suggestion
 from .checks import _territory_codes, framework_conventions
 from .execute import DEFAULT_TIMEOUT_S, EXIT_DEAD_KERNEL
 from .export import HTML_NAME
-from .kinds import KINDS, NOTEBOOKS_DIR, _suggest, notebook_path, report_id
+from .kinds import KINDS, NOTEBOOKS_DIR, notebook_path, report_id
 from .run import ReportResult, run_key, run_report
 from .site import write_index
 
@@ -119,7 +120,8 @@ def expand_config(config: Mapping, processed_dir: str | Path = PROCESSED_DIR) ->
             pairs += [(kind, {"convention_id": cid, **params}) for cid in ids]
         else:
             raise ParameterError(f"for_each inconnu : « {each} »"
-                                 + _suggest(each, ["region", "province", "commune", "convention"]))
+                                 + suggestion(each, ("region", "province", "commune",
+                                                     "convention")))
     return pairs
 
 

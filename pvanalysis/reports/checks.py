@@ -16,7 +16,8 @@ from .. import store
 from ..config import PROCESSED_DIR, SCALES
 from ..errors import ParameterError
 from ..sections import TERRITORY_LEVELS
-from .kinds import NOTEBOOKS_DIR, RESERVED, _suggest, notebook_parameters, notebook_path
+from ..text import suggestion
+from .kinds import NOTEBOOKS_DIR, RESERVED, notebook_parameters, notebook_path
 
 
 def check_processed(processed_dir: str | Path = PROCESSED_DIR) -> None:
@@ -75,7 +76,7 @@ def check_bilan(period_start: int = 2017, period_end: int = 2021,
     for scale in scales or []:
         if scale not in SCALES:
             raise ParameterError(f"échelle d'intervention inconnue : « {scale} »"
-                                 + _suggest(scale, SCALES))
+                                 + suggestion(scale, SCALES))
     if published and not Path(published).is_file():
         raise ParameterError(f"fichier des chiffres publiés introuvable : « {published} ». "
                              "Suggestion : published=\"\" pour ne pas comparer")
@@ -102,7 +103,7 @@ def check_territoire(level: str = "region", code: str = "", period_start: int = 
     check_processed(processed_dir)
     if level not in TERRITORY_LEVELS:
         raise ParameterError(f"niveau territorial inconnu : « {level} »"
-                             + _suggest(level, TERRITORY_LEVELS))
+                             + suggestion(level, TERRITORY_LEVELS))
     check_period(period_start, period_end)
     return territories.lookup(level, str(code), processed_dir)
 
@@ -128,7 +129,7 @@ def check_convention(convention_id: str = "", processed_dir: str | Path = PROCES
                           & (conventions["kind"] == "cadre")].sort_values("signed_on")
     if hit.empty:
         ids = list(conventions["convention_id"]) + list(conventions["project_id"].unique())
-        raise ParameterError(f"convention ou projet inconnu : « {asked} »" + _suggest(asked, ids))
+        raise ParameterError(f"convention ou projet inconnu : « {asked} »" + suggestion(asked, ids))
     return str(hit["convention_id"].iloc[0])
 
 

@@ -7,14 +7,14 @@ Nothing here starts a kernel: papermill's inspector and nbformat load on first u
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 from ..errors import ParameterError
 from ..present import slugify
+from ..text import suggestion
 
 #: Folder holding the report notebooks, relative to the working directory.
 NOTEBOOKS_DIR = Path("notebooks")
@@ -64,7 +64,7 @@ def notebook_path(kind: str, notebooks_dir: str | Path = NOTEBOOKS_DIR) -> Path:
         If ``kind`` is not a key of ``KINDS`` (French message with the closest kinds).
     """
     if kind not in KINDS:
-        raise ParameterError(f"type de rapport inconnu : « {kind} »" + _suggest(kind, KINDS))
+        raise ParameterError(f"type de rapport inconnu : « {kind} »" + suggestion(kind, KINDS))
     return Path(notebooks_dir) / f"{KINDS[kind].notebook}.ipynb"
 
 
@@ -81,12 +81,6 @@ def notebook_parameters(path: str | Path) -> dict[str, dict]:
     inspected = papermill.inspect_notebook(str(path))
     return {name: {"type": p["inferred_type_name"], "default": p["default"], "help": p["help"]}
             for name, p in inspected.items()}
-
-
-def _suggest(asked: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(str(asked), list(choices), n=3, cutoff=0.4)
-    return (". Suggestion : " + ", ".join(close)) if close else (
-        ". Valeurs possibles : " + ", ".join(choices))
 
 
 def _convert(name: str, value, type_name: str):
@@ -144,7 +138,7 @@ def coerce_params(kind: str, params: Mapping, notebooks_dir: str | Path = NOTEBO
             raise ParameterError(f"le paramètre « {name} » est fixé par l'exécution du rapport")
         if name not in declared:
             raise ParameterError(f"paramètre inconnu pour le rapport « {kind} » : « {name} »"
-                                 + _suggest(name, allowed))
+                                 + suggestion(name, allowed))
     return {n: _convert(n, params[n], declared[n]["type"]) for n in declared if n in params}
 
 

@@ -28,7 +28,7 @@ from ..config import (
     STORAGE_CRS,
     TARGET_TYPES,
 )
-from ..ingest import DISBURSEMENTS_FILE, WORKBOOK
+from ..contract import DISBURSEMENTS_FILE, WORKBOOK
 from ..schemas import REASONS
 from .money import CALIBRATION
 from .tables import (

@@ -1,4 +1,4 @@
-"""Clean: amounts to exact dirhams, dates, choices, progress, schema failures → quarantine."""
+"""Value conversion and validation: amounts, dates, percents, choices, the pandera check."""
 
 from __future__ import annotations
 
@@ -8,14 +8,10 @@ import pandas as pd
 import pytest
 
 from pvanalysis import schemas
-from pvanalysis.clean import (
-    parse_amounts,
-    parse_choices,
-    parse_dates,
-    parse_percents,
-    validate,
-)
-from pvanalysis.ingest import SHEETS, RawTable
+from pvanalysis.contract import SHEETS
+from pvanalysis.convert import parse_amounts, parse_choices, parse_dates, parse_percents
+from pvanalysis.ingest import RawTable
+from pvanalysis.quarantine import validate
 
 
 @pytest.mark.parametrize("cell, factor, expected", [

@@ -1,0 +1,116 @@
+"""Territory linking: territory references of the raw files → HCP codes.
+
+HCP code, 2014 code (crosswalk), name within the parent territory, then fuzzy name within
+the parent (``config.FUZZY_THRESHOLD``) → HCP code (:class:`TerritoryMatcher`); quartiers and
+centres → the commune containing them (:func:`containing_communes`).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+class TerritoryMatcher:
+    """Resolve territory references (code, 2014 code, name, old spelling) to HCP codes.
+
+    A thin layer over ``territories.match_names`` (HCP code → 2014→2024 crosswalk → exact
+    normalised name within the parent → fuzzy name within the parent, score ≥
+    ``config.FUZZY_THRESHOLD``), called once per distinct (value, parent) pair. Codes typed as
+    numbers lose their leading zero in Excel (``1`` for ``01``): it is put back. At commune
+    level an arrondissement resolves to the commune that contains it.
+
+    Parameters
+    ----------
+    processed_dir : Path
+        Folder holding the territory reference layers (GeoParquet).
+    """
+
+    LEVELS = ("region", "province", "commune")
+
+    def __init__(self, processed_dir) -> None:
+        self.processed_dir = processed_dir
+
+    def resolve(self, values: pd.Series, level: str, parents: pd.Series | None = None) -> pd.Series:
+        """HCP codes for ``values`` (NA where nothing matches).
+
+        Parameters
+        ----------
+        values : Series of str
+            Codes or names as cleaned text.
+        level : {"region", "province", "commune"}
+        parents : Series of str, optional
+            Parent code per row (region for a province, province for a commune).
+
+        Returns
+        -------
+        Series of string
+            Same index as ``values``.
+        """
+        from . import territories
+
+        if level not in self.LEVELS:
+            raise ValueError(f"level must be one of {self.LEVELS}, got {level!r}")
+        text = values.astype("string").str.replace(r"^(\d)(?=\.|$)", r"0\1", regex=True)
+        parent = (parents.astype("string") if parents is not None
+                  else pd.Series(pd.NA, index=values.index, dtype="string"))
+        pairs = pd.DataFrame({"v": text, "p": parent}).fillna({"p": ""})
+        uniq = pairs.dropna(subset=["v"]).drop_duplicates().reset_index(drop=True)
+        if uniq.empty:
+            return pd.Series(pd.NA, index=values.index, dtype="string")
+        found = territories.match_names(uniq["v"].tolist(), level,
+                                        uniq["p"].replace("", pd.NA).tolist(),
+                                        processed_dir=self.processed_dir)
+        codes = pd.Series(found["code"].to_numpy(), index=uniq.index)
+        codes = codes.astype("string")
+        if level == "commune":
+            codes = codes.replace(self._arrondissement_communes())
+        uniq["code"] = codes
+        merged = pairs.merge(uniq, on=["v", "p"], how="left", validate="m:1")
+        return pd.Series(merged["code"].to_numpy(), index=values.index, dtype="string")
+
+    def _arrondissement_communes(self) -> dict[str, str]:
+        from . import territories
+
+        layer = territories.load_layer("arrondissement", self.processed_dir)
+        return dict(zip(layer["code"].astype(str), layer["commune_code"].astype(str), strict=True))
+
+
+def containing_communes(geometries, communes) -> pd.DataFrame:
+    """The communes containing each geometry's representative point, most specific first.
+
+    Parameters
+    ----------
+    geometries : GeoSeries
+        Quartier or centre geometries (EPSG:4326), indexed by source row.
+    communes : GeoDataFrame
+        The commune layer: ``code``, ``province_code``, geometry (EPSG:4326).
+
+    Returns
+    -------
+    DataFrame
+        One row per (geometry, containing commune), indexed like ``geometries``: ``code``
+        and ``province_code`` of the commune. Communes may nest (Méchouar inside
+        Casablanca): for each geometry the smallest comes first, so the first row is the
+        most specific commune. A geometry outside every commune has no row.
+    """
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    points = gpd.GeoDataFrame(geometry=geometries.representative_point(), crs=geometries.crs)
+    # area in square degrees: only used to rank nested communes, so no reprojection needed
+    layer = communes[["code", "province_code", "geometry"]].assign(
+        _area=shapely.area(np.asarray(communes.geometry)))
+    hits = gpd.sjoin(points, layer, predicate="within", how="inner")
+    hits = hits.sort_values(["_area", "code"], kind="stable")
+    return pd.DataFrame(hits[["code", "province_code"]])
+
+
+def outside_declared(declared: pd.Series, hits: pd.DataFrame) -> pd.Series:
+    """True where the declared commune code is not among the communes containing the row.
+
+    ``declared`` is indexed by source row; ``hits`` comes from :func:`containing_communes`.
+    """
+    contained = pd.MultiIndex.from_arrays([hits.index, hits["code"].astype(str)])
+    pairs = pd.MultiIndex.from_arrays([declared.index, declared.astype(str)])
+    return pd.Series(~pairs.isin(contained), index=declared.index)
