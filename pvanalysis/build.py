@@ -282,7 +282,7 @@ def assemble(raws: dict[str, RawTable],
     communes = load_layer("commune", reference_dir)
     steps, matcher, flags, out = _Steps(), TerritoryMatcher(reference_dir), {}, {}
     out["partners"] = steps(validate(steps.start(raws["partners"], "partners"),
-                                           schemas.Partners, raws["partners"]))
+                                     schemas.Partners, raws["partners"]))
     out["projects"] = _projects(raws["projects"], steps, matcher)
     for kind in GEO_TABLES:
         out[kind], flags[f"géométries réparées ({kind})"], \
@@ -333,7 +333,7 @@ def _places(raw: RawTable, kind: str, steps: _Steps, matcher: TerritoryMatcher, 
     frame = steps.start(raw, kind)
     geoms = raw.geometry.reindex(frame.index)
     frame = steps(reject(frame, raw, geoms.isna() | geoms.is_empty, "geometry",
-                               REASONS["geometry"]))
+                         REASONS["geometry"]))
     hits = link.containing_communes(raw.geometry.reindex(frame.index), communes)
     first = hits[~hits.index.duplicated(keep="first")].reindex(frame.index)
     frame = _link(frame.assign(_province=first["province_code"].astype("str")), raw, steps,
@@ -354,7 +354,7 @@ def _places(raw: RawTable, kind: str, steps: _Steps, matcher: TerritoryMatcher, 
 def _conventions(raw: RawTable, steps: _Steps, projects: pd.DataFrame) -> pd.DataFrame:
     frame = steps(validate(steps.start(raw, "conventions"), schemas.Conventions, raw))
     frame = steps(reject(frame, raw, ~frame["project_id"].isin(projects["project_id"]),
-                               "project_id", REASONS["project"]))
+                         "project_id", REASONS["project"]))
     cadres = frame.loc[frame["kind"] == "cadre", "convention_id"]
     orphan = (frame["kind"] == "financement") & ~frame["parent_id"].isin(cadres)
     frame = steps(reject(frame, raw, orphan, "parent_id", REASONS["cadre"]))
@@ -368,7 +368,7 @@ def _cadre_flows(raw: RawTable, name: str, steps: _Steps, out: dict) -> pd.DataF
     cadres = conventions.loc[conventions["kind"] == "cadre", "convention_id"]
     frame = steps(validate(steps.start(raw, name), TABLES[name], raw))
     frame = steps(reject(frame, raw, ~frame["convention_id"].isin(cadres),
-                               "convention_id", REASONS["cadre"]))
+                         "convention_id", REASONS["cadre"]))
     unknown = ~frame["partner_id"].isin(out["partners"]["partner_id"])
     return steps(reject(frame, raw, unknown, "partner_id", REASONS["partner"]))
 
@@ -388,10 +388,10 @@ def _disbursements(raw: RawTable, steps: _Steps, out: dict) -> pd.DataFrame:
     unknown = ~frame["convention_id"].isin(conventions["convention_id"])
     frame = steps(reject(frame, raw, unknown, "convention_id", REASONS["convention"]))
     frame = steps(reject(frame, raw, ~frame["partner_id"].isin(partners["partner_id"]),
-                               "partner_id", REASONS["partner"]))
+                         "partner_id", REASONS["partner"]))
     signed = frame["convention_id"].map(conventions.set_index("convention_id")["signed_on"])
     frame = steps(reject(frame, raw, frame["released_on"] < signed, "released_on",
-                               REASONS["release_before_signature"]))
+                         REASONS["release_before_signature"]))
     return frame.assign(over_commitment=_over_commitment(frame, conventions, out["commitments"]))
 
 
@@ -416,13 +416,13 @@ def _targets(raw: RawTable, steps: _Steps, matcher: TerritoryMatcher, out: dict)
     is_commune = frame["target_type"] == "commune"
     codes = matcher.resolve(frame["target_id"].where(is_commune), "commune")
     frame = steps(reject(frame, raw, is_commune & codes.isna(), "target_id",
-                               REASONS["commune"]))
+                         REASONS["commune"]))
     codes = codes.reindex(frame.index)
     frame = frame.assign(target_id=codes.astype("str").where(codes.notna(), frame["target_id"]))
     frame = steps(drop_duplicates(frame, raw, KEYS["project_targets"]))
     frame = steps(validate(frame, schemas.ProjectTargets, raw))
     frame = steps(reject(frame, raw, ~frame["project_id"].isin(out["projects"]["project_id"]),
-                               "project_id", REASONS["project"]))
+                         "project_id", REASONS["project"]))
     for kind, table in (("quartier", "quartiers"), ("centre", "centres")):
         known = frame["target_id"].isin(out[table][f"{kind}_id"])
         unknown = (frame["target_type"] == kind) & ~known

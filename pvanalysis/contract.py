@@ -4,12 +4,17 @@ The raw input contract (``SHEETS``, ``DISBURSEMENT_COLUMNS``, ``GEOMETRY_COLUMNS
 ``template`` writes, what ``sample`` produces, what ``ingest`` reads and what ``build``
 accepts; ``docs/entrees.md`` is generated from it (``template.contract_markdown``). Headers are
 matched after normalisation (case, accents, spacing, punctuation); a unit written in an amount
-header — ``(DH)``, ``(KDH)``, ``(MDH)`` — sets the unit of that column.
+header — ``(DH)``, ``(KDH)``, ``(MDH)`` — sets the unit of that column (``UNIT_FACTORS``).
 """
+
+# The raw input contract is a table: one column per line reads best.
+# ruff: noqa: E501
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from .config import DH_PER_KDH, DH_PER_MDH
 
 
 @dataclass(frozen=True)
@@ -23,7 +28,7 @@ class Column:
     header : str
         Canonical French header, as the template writes it.
     kind : {"text", "id", "code", "amount", "date", "year", "percent", "choice", "int"}
-        How ``clean`` converts the value. ``amount`` cells are in the unit of the header
+        How the cell is converted (``convert``). ``amount`` cells are in the unit of the header
         (DH when none is given); ``code`` accepts an HCP code or a territory name.
     required : bool
         A missing required column makes the whole sheet unusable (exit 2); a blank cell in it
@@ -104,11 +109,14 @@ SHEETS: dict[str, tuple[str, tuple[Column, ...]]] = {
         _c("axis", "Axe d'intervention", "choice", variants=("Axe",)),
         _c("title", "Intitulé de l'action", "text", variants=("Intitulé", "Libellé")),
         _c("cost_dh", "Coût", "amount", variants=("Coût de l'action", "Montant")),
-        _c("progress", "Avancement physique (%)", "percent", variants=("Avancement", "Taux d'avancement")),
+        _c("progress_rate", "Avancement physique (%)", "percent", variants=("Avancement", "Taux d'avancement")),
         _c("planned_end", "Achèvement prévu", "date", required=False, variants=("Fin prévue",)),
         _c("actual_end", "Achèvement effectif", "date", required=False, variants=("Fin effective",)),
     )),
 }
+
+#: Unit words accepted in an amount header, → dirhams per unit.
+UNIT_FACTORS = {"dh": 1, "kdh": DH_PER_KDH, "mdh": DH_PER_MDH}
 
 #: Disbursement export (déblocages): CSV, ``;``-separated, UTF-8 or cp1252.
 DISBURSEMENTS_FILE = "deblocages.csv"

@@ -25,36 +25,25 @@ from .quarantine import Cleaned, cell_text, empty_quarantine, finish_quarantine,
 from .schemas import REASONS
 
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-
-
 _DATE_DTYPE = "datetime64[us]"
-
-
 _MONTHS = {
     "janvier": 1, "janv": 1, "jan": 1, "fevrier": 2, "fevr": 2, "fev": 2, "mars": 3,
     "avril": 4, "avr": 4, "mai": 5, "juin": 6, "juillet": 7, "juil": 7, "aout": 8,
     "septembre": 9, "sept": 9, "sep": 9, "octobre": 10, "oct": 10, "novembre": 11, "nov": 11,
     "decembre": 12, "dec": 12,
 }
-
-
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
-
-
 _YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
-
-
 _MONTH_YEAR = re.compile(r"^([a-z]+)\s+(\d{4})$")
-
-
 _PLAIN_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
-
-
 _SERIAL = re.compile(r"^\d{1,6}(?:\.\d+)?$")
-
-
 _BAD = object()  # marker: value present but unreadable
 
+
+# --------------------------------------------------------------------------------------------
+# Value converters: (cells, ...) → (values, reasons); reasons is NA where the value is fine
+# or blank.
+# --------------------------------------------------------------------------------------------
 
 def _by_unique(cells: pd.Series, convert) -> pd.Series:
     """Apply ``convert`` to each distinct non-blank cell; blank → None; unreadable → _BAD."""
@@ -255,6 +244,10 @@ def parse_choices(cells: pd.Series, field: str) -> tuple[pd.Series, pd.Series]:
     reasons = pd.Series(pd.NA, index=cells.index, dtype="string").mask(bad, REASONS["choice"])
     return codes.astype("str"), reasons
 
+
+# --------------------------------------------------------------------------------------------
+# Tables
+# --------------------------------------------------------------------------------------------
 
 _DTYPES = {"amount": "Int64", "int": "Int64", "year": "Int64", "date": _DATE_DTYPE,
            "percent": "float64"}

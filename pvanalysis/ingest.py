@@ -17,19 +17,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .config import DH_PER_KDH, DH_PER_MDH
-from .contract import (
-    DISBURSEMENT_COLUMNS,
-    GEOMETRY_COLUMNS,
-    SHEETS,
-    Column,
-)
+from .contract import DISBURSEMENT_COLUMNS, GEOMETRY_COLUMNS, SHEETS, UNIT_FACTORS, Column
 from .errors import InputFileError
 
 #: Rows scanned, from the top, to find the header row under title rows.
 HEADER_SCAN_ROWS = 30
-#: Unit words accepted in an amount header, → dirhams per unit.
-UNIT_FACTORS = {"dh": 1, "kdh": DH_PER_KDH, "mdh": DH_PER_MDH}
 _UNIT_RE = re.compile(r"\b(?:en\s+)?(mdh|kdh|dh)\b")
 _GEOMETRY_EXTENSIONS = (".geojson", ".json", ".gpkg", ".shp")
 

@@ -1,13 +1,21 @@
-"""Territory linking: territory references of the raw files → HCP codes.
+"""Link: territory references of the raw files → HCP codes of the territory reference.
 
-HCP code, 2014 code (crosswalk), name within the parent territory, then fuzzy name within
-the parent (``config.FUZZY_THRESHOLD``) → HCP code (:class:`TerritoryMatcher`); quartiers and
-centres → the commune containing them (:func:`containing_communes`).
+- territory columns: HCP code, 2014 code (crosswalk), name within the parent territory, then
+  fuzzy name within the parent (``config.FUZZY_THRESHOLD``) → HCP code
+  (:class:`TerritoryMatcher`, over ``territories.match_names``);
+- quartiers and centres: the commune containing each geometry's representative point, the
+  smallest when communes nest (:func:`containing_communes`), and whether the declared commune
+  is among them (:func:`outside_declared`).
+
+``build`` orchestrates: it calls these and sends what does not link to the quarantine.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+
+from . import config
 
 
 class TerritoryMatcher:
@@ -94,22 +102,36 @@ def containing_communes(geometries, communes) -> pd.DataFrame:
         most specific commune. A geometry outside every commune has no row.
     """
     import geopandas as gpd
-    import numpy as np
     import shapely
 
-    points = gpd.GeoDataFrame(geometry=geometries.representative_point(), crs=geometries.crs)
+    points = gpd.GeoDataFrame(geometry=geometries.representative_point(),
+                              crs=config.STORAGE_CRS)
     # area in square degrees: only used to rank nested communes, so no reprojection needed
     layer = communes[["code", "province_code", "geometry"]].assign(
         _area=shapely.area(np.asarray(communes.geometry)))
     hits = gpd.sjoin(points, layer, predicate="within", how="inner")
+    # communes may nest (Méchouar inside Casablanca): the smallest is the most specific
     hits = hits.sort_values(["_area", "code"], kind="stable")
     return pd.DataFrame(hits[["code", "province_code"]])
 
 
 def outside_declared(declared: pd.Series, hits: pd.DataFrame) -> pd.Series:
-    """True where the declared commune code is not among the communes containing the row.
+    """Declared-versus-contained mismatch: the declared commune does not contain the place.
 
-    ``declared`` is indexed by source row; ``hits`` comes from :func:`containing_communes`.
+    Parameters
+    ----------
+    declared : Series of str
+        Commune code declared for each quartier or centre (after linking), indexed by source
+        row.
+    hits : DataFrame
+        The containing communes, from :func:`containing_communes`.
+
+    Returns
+    -------
+    Series of bool
+        Same index as ``declared``: True where the declared code is not among the communes
+        containing that row's representative point (also True for a place outside every
+        commune).
     """
     contained = pd.MultiIndex.from_arrays([hits.index, hits["code"].astype(str)])
     pairs = pd.MultiIndex.from_arrays([declared.index, declared.astype(str)])

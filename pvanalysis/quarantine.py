@@ -21,6 +21,10 @@ from .schemas import REASONS
 QUARANTINE_COLUMNS = ["source_file", "sheet", "row", "column", "value", "reason"]
 
 
+# --------------------------------------------------------------------------------------------
+# Quarantine rows
+# --------------------------------------------------------------------------------------------
+
 def cell_text(value: object) -> object:
     """A raw cell as a person reads it (``12.0`` → ``"12"``, dates ISO); NA stays NA."""
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
@@ -78,6 +82,10 @@ def finish_quarantine(parts: list[pd.DataFrame]) -> pd.DataFrame:
                          na_position="first", kind="stable").reset_index(drop=True)
 
 
+# --------------------------------------------------------------------------------------------
+# Tables
+# --------------------------------------------------------------------------------------------
+
 @dataclass
 class Cleaned:
     """A table after conversion: kept rows (typed) and quarantine rows for rejected ones."""
@@ -100,6 +108,10 @@ def reject(frame: pd.DataFrame, raw: RawTable, mask: pd.Series, field: str,
     return Cleaned(frame[~mask], quarantine_rows(raw, field, mask, reason))
 
 
+# --------------------------------------------------------------------------------------------
+# Schema validation
+# --------------------------------------------------------------------------------------------
+
 def _check_reason(check: str, column: object) -> str:
     """French reason for a pandera check name (built-in or custom)."""
     money = isinstance(column, str) and column.endswith("_dh")
@@ -115,7 +127,7 @@ def _check_reason(check: str, column: object) -> str:
         return REASONS["not_positive"]
     if column == "year":
         return REASONS["year_range"]
-    if column == "progress":
+    if column == "progress_rate":
         return REASONS["percent"]
     return check  # custom checks carry their French ``error=``
 
@@ -141,7 +153,7 @@ def validate(frame: pd.DataFrame, model: type[pa.DataFrameModel], raw: RawTable)
     Raises
     ------
     pandera.errors.SchemaErrors
-        A failure not tied to rows (wrong dtype, missing column): a bug in ``clean``.
+        A failure not tied to rows (wrong dtype, missing column): a bug in ``convert``.
     """
     try:
         model.validate(frame, lazy=True)

@@ -216,7 +216,7 @@ class Actions(pa.DataFrameModel):
                                  metadata=_m("Axe d'intervention"))
     title: Series[str] = pa.Field(description="intitulé de l'action", metadata=_m("Intitulé"))
     cost_dh: Series[pd.Int64Dtype] = pa.Field(ge=0, description="coût", metadata=_m("Coût", "DH"))
-    progress: Series[float] = pa.Field(
+    progress_rate: Series[float] = pa.Field(
         ge=0, le=1, description="avancement physique", metadata=_m("Avancement", "fraction 0–1"))
     planned_end: Series[pd.Timestamp] = pa.Field(nullable=True, description="achèvement prévu",
                                                  metadata=_m("Achèvement prévu"))
@@ -454,8 +454,6 @@ class Indicators(pa.DataFrameModel):
         nullable=True, metadata=_m("Part du Ministère", "fraction 0–1"))
     leverage_ratio: Series[float] = pa.Field(
         nullable=True, metadata=_m("Effet levier", "DH par DH"))
-    progress_rate: Series[float] = pa.Field(
-        nullable=True, metadata=_m("Avancement", "fraction 0–1"))
     delay_months: Series[float] = pa.Field(nullable=True, metadata=_m("Retard (mois)", "mois"))
     count: Series[pd.Int64Dtype] = pa.Field(nullable=True, metadata=_m("Nombre"))
     rows: Series[pd.Int64Dtype] = pa.Field(nullable=True, metadata=_m("Lignes"))

@@ -366,7 +366,7 @@ def project_actions(tables, project_id: str):
     acts = tables["actions"]
     out = acts[acts["project_id"] == project_id].assign(
         axis=lambda a: a["axis"].map(AXES).astype("string"))
-    return out[["action_id", "axis", "title", "cost_dh", "progress", "planned_end",
+    return out[["action_id", "axis", "title", "cost_dh", "progress_rate", "planned_end",
                 "actual_end"]].reset_index(drop=True)
 
 

@@ -48,6 +48,9 @@ STAGING = ".staging"
 TRASH = ".trash"
 LOCK = ".lock"
 MANIFEST = "manifest.json"
+#: Columns renamed since pvanalysis 0.1: table → {old name: new name}, applied on reading a
+#: version that still has the old name (so a 0.1 folder reads without a rebuild).
+RENAMED = {"actions": {"progress": "progress_rate"}}
 #: Files a store root may hold besides its own (a kept ``.gitkeep``).
 _IGNORED = {".gitkeep"}
 
@@ -137,13 +140,19 @@ class Version:
 
         path = self.table_path(name)
         names, geo = self.columns(name)
+        renamed = {old: new for old, new in RENAMED.get(name, {}).items() if old in names}
+        if columns is not None and renamed:
+            back = {new: old for old, new in renamed.items()}
+            columns = [back.get(c, c) for c in columns]
         if geo and not geometry:
             columns = [c for c in (columns or names) if c not in geo]
         if geo and (columns is None or geo & set(columns)):
             import geopandas as gpd
 
-            return gpd.read_parquet(path, columns=columns)
-        return pd.read_parquet(path, columns=columns)
+            frame = gpd.read_parquet(path, columns=columns)
+        else:
+            frame = pd.read_parquet(path, columns=columns)
+        return frame.rename(columns=renamed) if renamed else frame
 
     def load(self, tables: list[str] | None = None) -> dict:
         """Read several tables (all of the version by default): name → frame."""

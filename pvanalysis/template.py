@@ -246,8 +246,8 @@ def contract_markdown() -> str:
         "# Fichiers d'entrée — Input files",
         "",
         "_Page générée par `pvanalysis.template.contract_markdown()` à partir de "
-        "`pvanalysis.ingest` (SHEETS, DISBURSEMENT_COLUMNS, GEOMETRY_COLUMNS). "
-        "Generated from the contract in `pvanalysis.ingest`._",
+        "`pvanalysis.contract` (SHEETS, DISBURSEMENT_COLUMNS, GEOMETRY_COLUMNS). "
+        "Generated from the contract in `pvanalysis.contract`._",
         "",
         "## Français",
         "",

