@@ -67,8 +67,8 @@ TABLES = {
     "quarantine": schemas.Quarantine,
 }
 GEO_TABLES = ("quartiers", "centres")
-#: Territory layers written by ``territories.build_reference`` and kept in the same folder.
-LAYERS = ("regions", "provinces", "communes")
+#: Territory layers a report reads with the tables (the store's default ones).
+LAYERS = store.LAYERS
 #: Keys that must be unique per table (later duplicates → *identifiant en double*).
 KEYS = {
     "partners": ["partner_id"], "projects": ["project_id"], "quartiers": ["quartier_id"],

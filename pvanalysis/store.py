@@ -48,6 +48,8 @@ STAGING = ".staging"
 TRASH = ".trash"
 LOCK = ".lock"
 MANIFEST = "manifest.json"
+#: Territory layers ``load`` reads by default, with the tables the build wrote.
+LAYERS = ("regions", "provinces", "communes")
 #: Columns renamed since pvanalysis 0.1: table → {old name: new name}, applied on reading a
 #: version that still has the old name (so a 0.1 folder reads without a rebuild).
 RENAMED = {"actions": {"progress": "progress_rate"}}
@@ -154,10 +156,16 @@ class Version:
             frame = pd.read_parquet(path, columns=columns)
         return frame.rename(columns=renamed) if renamed else frame
 
+    def default_names(self) -> list[str]:
+        """What ``load`` reads when no table is named: the tables the build wrote (its
+        manifest's ``tables``, quarantine included) and the :data:`LAYERS` present."""
+        built = list(self.manifest.get("tables", {}))
+        return [n for n in dict.fromkeys([*built, *LAYERS]) if self.has(n)]
+
     def load(self, tables: list[str] | None = None) -> dict:
-        """Read several tables (all of the version by default): name → frame."""
+        """Read several tables (:meth:`default_names` by default): name → frame."""
         known = self.names()
-        names = list(known if tables is None else tables)
+        names = list(self.default_names() if tables is None else tables)
         unknown = [n for n in names if n not in known]
         if unknown and not known:
             raise _not_built(self.path)
@@ -257,8 +265,10 @@ def load(processed_dir: str | Path | Version = config.PROCESSED_DIR,
     tables : list of str, optional
         Table names (``projects``, ``project_targets``, ``conventions``, ``partners``,
         ``commitments``, ``schedule``, ``disbursements``, ``actions``, ``quarantine``,
-        ``quartiers``, ``centres``, ``regions``, ``provinces``, ``communes``…). Default: all
-        tables of the version.
+        ``quartiers``, ``centres``, ``regions``, ``provinces``, ``communes``…; any table of
+        the version). Default: the tables the build wrote and the region, province and commune
+        layers (the display layers, arrondissements, urban centres and matching report are
+        read only when named).
 
     Returns
     -------

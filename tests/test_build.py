@@ -125,7 +125,7 @@ def test_raw_is_never_written(tiny, ref, tmp_path):
 
 def test_load_all_tables(tiny):
     tables = load(tiny[1])
-    assert set(TABLES) | {"regions", "provinces", "communes", "territory_matching"} <= set(tables)
+    assert set(tables) == set(TABLES) | {"regions", "provinces", "communes"}
     assert isinstance(tables["quartiers"], gpd.GeoDataFrame)
     assert tables["disbursements"]["amount_dh"].dtype == "Int64"
     assert len(tables["communes"]) == 1503
