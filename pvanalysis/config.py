@@ -1,5 +1,6 @@
 """Constants shared by every step: folders, CRS, units, thresholds. No side effects."""
 
+import os
 from pathlib import Path
 
 #: Default folders, relative to the working directory (never to this file).
@@ -18,13 +19,47 @@ METRIC_CRS = "ESRI:102022"
 DH_PER_KDH = 1_000
 DH_PER_MDH = 1_000_000
 
-#: Intervention scales (échelles d'intervention), code → French label.
-SCALES = {
-    "royal": "Projets présentés à Sa Majesté",
-    "quartiers": "Quartiers sous-équipés",
-    "medina": "Médinas",
-    "centre": "Centres émergents",
-}
+#: File declaring the intervention scales (code, French label, published key, aliases);
+#: ``PVANALYSIS_ECHELLES`` names a replacement (a ministry adds « ville » there, not in code).
+SCALES_FILE = Path(os.environ.get("PVANALYSIS_ECHELLES")
+                   or Path(__file__).parent / "data" / "echelles.yaml")
+
+
+def read_scales(path: Path = SCALES_FILE) -> list[dict]:
+    """The intervention scales declared in ``path``, in display order.
+
+    Returns
+    -------
+    list of dict
+        ``code``, ``label`` (French), ``published`` (key in the published figures, or
+        ``None``), ``aliases`` (other spellings accepted in the workbook).
+
+    Raises
+    ------
+    ValueError
+        The file is not a list of scales with a unique ``code`` and a ``label`` each.
+    """
+    import yaml
+
+    entries = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(entries, list) or not entries or not all(
+            isinstance(e, dict) and e.get("code") and e.get("label") for e in entries):
+        raise ValueError(f"{path}: a list of scales, each with a code and a label, is expected")
+    codes = [str(e["code"]) for e in entries]
+    if len(set(codes)) != len(codes):
+        raise ValueError(f"{path}: scale codes must be unique")
+    return [{"code": str(e["code"]), "label": str(e["label"]),
+             "published": e.get("published"), "aliases": [str(a) for a in e.get("aliases", [])]}
+            for e in entries]
+
+
+_SCALES = read_scales()
+#: Intervention scales (échelles d'intervention), code → French label, in display order.
+SCALES = {s["code"]: s["label"] for s in _SCALES}
+#: Scale code → key of that scale in the published figures (``published_figures.yaml``).
+SCALE_PUBLISHED = {s["code"]: s["published"] for s in _SCALES if s["published"]}
+#: Scale code → other spellings accepted in the workbook.
+SCALE_ALIASES = {s["code"]: tuple(s["aliases"]) for s in _SCALES}
 
 #: Convention kinds.
 CONVENTION_KINDS = {"cadre": "Convention cadre", "financement": "Convention de financement"}

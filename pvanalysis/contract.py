@@ -60,7 +60,7 @@ SHEETS: dict[str, tuple[str, tuple[Column, ...]]] = {
         _c("scale", "Échelle d'intervention", "choice", variants=("Échelle", "Echelle"),
            choices=("royal", "quartiers", "medina", "centre")),
         _c("region_code", "Région", "code", variants=("Code région", "Region")),
-        _c("province_code", "Province", "code", variants=("Province / préfecture", "Préfecture ou province", "Code province")),
+        _c("province_code", "Province", "code", required=False, variants=("Province / préfecture", "Préfecture ou province", "Code province")),
         _c("commune_code", "Commune", "code", required=False, variants=("Commune principale", "Code commune")),
         _c("phase", "Phase", "choice", choices=("preparatoire", "montage", "contractualisation", "mise_en_oeuvre")),
         _c("step", "Étape", "choice", variants=("Etape",)),
@@ -114,6 +114,24 @@ SHEETS: dict[str, tuple[str, tuple[Column, ...]]] = {
         _c("actual_end", "Achèvement effectif", "date", required=False, variants=("Fin effective",)),
     )),
 }
+
+#: Other names accepted for a sheet (compared after normalisation). Two sheets of one workbook
+#: that both answer to a contract sheet are refused, never picked from.
+SHEET_VARIANTS: dict[str, tuple[str, ...]] = {
+    "Projets": ("Projet", "Liste des projets"),
+    "Cibles": ("Cible", "Cibles des projets"),
+    "Conventions": ("Convention", "Liste des conventions"),
+    "Partenaires": ("Partenaire",),
+    "Engagements": ("Engagement", "Engagements des partenaires"),
+    "Échéancier": ("Échéanciers", "Échéancier des déblocages"),
+    "Actions": ("Action", "Actions du projet"),
+}
+
+#: Sources an evaluator may not have. Absent, they build to empty tables and the version
+#: manifest lists them under ``absent``; reports then say « non renseigné ». The other sheets
+#: (Projets, Conventions, Partenaires, Engagements) and the workbook itself are required.
+OPTIONAL_TABLES = ("project_targets", "schedule", "actions", "disbursements", "quartiers",
+                   "centres")
 
 #: Unit words accepted in an amount header, → dirhams per unit.
 UNIT_FACTORS = {"dh": 1, "kdh": DH_PER_KDH, "mdh": DH_PER_MDH}

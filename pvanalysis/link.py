@@ -76,6 +76,50 @@ class TerritoryMatcher:
         merged = pairs.merge(uniq, on=["v", "p"], how="left", validate="m:1")
         return pd.Series(merged["code"].to_numpy(), index=values.index, dtype="string")
 
+    def closest(self, values: pd.Series, level: str,
+                parents: pd.Series | None = None, limit: int = 2) -> pd.Series:
+        """The closest units to each unmatched reference, as ``"Afourar (05.081.11.01)"``.
+
+        Parameters
+        ----------
+        values : Series of str
+            References that did not match.
+        level : {"region", "province", "commune"}
+        parents : Series of str, optional
+            Parent code per row; the candidates are the parent's units when it is known.
+        limit : int, default 2
+
+        Returns
+        -------
+        Series of string
+            Same index; ``"Afourar (05.081.11.01), Afourate (…)"``, NA when nothing is close.
+        """
+        from . import territories
+
+        layer = territories.load_layer(level, self.processed_dir)
+        parent_col = {"province": "region_code", "commune": "province_code"}.get(level)
+        out = pd.Series(pd.NA, index=values.index, dtype="string")
+        keys = pd.DataFrame({"v": values.astype("string"),
+                             "p": parents.astype("string") if parents is not None and parent_col
+                             else pd.Series(pd.NA, index=values.index, dtype="string")})
+        for (value, parent), rows in keys.groupby(["v", "p"], dropna=False).groups.items():
+            if pd.isna(value):
+                continue
+            pool = layer if pd.isna(parent) else layer[layer[parent_col] == parent]
+            found = territories.closest_units(str(value), pool if len(pool) else layer, limit)
+            if found:
+                out[rows] = ", ".join(found)
+        return out
+
+    def parent_codes(self, codes: pd.Series, level: str) -> pd.DataFrame:
+        """``region_code`` (and ``province_code`` for a commune) of HCP codes; NA if unknown."""
+        from . import territories
+
+        cols = {"province": ["region_code"], "commune": ["region_code", "province_code"]}[level]
+        layer = territories.load_layer(level, self.processed_dir)
+        table = layer.drop_duplicates("code").set_index("code")[cols].astype("string")
+        return table.reindex(codes.astype("string").to_numpy()).set_axis(codes.index)
+
     def _arrondissement_communes(self) -> dict[str, str]:
         from . import territories
 

@@ -8,6 +8,7 @@ of one level's boundary polygons, are built here too; ``territories`` assembles 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -44,13 +45,20 @@ _TOKEN_SUBSTITUTIONS = {"ouled": "oulad", "beni": "bni", "my": "moulay"}
 def normalise_name(name) -> str:
     """Fold a territory name for comparison: no accents, lower case, words only.
 
+    Pure and called on every unit name at each match: results are memoised per text.
+
     ``"Béni-Mellal"`` → ``"bni mellal"``; ``"Ouled Teima"`` → ``"oulad teima"``;
     ``"Rhafsai"`` → ``"ghafsai"``; a missing value gives ``""``. Apostrophes, hyphens and dots
     separate words.
     """
     if name is None or (isinstance(name, float) and np.isnan(name)) or name is pd.NA:
         return ""
-    text = unicodedata.normalize("NFKD", str(name))
+    return _normalise_text(str(name))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _normalise_text(name: str) -> str:
+    text = unicodedata.normalize("NFKD", name)
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
     text = re.sub(r"\(centre\)", " ", text)
     text = text.replace("rh", "gh")  # two French spellings of the same letter (غ)
@@ -171,8 +179,12 @@ def _name_stage(source, units, out, one_to_one) -> None:
     if src.empty:
         return
     cand = _candidates(units, out, one_to_one)
-    in_parent = cand.groupby(["parent_code", "norm"])["code"].agg(list).to_dict()
-    anywhere = cand.groupby("norm")["code"].agg(list).to_dict()
+    in_parent, anywhere = {}, {}  # plain dicts: a groupby per name costs seconds per call
+    for code, parent, norm in zip(cand["code"].tolist(), cand["parent_code"].tolist(),
+                                  cand["norm"].tolist(), strict=True):
+        if _present(parent):
+            in_parent.setdefault((parent, norm), []).append(code)
+        anywhere.setdefault(norm, []).append(code)
     taken = set(out["code"].dropna()) if one_to_one else set()
     found, ambiguous = {}, {}
     for idx, norm, parent in zip(src.index, src["norm"], src["parent"], strict=True):

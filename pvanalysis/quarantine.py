@@ -18,7 +18,15 @@ import pandera.pandas as pa
 from .ingest import RawTable
 from .schemas import REASONS
 
-QUARANTINE_COLUMNS = ["source_file", "sheet", "row", "column", "value", "reason"]
+QUARANTINE_COLUMNS = ["source_file", "sheet", "row", "column", "value", "reason", "reason_code"]
+#: A reason's detail (closest territories, the candidates) follows its text after this mark.
+DETAIL_MARK = " — "
+_CODE_OF = {text: code for code, text in REASONS.items()}
+
+
+def reason_code(reason: str) -> str:
+    """The stable code (key of ``schemas.REASONS``) of a reason text, detail ignored."""
+    return _CODE_OF[str(reason).split(DETAIL_MARK, 1)[0]]
 
 
 # --------------------------------------------------------------------------------------------
@@ -38,7 +46,8 @@ def cell_text(value: object) -> object:
 
 
 def quarantine_rows(raw: RawTable, field: str, mask: pd.Series, reason: str,
-                    values: pd.Series | None = None) -> pd.DataFrame:
+                    values: pd.Series | None = None,
+                    details: pd.Series | None = None) -> pd.DataFrame:
     """Quarantine rows for the cells of ``field`` where ``mask`` is True.
 
     Parameters
@@ -53,16 +62,38 @@ def quarantine_rows(raw: RawTable, field: str, mask: pd.Series, reason: str,
         French reason (``schemas.REASONS``).
     values : Series, optional
         Values to show; default: the raw cells of ``field``.
+    details : Series of str, optional
+        Per-row detail appended to the reason (``"commune inconnue — proches : …"``).
     """
     rows = mask[mask].index
     if values is None:
         values = raw.frame[field] if field in raw.frame else pd.Series(pd.NA, index=mask.index)
     shown = values.reindex(rows).map(cell_text).astype("string") if len(rows) else \
         pd.Series([], dtype="string")
+    reasons = np.full(len(rows), reason, dtype=object)
+    if details is not None and len(rows):
+        extra = details.reindex(rows).astype("string")
+        reasons = np.where(extra.notna(), reason + DETAIL_MARK + extra.fillna(""), reason)
     return pd.DataFrame({
         "source_file": raw.file, "sheet": raw.sheet, "row": np.asarray(rows, dtype="int64"),
-        "column": raw.headers.get(field, field), "value": shown.to_numpy(), "reason": reason,
+        "column": raw.headers.get(field, field), "value": shown.to_numpy(), "reason": reasons,
+        "reason_code": reason_code(reason),
     }, index=range(len(rows)))
+
+
+def totals_rows(raw: RawTable) -> pd.DataFrame:
+    """Quarantine rows for the totals rows the reader left out (``ingest``): counted, never
+    lost."""
+    totals = raw.totals
+    if totals is None or not len(totals):
+        return empty_quarantine()
+    return pd.DataFrame({
+        "source_file": raw.file, "sheet": raw.sheet,
+        "row": np.asarray(totals.index, dtype="int64"),
+        "column": [raw.headers.get(f, f) for f in totals["field"]],
+        "value": totals["text"].to_numpy(),
+        "reason": REASONS["total_row"], "reason_code": "total_row",
+    }, index=range(len(totals)))
 
 
 def empty_quarantine() -> pd.DataFrame:
@@ -75,7 +106,7 @@ def finish_quarantine(parts: list[pd.DataFrame]) -> pd.DataFrame:
     parts = [p for p in parts if len(p)]
     q = pd.concat(parts, ignore_index=True) if parts else empty_quarantine()
     q = q.astype({"source_file": "str", "sheet": "str", "column": "str", "value": "str",
-                  "reason": "str"})
+                  "reason": "str", "reason_code": "str"})
     q["row"] = q["row"].astype("Int64")
     q = q.drop_duplicates(["source_file", "sheet", "row", "column", "reason"])
     return q.sort_values(["source_file", "sheet", "row", "column", "reason"],
@@ -95,8 +126,13 @@ class Cleaned:
 
 
 def drop_duplicates(frame: pd.DataFrame, raw: RawTable, keys: list[str]) -> Cleaned:
-    """Keep the first row of each key; later ones → ``"identifiant en double"``."""
-    dup = frame.duplicated(keys, keep="first")
+    """Keep the first row of each key, compared as a person reads it (case folded: ``P1`` and
+    ``p1`` are one project); later ones → ``"identifiant en double"``."""
+    folded = pd.DataFrame({k: frame[k].astype("string").str.casefold()
+                           if frame[k].dtype == object or isinstance(frame[k].dtype,
+                                                                     pd.StringDtype)
+                           else frame[k] for k in keys}, index=frame.index)
+    dup = folded.duplicated(keys, keep="first")
     return Cleaned(frame[~dup], quarantine_rows(raw, keys[-1] if len(keys) > 1 else keys[0],
                                                 dup, REASONS["duplicate"]))
 

@@ -60,6 +60,16 @@ REASONS = {
     "release_before_signature": "déblocage antérieur à la signature de la convention",
     "geometry": "géométrie manquante",
     "outside": "géométrie hors du territoire national",
+    "geometry_type": "type de géométrie non prévu par le contrat",
+    "excel_error": "cellule en erreur dans Excel",
+    "total_row": "ligne de total (non importée)",
+    "ambiguous_amount": "nombre ambigu : point suivi de trois chiffres (milliers ou décimales ?)",
+    "too_large": "nombre invraisemblable (10^15 ou plus)",
+    "date_before_window": "date antérieure au 01/01/1990",
+    "date_after_window": "date postérieure au 31/12/2100",
+    "after_cutoff": "date postérieure à la date d'arrêt des données",
+    "ambiguous_percent": "avancement ambigu : 1 (1 % ou 100 % ?)",
+    "wrong_parent": "territoire hors de son territoire parent déclaré",
 }
 _STEPS = sorted({step for _, steps in PHASES.values() for step in steps})
 
@@ -74,8 +84,10 @@ class Projects(pa.DataFrameModel):
                                   metadata=_m("Échelle"))
     region_code: Series[str] = pa.Field(description="code HCP de la région",
                                         metadata=_m("Code région"))
-    province_code: Series[str] = pa.Field(description="code HCP de la province ou préfecture",
-                                          metadata=_m("Code province"))
+    province_code: Series[str] = pa.Field(
+        nullable=True, description="code HCP de la province ou préfecture (vide : projet "
+        "régional sur plusieurs provinces, ses cibles portent les communes)",
+        metadata=_m("Code province"))
     commune_code: Series[str] = pa.Field(nullable=True,
                                          description="code HCP de la commune principale",
                                          metadata=_m("Code commune"))
@@ -238,7 +250,10 @@ class Quarantine(pa.DataFrameModel):
     column: Series[str] = pa.Field(nullable=True, description="colonne", metadata=_m("Colonne"))
     value: Series[str] = pa.Field(nullable=True, description="valeur lue",
                                   metadata=_m("Valeur lue"))
-    reason: Series[str] = pa.Field(description="raison du rejet", metadata=_m("Raison"))
+    reason: Series[str] = pa.Field(description="raison du rejet, avec son détail",
+                                   metadata=_m("Raison"))
+    reason_code: Series[str] = pa.Field(isin=list(REASONS), description="code stable de la raison "
+                                        "(clé de schemas.REASONS)", metadata=_m("Code raison"))
 
     class Config:
         strict = True

@@ -239,6 +239,153 @@ def write_template(path: Path | str) -> Path:
     return path
 
 
+_RULES_FR = [
+    "- **Sources facultatives.** Seuls le classeur et ses feuilles Projets, Conventions, "
+    "Partenaires et Engagements sont obligatoires. Les feuilles Cibles, Échéancier et "
+    "Actions, l'export des déblocages et les fichiers de géométries peuvent manquer : la "
+    "construction aboutit, la table est vide et le manifeste de la version la liste sous "
+    "`absent` ; les rapports affichent alors « non renseigné », jamais 0. Un export des "
+    "déblocages vide (0 octet) compte comme absent ; un export réduit à sa ligne d'en-tête "
+    "est présent et ne contient aucun déblocage.",
+    "- **Rien n'est perdu.** Chaque ligne non vide de chaque feuille et de chaque fichier est "
+    "comptée à part, puis gardée ou mise en quarantaine avec sa raison (lignes lues = gardées "
+    "+ en quarantaine, vérifié pour chaque source). Les lignes de titre au-dessus de "
+    "l'en-tête et les lignes vides ne sont pas des données.",
+    "- **Lignes « Total ».** Une ligne dont la première cellule non vide commence par "
+    "« Total » ou « Sous-total » est une ligne de total, mise en quarantaine (*ligne de total "
+    "(non importée)*), sauf si tous ses identifiants obligatoires et au moins une autre "
+    "colonne obligatoire sont remplis : un partenaire d'identifiant `TOTAL` est une donnée.",
+    "- **Cellules en erreur.** Une valeur d'erreur Excel (`#N/A`, `#REF!`, `#VALEUR!`…) "
+    "n'est jamais lue comme vide : sa ligne va en quarantaine (*cellule en erreur dans "
+    "Excel*). Une formule sans résultat enregistré rend le classeur inutilisable (arrêt, "
+    "code 2) : le recalculer et l'enregistrer dans Excel.",
+    "- **Jamais de choix silencieux.** Deux feuilles qui répondent au même nom (« Projets » "
+    "et « PROJETS »), deux colonnes qui répondent au même champ (« Montant » et « Montant "
+    "total »), deux fichiers de géométries pour le même objet (`quartiers.geojson` et "
+    "`quartiers.gpkg`) ou un GeoPackage à plusieurs couches dont aucune ne porte le nom du "
+    "fichier : la construction s'arrête (code 2) et nomme les candidats.",
+    "- **Montants.** Exprimés dans l'unité de l'en-tête (`(DH)`, `(KDH)`, `(MDH)`, `en "
+    "MDH` ; dirhams sans unité), convertis exactement en dirhams entiers (arrondi au dirham, "
+    "demi vers le haut). Les espaces (insécables comprises) groupent les chiffres ; si le "
+    "point et la virgule figurent tous deux, le dernier est le séparateur décimal "
+    "(`1.684,00` = `1 684,00`) ; un séparateur répété groupe les milliers (`1.684.000`) ; "
+    "une virgule seule est décimale (`424,565`) ; un point seul suivi d'exactement trois "
+    "chiffres (`5.000`) est ambigu (5 ou 5 000) et mis en quarantaine (*nombre ambigu*).",
+    "- **Dates.** Dates Excel, numéros de série Excel, `15/03/2019`, `2019-03-15`, "
+    "`mars 2019` (le 1er du mois). Une année seule (`2019`, nombre ou texte) est une année, "
+    "jamais un numéro de série : le 1er janvier, ou le 31 décembre pour une date de fin "
+    "(achèvements, échéances). Fenêtre plausible : du 01/01/1990 au 31/12/2100 ; hors "
+    "fenêtre, quarantaine.",
+    "- **Date d'arrêt des données.** `pvanalysis build --cutoff JJ/MM/AAAA`, sinon la plus "
+    "récente des dates constatées des fichiers (déblocages, signatures, présentations, "
+    "achèvements effectifs) qui n'est pas dans le futur. Elle est écrite dans le manifeste "
+    "(`cutoff_date`, `cutoff_rule`) ; une date constatée postérieure est mise en quarantaine "
+    "(un déblocage n'est jamais postérieur à la date d'arrêt). Les dates prévues peuvent la "
+    "dépasser.",
+    "- **Avancement physique**, cellule par cellule : `45 %` est un pourcentage ; un nombre "
+    "nu supérieur à 1 est un pourcentage (`45` = 45 %) ; un nombre nu de 0 à moins de 1 est "
+    "une fraction, comme la stocke une cellule Excel au format pourcentage (`0,45` = 45 %) ; "
+    "un `1` nu (1 % ou 100 %) est ambigu et mis en quarantaine : écrire `1 %` ou `100 %`.",
+    "- **CSV.** Un seul encodage par fichier, UTF-8 (avec ou sans BOM) ou Windows-1252 ; un "
+    "fichier qui mélange deux encodages est refusé à sa première ligne fautive.",
+    "- **Identifiants** comparés comme une personne les lit : sans tenir compte de la casse, "
+    "des espaces autour ni des caractères invisibles (espaces de largeur nulle, BOM) ; une "
+    "référence prend l'écriture de la ligne qu'elle désigne (`c1` → `C1`) ; deux lignes "
+    "dont les clés ne diffèrent que par la casse sont en double.",
+    "- **Territoires.** Code HCP (`01.511.05.07`, zéros initiaux rétablis) ou nom (avec ou "
+    "sans accents, anciennes graphies, code 2014 via la table de passage). Un code doit "
+    "appartenir au territoire parent écrit à côté (une commune sous une autre province est "
+    "mise en quarantaine : *territoire hors de son territoire parent déclaré*) ; la commune "
+    "d'une cible doit appartenir à la région (et à la province si elle est donnée) de son "
+    "projet. Un territoire inconnu est mis en quarantaine avec les unités les plus proches "
+    "et leurs codes (« commune inconnue — proches : Afourar (05.081.11.01) »).",
+    "- **Projets régionaux.** La province d'un projet peut rester vide quand il s'étend sur "
+    "plusieurs provinces de sa région ; ses cibles portent alors les communes.",
+    "- **Géométries.** Polygones pour les quartiers, points ou polygones pour les centres ; "
+    "tout autre type est mis en quarantaine. Elles doivent tomber dans l'emprise du Maroc "
+    "(coordonnées inversées ou projetées lues comme des degrés : *géométrie hors du "
+    "territoire national*). Une géométrie invalide est réparée et signalée. Sans fichier de "
+    "géométries, les cibles quartier ou centre sont gardées sur leur commune.",
+    "- **Raisons.** Chaque raison de quarantaine a un code stable (colonne `reason_code`, "
+    "clés de `pvanalysis.schemas.REASONS`) et un texte français, suivi de son détail après "
+    "« — » ; le rapport qualité regroupe par code.",
+    "- **Fichier inutilisable.** Fichier, feuille ou colonne obligatoire absents, fichier "
+    "illisible : arrêt avec le code 2 et une ligne en français nommant fichier, feuille, "
+    "ligne et colonne ; la version courante des données traitées reste intacte.",
+]
+
+_RULES_EN = [
+    "- **Optional sources.** Only the workbook and its Projets, Conventions, Partenaires and "
+    "Engagements sheets are required. The Cibles, Échéancier and Actions sheets, the "
+    "disbursement export and the geometry files may be missing: the build succeeds, the "
+    "table is empty and the version manifest lists it under `absent`; reports then show "
+    "« non renseigné », never 0. A 0-byte export counts as absent; a header-only export is "
+    "present with no release.",
+    "- **Nothing lost.** Every non-blank row of every sheet and file is counted on its own, "
+    "then kept or quarantined with its reason (rows in = kept + quarantined, checked per "
+    "source). Title rows above the header and blank rows are not data.",
+    "- **Totals rows.** A row whose first non-blank cell starts with « Total » or "
+    "« Sous-total » is a totals row and is quarantined, unless all its required identifiers "
+    "and at least one other required column are filled (a partner with id `TOTAL` is data).",
+    "- **Error cells.** Excel error values (`#N/A`, `#REF!`…) are never read as empty: the "
+    "row is quarantined. A formula without a saved result makes the workbook unusable "
+    "(exit 2): recalculate and save it in Excel.",
+    "- **No silent choice.** Two sheets answering to one contract sheet, two columns "
+    "answering to one field, two geometry files for one object, or a GeoPackage with several "
+    "layers none named like the file: the build stops (exit 2) naming the candidates.",
+    "- **Amounts** are in the header's unit (DH when none), converted exactly to integer "
+    "dirhams (half up). Spaces group digits; with both a point and a comma the last one is "
+    "the decimal separator; a repeated separator groups thousands; a lone comma is decimal; "
+    "a lone point followed by exactly three digits (`5.000`) is ambiguous and quarantined.",
+    "- **Dates**: Excel dates and serials, `15/03/2019`, `2019-03-15`, `mars 2019` (1st of "
+    "the month). A bare year is a year, never a serial: 1 January, or 31 December for end "
+    "dates. Plausible window 1990-01-01 to 2100-12-31; outside, quarantined.",
+    "- **Data cut-off**: `pvanalysis build --cutoff`, else the latest observed date of the "
+    "inputs (releases, signatures, presentations, actual ends) not in the future; written to "
+    "the manifest (`cutoff_date`, `cutoff_rule`). Observed dates after it are quarantined; "
+    "planned dates may lie after it.",
+    "- **Physical progress**, cell by cell: `45 %` is a percent; a bare number above 1 is a "
+    "percent; a bare number from 0 to below 1 is a fraction (an Excel percent cell); a bare "
+    "`1` is ambiguous and quarantined.",
+    "- **CSV**: one encoding per file (UTF-8 or cp1252); a file mixing two is refused at its "
+    "first bad line.",
+    "- **Identifiers** are compared as a person reads them: case-insensitive, surrounding "
+    "and invisible spaces removed; a reference takes the spelling of the row it refers to; "
+    "keys differing only by case are duplicates.",
+    "- **Territories**: HCP code or name (accents optional, old spellings, 2014 codes). A code "
+    "must lie in the parent written beside it, and a target's commune in its project's "
+    "region (and province when given); otherwise quarantined. An unknown territory's reason "
+    "names the closest units with their codes.",
+    "- **Region-level projects**: the province may be left blank when a project spans "
+    "several provinces of its region; its targets carry the communes.",
+    "- **Geometries**: polygons for quartiers, points or polygons for centres, inside "
+    "Morocco's extent; otherwise quarantined. Invalid geometries are repaired and flagged. "
+    "Without a geometry file, quartier and centre targets stand on their commune.",
+    "- **Reasons** carry a stable code (`reason_code`, keys of `pvanalysis.schemas.REASONS`) "
+    "and a French text, with the row's detail after « — ».",
+    "- **Unusable input**: exit 2 with one French line naming file, sheet, row and column; "
+    "the current processed version is left untouched.",
+    "- **Scales** are declared in `pvanalysis/data/echelles.yaml` (code, French label, "
+    "published key, aliases); `PVANALYSIS_ECHELLES` names a replacement file, so a ministry "
+    "adds a scale without touching code.",
+]
+
+
+def _scales_lines() -> list[str]:
+    """The declared intervention scales (``config.SCALES_FILE``) as a Markdown table."""
+    from .config import read_scales
+
+    lines = ["Déclarées dans `pvanalysis/data/echelles.yaml` (code, libellé, clé des chiffres "
+             "publiés, autres écritures acceptées) ; la variable d'environnement "
+             "`PVANALYSIS_ECHELLES` désigne un fichier de remplacement : un ministère y ajoute "
+             "« ville » ou « villes nouvelles » sans toucher au code.", "",
+             "| Code | Libellé | Chiffres publiés | Autres écritures |", "|---|---|---|---|"]
+    for scale in read_scales():
+        lines.append(f"| `{scale['code']}` | {scale['label']} | {scale['published'] or ''} | "
+                     f"{' ; '.join(scale['aliases'])} |")
+    return lines
+
+
 def contract_markdown() -> str:
     """The raw input contract as Markdown, in French then English (``docs/entrees.md``)."""
     table = contract_table()
@@ -262,35 +409,25 @@ def contract_markdown() -> str:
         "EPSG:4326 ou EPSG:26191 (Lambert Nord Maroc) ; polygones pour les quartiers, points "
         "ou polygones pour les centres.",
         "",
-        "Règles de lecture :",
+        "### Règles de lecture",
         "",
-        "- l'en-tête peut être précédé de lignes de titre (fusionnées ou non) ; les lignes "
-        "vides et les lignes « Total » ne sont pas des données ;",
-        "- les en-têtes sont reconnus sans tenir compte de la casse, des accents, des espaces "
-        "ni de la ponctuation ; les variantes listées ci-dessous sont acceptées ;",
-        "- une unité dans l'en-tête d'un montant (`(DH)`, `(KDH)`, `(MDH)`, `en MDH`) fixe "
-        "l'unité de la colonne ; sans unité, le montant est en dirhams ;",
-        "- les montants peuvent être écrits à la française (`1 684,00`, espaces insécables) ;",
-        "- les dates peuvent être des dates Excel, des numéros de série Excel, du texte "
-        "`15/03/2019` ou `mars 2019` ;",
-        "- les territoires se désignent par leur code HCP (`01.511.05.07`) ou par leur nom "
-        "(avec ou sans accents, anciennes graphies) ;",
-        "- une colonne obligatoire absente rend le fichier inutilisable (arrêt, code 2) ; une "
-        "cellule invalide envoie sa ligne en quarantaine avec la raison.",
+        *_RULES_FR,
+        "",
+        "### Échelles d'intervention",
+        "",
+        *_scales_lines(),
         "",
         "## English",
         "",
         "Evaluators hand over, in `data/raw/`: the workbook above (one sheet per table), the "
         "disbursement export (`;`-separated CSV, UTF-8 or cp1252) and the quartier and "
         "centre geometries (GeoJSON, GeoPackage or Shapefile, EPSG:4326 or EPSG:26191). "
-        "Headers are matched ignoring case, accents, spacing and punctuation; the variants "
-        "listed are accepted; a unit in an amount header (`(DH)`, `(KDH)`, `(MDH)`) sets the "
-        "column's unit (DH when absent). Title rows above the header, blank rows and totals "
-        "rows are skipped. Amounts may be French-formatted text; dates may be Excel dates, "
-        "serials, `15/03/2019` or `mars 2019`; territories are HCP codes or names. A missing "
-        "required column makes the file unusable (exit code 2); a bad cell sends its row to "
-        "the quarantine with a French reason. Every column is listed below with its English "
-        "field name (the column of the processed table).",
+        "Every column is listed below with its English field name (the column of the "
+        "processed table).",
+        "",
+        "### Reading rules",
+        "",
+        *_RULES_EN,
         "",
         "## Colonnes — Columns",
         "",

@@ -22,7 +22,7 @@ import pandas as pd
 import shapely
 
 from . import fmt
-from .boundaries import _read_source, _repair, _sources, _spatial_parents
+from .boundaries import _read_source, _repair, _sources, _spatial_parents, choose_name_column
 from .config import KEEP_VERSIONS, METRIC_CRS, PROCESSED_DIR, STORAGE_CRS
 from .errors import UnknownTerritoryError
 from .matching import (
@@ -228,6 +228,9 @@ class ReferenceSummary:
         non-nested units only), ``outlines`` (origin of the outlines → number of units).
     matching : DataFrame
         The matching report (see :func:`load_matching`).
+    boundaries : dict
+        level → user boundary file used: ``file``, name ``column`` (given, or chosen as the
+        one matching best), ``matched`` / ``total`` polygons, ``tried`` (column → matched).
     processed_dir : Path
         Where the GeoParquet files were written.
     files : list of str
@@ -238,6 +241,7 @@ class ReferenceSummary:
     matching: pd.DataFrame
     processed_dir: Path
     files: list[str] = field(default_factory=list)
+    boundaries: dict = field(default_factory=dict)
 
     def as_text(self) -> str:
         """French summary: units per level, matching by method, fuzzy matches to review."""
@@ -247,6 +251,17 @@ class ReferenceSummary:
             lines.append(f"  {LEVEL_LABELS[level]} : {fmt.number(row['units'])} unités, "
                          f"{fmt.number(row['with_geometry'])} avec contour ({origin}), "
                          f"population 2024 {fmt.number(row['population_2024'])} hab.")
+        for level, info in self.boundaries.items():
+            if info.get("tried"):
+                lines.append(f"  contours {LEVEL_LABELS[level]} : {info['file']}, colonne des "
+                             f"noms choisie « {info['column']} » ({fmt.number(info['matched'])}"
+                             f" / {fmt.number(info['total'])} polygones appariés ; essayées : "
+                             + ", ".join(f"{c} {fmt.number(n)}" for c, n in
+                                         info["tried"].items()) + ")")
+            else:
+                lines.append(f"  contours {LEVEL_LABELS[level]} : {info['file']}"
+                             + (f", colonne des noms « {info['column']} »"
+                                if info.get("column") else ""))
         lines.append("Appariement des contours (source → code HCP) :")
         for (level, source), part in self.matching.groupby(["level", "source"], sort=False):
             counts = part["method"].value_counts()
@@ -278,9 +293,11 @@ def _union_by(geoms: gpd.GeoSeries, keys: pd.Series) -> gpd.GeoSeries:
     return frame.dissolve("key").geometry
 
 
-def assemble_layers(boundaries: dict | None = None
+def assemble_layers(boundaries: dict | None = None, chosen: dict | None = None
                     ) -> tuple[dict[str, gpd.GeoDataFrame], pd.DataFrame]:
     """Build every layer in memory from the packages (and user boundary files); write nothing.
+
+    ``chosen``, when given, receives level → the user file and name column used.
 
     Returns
     -------
@@ -289,7 +306,7 @@ def assemble_layers(boundaries: dict | None = None
     """
     units, crosswalk = _hcp_units(), _crosswalk()
     reports, fallback = {}, {}
-    for level, (label, source) in _sources(boundaries, units, crosswalk).items():
+    for level, (label, source) in _sources(boundaries, units, crosswalk, chosen).items():
         source = source.reset_index(drop=True)
         source = source.set_geometry(_repair(source.geometry))
         reports[level] = _match_level(level, source, units, crosswalk, label)
@@ -410,14 +427,16 @@ def _validate(layers: dict[str, gpd.GeoDataFrame]) -> None:
         contracts[level].validate(layer, lazy=True)
 
 
-def reference_tables(boundaries: dict[str, Path | str] | None = None
+def reference_tables(boundaries: dict[str, Path | str] | None = None,
+                     chosen: dict | None = None
                      ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """Assemble and validate the reference: file stem → table, and the level counts.
 
     The stems are :data:`REFERENCE_TABLES`: one layer per level, the display layers
-    ``<level>_display`` and ``territory_matching``.
+    ``<level>_display`` and ``territory_matching``. ``chosen`` as for
+    :func:`assemble_layers`.
     """
-    layers, matching = assemble_layers(boundaries)
+    layers, matching = assemble_layers(boundaries, chosen)
     _validate(layers)
     tables = {LEVELS[level]: layer for level, layer in layers.items()}
     tables.update({f"{LEVELS[level]}_display": _display(layers[level])
@@ -442,11 +461,13 @@ def write_reference(folder: Path | str,
     ReferenceSummary
     """
     folder = Path(folder)
-    tables, counts = reference_tables(boundaries)
+    chosen: dict = {}
+    tables, counts = reference_tables(boundaries, chosen)
     for name, table in tables.items():
         table.to_parquet(folder / f"{name}.parquet", index=False)
     return ReferenceSummary(counts=counts, matching=tables["territory_matching"],
-                            processed_dir=folder, files=[f"{n}.parquet" for n in tables])
+                            processed_dir=folder, files=[f"{n}.parquet" for n in tables],
+                            boundaries=chosen)
 
 
 def build_reference(processed_dir: Path | str = PROCESSED_DIR,
@@ -490,7 +511,7 @@ def build_reference(processed_dir: Path | str = PROCESSED_DIR,
     with store.publish(processed_dir, keep=keep) as draft:
         summary = write_reference(draft.path, boundaries)
         draft.manifest = {"package": {"name": "pvanalysis"}, "contents": "reference",
-                          "boundaries": {k: str(v) for k, v in (boundaries or {}).items()}}
+                          "boundaries": summary.boundaries}
     summary.processed_dir = draft.version.path
     return summary
 
@@ -573,8 +594,9 @@ def _units_from_layers(level: str, processed_dir) -> pd.DataFrame:
     return _match_units(units, level)
 
 
-def _suggest(asked: str, table: pd.DataFrame, limit: int = 3) -> list[str]:
-    """The closest names of ``table`` to ``asked`` as ``"Name (code)"``."""
+def closest_units(asked: str, table: pd.DataFrame, limit: int = 3) -> list[str]:
+    """The closest names of ``table`` (a layer or part of one) to ``asked``, as
+    ``"Name (code)"``, best first."""
     names = table.drop_duplicates("name_fr").set_index("name_fr")["code"]
     return [f"{name} ({names[name]})" for name in suggest(asked, names.index, limit, cutoff=0)]
 
@@ -619,7 +641,7 @@ def lookup(level: str, code_or_name: str,
         suggestions = [f"{n} ({c})" for n, c in zip(hit["name_fr"], hit["code"], strict=True)]
         suggestions[0] = f"nom porté par {len(hit)} unités, préciser le code : {suggestions[0]}"
     else:
-        suggestions = _suggest(str(code_or_name), layer)
+        suggestions = closest_units(str(code_or_name), layer)
     raise UnknownTerritoryError(str(code_or_name), level, suggestions)
 
 
@@ -687,8 +709,9 @@ def read_boundaries(path: Path | str, level: str, name_column: str | None = None
     level : {"region", "province", "commune", "urban_centre"}
         ``"commune"`` polygons may be communes or arrondissements.
     name_column, code_column : str, optional
-        Columns holding names and/or HCP codes; by default the first usual one found
-        (``code``, ``code_hcp``…; ``name_fr``, ``nom``, ``libelle_fr``…).
+        Columns holding names and/or HCP codes. By default the codes are the first usual
+        code column found (``code``, ``code_hcp``…) and the names the text column that
+        matches the level's units best (each text column is tried).
     processed_dir : Path or str, default ``config.PROCESSED_DIR``
         Reference used for the candidate units and the parent units (built if missing).
 
@@ -719,6 +742,7 @@ def read_boundaries(path: Path | str, level: str, name_column: str | None = None
         source["parent_code"] = _spatial_parents(
             source, load_layer(parent_level[level], processed_dir))
     units = {lv: load_layer(lv, processed_dir) for lv in LEVELS}
+    source, _ = choose_name_column(source, level, units, _crosswalk(), path.name)
     report = _match_level(level, source, units, _crosswalk(), path.name)
     matched = report["method"] != "unmatched"
     frame = gpd.GeoDataFrame(report.loc[matched, ["code", "name_fr", "source_name", "method",

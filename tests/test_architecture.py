@@ -16,7 +16,7 @@ TIERS = [
     {"reports", "present", "sections"},
     {"build", "indicators", "maps", "charts", "sample", "template"},
     {"link", "convert", "quarantine", "ingest", "contract", "schemas", "territories",
-     "matching", "boundaries"},
+     "matching", "boundaries", "rules"},
     {"store", "text", "config", "errors", "fmt"},
 ]
 MAX_LINES = 800

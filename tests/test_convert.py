@@ -61,9 +61,16 @@ def test_choices_codes_or_labels():
     assert reasons.tolist()[3] == "valeur non reconnue"
 
 
-def test_percents():
-    assert parse_percents(pd.Series(["45 %", 50, 100]))[0].tolist() == [0.45, 0.5, 1.0]
-    assert parse_percents(pd.Series([0.45, 1.0]))[0].tolist() == [0.45, 1.0]
+def test_percents_cell_by_cell():
+    values, reasons = parse_percents(pd.Series(["45 %", 50, 100, 0.45, "0,5", 0, "100%"]))
+    assert values.tolist() == [0.45, 0.5, 1.0, 0.45, 0.5, 0.0, 1.0]
+    assert reasons.isna().all()
+
+
+def test_percent_one_is_ambiguous():
+    values, reasons = parse_percents(pd.Series([1, "1", 1.0, "1 %"]))
+    assert values.isna().tolist() == [True, True, True, False]
+    assert reasons.tolist()[:3] == ["avancement ambigu : 1 (1 % ou 100 % ?)"] * 3
 
 
 def test_validate_maps_failures_to_french_quarantine():

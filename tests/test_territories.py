@@ -310,6 +310,49 @@ def test_build_with_user_region_file(reference, layers, tmp_path):
     assert "12 avec contour (12 regions.geojson)" in summary.as_text()
 
 
+def test_province_file_on_the_command_line_without_a_column(reference, layers, tmp_path):
+    """Upper-case unaccented names in EPSG:26191 beside a region-name column: the province
+    column is found (75 of 75), named, and the next build keeps the file's outlines."""
+    from click.testing import CliRunner
+    from tiny import write_tiny
+
+    from pvanalysis.cli import cli
+    from pvanalysis.store import current
+
+    provinces = layers["province"]
+    provinces = provinces[provinces["nested_in"].isna()]
+    region_names = provinces["region_code"].map(layers["region"].set_index("code")["name_fr"])
+    user = gpd.GeoDataFrame({"NOM_REG": _upper_ascii(region_names).values,
+                             "LIBELLE": _upper_ascii(provinces["name_fr"]).values},
+                            geometry=provinces.geometry.values, crs="EPSG:4326")
+    path = tmp_path / "provinces_lambert.gpkg"
+    user.to_crs("EPSG:26191").to_file(path)
+    out = tmp_path / "processed"
+    result = CliRunner().invoke(cli, ["reference", "--processed", str(out),
+                                      "--boundaries", f"province={path}"])
+    assert result.exit_code == 0, result.output
+    assert "colonne des noms choisie « LIBELLE » (75 / 75 polygones appariés" in result.output
+    raw = write_tiny(tmp_path / "raw")
+    result = CliRunner().invoke(cli, ["build", "--raw", str(raw), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    version = current(out)
+    assert version.manifest["boundaries"]["province"]["column"] == "LIBELLE"
+    kept = territories.load_layer("province", out)
+    assert (kept.loc[kept["nested_in"].isna(), "boundary_source"]
+            == "provinces_lambert.gpkg").sum() == 75
+
+
+def test_boundaries_option_refuses_a_bad_form(tmp_path):
+    from click.testing import CliRunner
+
+    from pvanalysis.cli import cli
+
+    result = CliRunner().invoke(cli, ["reference", "--processed", str(tmp_path / "p"),
+                                      "--boundaries", "canton=x.gpkg"])
+    assert result.exit_code == 2
+    assert "NIVEAU=FICHIER[:COLONNE]" in result.output
+
+
 def test_boundary_file_errors(reference, tmp_path):
     with pytest.raises(InputFileError, match="fichier de contours introuvable"):
         territories.read_boundaries(tmp_path / "absent.gpkg", "province",
@@ -326,7 +369,7 @@ def test_failed_write_leaves_the_previous_reference(reference, layers, tmp_path,
     folder = tmp_path / "processed"
     matching = territories.load_matching(reference[0])
     monkeypatch.setattr(territories, "assemble_layers",
-                        lambda boundaries=None: (dict(layers), matching))
+                        lambda boundaries=None, chosen=None: (dict(layers), matching))
     first = territories.build_reference(folder)
     before = sorted(p.name for p in first.processed_dir.iterdir())
     real = gpd.GeoDataFrame.to_parquet

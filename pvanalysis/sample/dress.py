@@ -289,10 +289,11 @@ def _sheet_schedule(t: _Tables) -> pd.DataFrame:
 
 
 def _sheet_actions(t: _Tables) -> pd.DataFrame:
-    """Actions: cost in DH, progress in % (numbers or ``45 %``), a blank row (Excel 20)."""
+    """Actions: cost in DH, progress in % (numbers or ``45 %``; 1 % always with its sign, a
+    bare 1 being ambiguous), a blank row (Excel 20)."""
     a = t.actions
     pct = np.round(a.progress_rate * 100).astype(int)
-    progress = np.where(np.arange(len(a)) % 4 == 3, pct.astype(str) + " %",
+    progress = np.where((np.arange(len(a)) % 4 == 3) | (pct == 1), pct.astype(str) + " %",
                         pct.to_numpy(dtype=object))
     df = pd.DataFrame({
         "Identifiant action": a.action_id.to_numpy(dtype=object),
