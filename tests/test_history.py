@@ -118,3 +118,23 @@ def test_figures_json_and_the_news_page(two_editions, tmp_path):
     page = html.unescape(history.write_news(tmp_path).read_text("utf-8"))
     assert "Nouveautés" in page and "Holding Al Omrane" in page
     assert "Suivi P3</a></td><td>aucun changement" in page
+
+
+@pytest.mark.slow
+def test_the_region_sheet_shows_since_the_last_edition(two_editions, tmp_path):
+    from conftest import NOTEBOOKS
+
+    from pvanalysis.reports import run_report
+
+    result = run_report("territoire", {"level": "region", "code": "01"}, tmp_path,
+                        two_editions, notebooks_dir=NOTEBOOKS)
+    assert result.status == "ok", result.error
+    folder = tmp_path / result.report_id
+    figures = json.loads((folder / "figures.json").read_text("utf-8"))
+    assert figures["projects"] == 3  # the sheet's own figures are kept
+    assert figures["changes"]["releases"] == [{
+        "disbursement_id": "D5", "convention_id": "C2", "project_id": "P2", "partner_id": "HAO",
+        "partner": "Holding Al Omrane", "released_on": "2021-03-01", "amount_dh": 7_000_000}]
+    assert figures["changes"]["revisions"][0]["record_id"] == "D3"
+    page = html.unescape((folder / "rapport.html").read_text("utf-8"))
+    assert "Depuis l'édition du" in page and "Holding Al Omrane" in page
