@@ -71,8 +71,9 @@ def _figures_table(changes) -> Html:
         change_text=[_signed(f, v) for f, v in zip(changes.figures["figure"],
                                                    changes.figures["change"], strict=True)])
     return table(rows[["label", "before_text", "now_text", "change_text"]],
-                 labels={"label": "Chiffre", "before_text": f"Le {_date(changes.base_date)}",
-                         "now_text": f"Le {_date(changes.now_date)}",
+                 labels={"label": "Chiffre",
+                         "before_text": f"Édition précédente ({_date(changes.base_date)})",
+                         "now_text": f"Cette édition ({_date(changes.now_date)})",
                          "change_text": "Évolution"},
                  caption="Chiffres clés, édition précédente et cette édition")
 
@@ -138,10 +139,11 @@ def section(changes) -> Html:
     if changes.releases.empty:
         parts.append(note("Aucun nouveau déblocage.").text)
     else:
-        parts.append(table(changes.by_partner, labels={"releases": "Déblocages"},
-                           caption="Nouveaux déblocages par partenaire", mdh_decimals=3).text)
-        parts.append(table(changes.releases, caption="Nouveaux déblocages",
-                           mdh_decimals=3).text)
+        parts.append(table(changes.by_partner.drop(columns="partner_id"),
+                           labels={"releases": "Déblocages"},
+                           caption="Nouveaux déblocages par partenaire").text)
+        parts.append(table(changes.releases.drop(columns="partner_id"),
+                           caption="Nouveaux déblocages").text)
     parts += ["<h3>Projets</h3>", _status_table(changes).text,
               "<h3>Révisions des données</h3>", _revisions_table(changes).text]
     return Html("".join(parts))
@@ -193,13 +195,13 @@ def _summary(changes: dict) -> str:
     releases = changes.get("releases") or []
     amount = sum(int(r.get("amount_dh") or 0) for r in releases)
     status = changes.get("status") or {}
-    bits = [f"{len(changes.get('conventions_signed') or [])} convention(s) signée(s)",
-            f"{len(releases)} déblocage(s) ({fmt.mdh(amount, 3)})",
-            f"{len(status.get('late', []))} projet(s) devenu(s) en retard",
-            f"{len(status.get('stalled', []))} à l'arrêt",
-            f"{len(status.get('finished', []))} achevé(s)",
-            f"{len(changes.get('revisions') or [])} révision(s)"]
-    return ", ".join(bits)
+    counts = [(len(changes.get("conventions_signed") or []), "convention(s) signée(s)"),
+              (len(releases), f"déblocage(s) ({fmt.mdh(amount)})"),
+              (len(status.get("late", [])), "projet(s) devenu(s) en retard"),
+              (len(status.get("stalled", [])), "projet(s) à l'arrêt"),
+              (len(status.get("finished", [])), "projet(s) achevé(s)"),
+              (len(changes.get("revisions") or []), "révision(s) des données")]
+    return ", ".join(f"{n} {what}" for n, what in counts if n) or "aucun changement"
 
 
 def news_items(out_dir: str | Path) -> list[dict]:
@@ -241,7 +243,7 @@ def _national(item: dict | None) -> dict | None:
         "figures": [(KEY_FIGURES.get(k, k), format_value(k, v["before"]),
                      format_value(k, v["now"]), _signed(k, v["change"])) for k, v in figures],
         "partners": [(str(p.get("partner") or p.get("partner_id")), fmt.number(p["releases"]),
-                      fmt.mdh(p["amount_dh"], 3)) for p in found.get("releases_by_partner", [])],
+                      fmt.mdh(p["amount_dh"])) for p in found.get("releases_by_partner", [])],
         "revisions": len(found.get("revisions") or []),
     }
 

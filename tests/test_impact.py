@@ -73,3 +73,39 @@ def test_false_discovery_correction_and_the_index():
     # b = 1 → −(1 − 2)/√2 = +1/√2; mean 1/√2. 2014, commune 0: (−1/√2 + 1/√2) / 2 = 0
     assert index["deprivation_index_2024"].tolist() == pytest.approx([2 ** -0.5] * 2)
     assert index["deprivation_index_2014"].tolist() == pytest.approx([0.0, 0.0])
+
+
+@pytest.mark.slow
+def test_the_impact_report_on_the_sample(sample_processed, tmp_path):
+    import html
+    import json
+
+    from conftest import NOTEBOOKS
+
+    from pvanalysis.reports import run_report
+
+    result = run_report("impact", {}, tmp_path, sample_processed, notebooks_dir=NOTEBOOKS)
+    assert result.status == "ok", result.error
+    folder = tmp_path / result.report_id
+    figures = json.loads((folder / "figures.json").read_text("utf-8"))
+    index = figures["index"]
+    assert index["ci_low"] <= index["estimate"] <= index["ci_high"]
+    assert index["mde"] == pytest.approx(impact.MDE_FACTOR * index["se"])
+    assert index["n_treated"] == figures["communes"]["matched_treated"] > 0
+    assert index["n_control"] == figures["communes"]["matched_controls"] > 0
+    assert set(figures["estimates"]) == set(impact.OUTCOMES)
+    assert all(0 <= e["q_value"] <= 1 for e in figures["estimates"].values())
+    assert [d["band"] for d in figures["dose_response"]] == ["faible", "moyenne", "forte"]
+    page = html.unescape((folder / "rapport.html").read_text("utf-8"))
+    assert "Précautions de lecture" in page and "Villes sans bidonvilles" in page
+    assert "illustre la méthode, pas un constat" in page
+
+
+def test_a_wrong_parameter_of_the_impact_report_is_a_french_message():
+    from pvanalysis.errors import ParameterError
+    from pvanalysis.evaluation import check_impact
+
+    with pytest.raises(ParameterError, match="2, 3 ou 4 bandes"):
+        check_impact("2024-09-01", 3, 7)
+    with pytest.raises(ParameterError, match="n'est pas une date"):
+        check_impact("septembre", 3, 3)
