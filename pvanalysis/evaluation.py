@@ -70,6 +70,13 @@ def dose_response(matched_panel):
     return impact.dose_response(matched_panel)
 
 
+def by_contract_year(matched_panel):
+    """Difference-in-differences of the index by contracting period of the first project."""
+    from .indicators import impact
+
+    return impact.by_contract_year(matched_panel)
+
+
 def _n(value) -> str:
     return fmt.number(value)
 
@@ -134,11 +141,15 @@ def _interval(low, high, decimals: int = 2) -> str:
 
 def estimates_table(found) -> Html:
     """The difference-in-differences of each indicator: estimate, interval, MDE, q-value."""
+    from .indicators import impact
+
     shown = found.assign(
-        estimate_text=found["estimate"].map(lambda v: fmt.number(v, 2)),
-        interval_text=[_interval(lo, hi) for lo, hi in zip(found["ci_low"], found["ci_high"],
-                                                          strict=True)],
-        mde_text=found["mde"].map(lambda v: fmt.number(v, 2)),
+        estimate_text=[fmt.number(v, 3 if o == impact.INDEX else 2)
+                       for o, v in zip(found["outcome"], found["estimate"], strict=True)],
+        interval_text=[_interval(lo, hi, 3 if o == impact.INDEX else 2) for o, lo, hi in
+                       zip(found["outcome"], found["ci_low"], found["ci_high"], strict=True)],
+        mde_text=[fmt.number(v, 3 if o == impact.INDEX else 2)
+                  for o, v in zip(found["outcome"], found["mde"], strict=True)],
         p_text=found["p_value"].map(lambda v: fmt.number(v, 3)),
         q_text=found["q_value"].map(lambda v: fmt.number(v, 3)),
         sample_text=[f"{_n(t)} / {_n(c)}" for t, c in zip(found["n_treated"],
@@ -177,22 +188,26 @@ def estimates_chart(found):
     return fig
 
 
-def dose_table(dose) -> Html:
-    """The index's difference-in-differences by exposure band."""
+def dose_table(dose, column: str = "band") -> Html:
+    """The index's difference-in-differences by exposure band (or by ``cohort``)."""
     if dose.empty:
-        return note("Pas assez de communes traitées pour former des bandes d'exposition.")
+        return note("Pas assez de communes traitées pour former des groupes.")
+    label = {"band": "Bande d'exposition", "cohort": "Première contractualisation"}[column]
+    caption = {"band": "Dose-réponse : indice composite de privation par bande d'exposition",
+               "cohort": "Indice composite de privation selon l'année de contractualisation"
+                         " du premier projet de la commune"}[column]
     shown = dose.assign(
         exposure_text=dose["mean_dh_per_capita"].map(lambda v: fmt.number(v, 0) + "\u00a0DH/hab."),
         estimate_text=dose["estimate"].map(lambda v: fmt.number(v, 3)),
         interval_text=[_interval(lo, hi, 3) for lo, hi in zip(dose["ci_low"], dose["ci_high"],
                                                               strict=True)],
         n_text=dose["n_treated"].map(_n))
-    return table(shown[["band", "exposure_text", "n_text", "estimate_text", "interval_text"]],
-                 labels={"band": "Bande d'exposition",
+    return table(shown[[column, "exposure_text", "n_text", "estimate_text", "interval_text"]],
+                 labels={column: label,
                          "exposure_text": "Déblocage moyen du Ministère par habitant",
                          "n_text": "Communes traitées", "estimate_text": "Estimation (indice)",
                          "interval_text": "Intervalle à 95 %"},
-                 caption="Dose-réponse : indice composite de privation par bande d'exposition")
+                 caption=caption)
 
 
 #: The caveats of the impact report, in French.
@@ -231,7 +246,7 @@ def caveats() -> Html:
 
 
 def impact_figures(found, dose, commune_panel, matched_panel, census_date: str,
-                   neighbours: int) -> dict:
+                   neighbours: int, cohorts=None) -> dict:
     """Key figures of the impact report for ``figures.json`` and the site index."""
     from .indicators import impact
 
@@ -256,6 +271,7 @@ def impact_figures(found, dose, commune_panel, matched_panel, census_date: str,
         "index": row(index),
         "estimates": {r["outcome"]: row(r) for r in found.to_dict("records")},
         "dose_response": dose.to_dict("records"),
+        "by_contract_year": [] if cohorts is None else cohorts.to_dict("records"),
         "summary": {"Indice de privation": f"{fmt.number(index['estimate'], 3)} "
                                            f"{_interval(index['ci_low'], index['ci_high'], 3)}",
                     "Communes traitées / comparaison":

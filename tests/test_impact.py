@@ -96,6 +96,9 @@ def test_the_impact_report_on_the_sample(sample_processed, tmp_path):
     assert set(figures["estimates"]) == set(impact.OUTCOMES)
     assert all(0 <= e["q_value"] <= 1 for e in figures["estimates"].values())
     assert [d["band"] for d in figures["dose_response"]] == ["faible", "moyenne", "forte"]
+    assert sum(d["n_treated"] for d in figures["dose_response"]) == index["n_treated"]
+    cohorts = [d["cohort"] for d in figures["by_contract_year"]]
+    assert cohorts == [c for c in impact.COHORTS if c in cohorts] and cohorts
     page = html.unescape((folder / "rapport.html").read_text("utf-8"))
     assert "Précautions de lecture" in page and "Villes sans bidonvilles" in page
     assert "illustre la méthode, pas un constat" in page

@@ -81,6 +81,8 @@ LABELS = {
 #: Minimum detectable effect multiplier: z(0,975) + z(0,80).
 MDE_FACTOR = 1.959963984540054 + 0.8416212335729143
 CONTROL_BAND = "aucune"
+#: Contracting periods of a commune's first project: label → (first year, last year).
+COHORTS = {"avant 2015": (1900, 2014), "2015–2019": (2015, 2019), "2020 et après": (2020, 2100)}
 BAND_NAMES = {2: ["faible", "forte"], 3: ["faible", "moyenne", "forte"],
               4: ["faible", "modérée", "élevée", "forte"]}
 
@@ -227,7 +229,8 @@ def commune_panel(tables, census: pd.DataFrame | None = None, census_date: str =
         ``code``, ``province_code``, ``region_code``, ``population_2014``, ``group``
         (``traitée``, ``comparaison`` or ``écartée``), ``treated`` (0/1), ``dh_per_capita``
         (Ministry DH released per 2014 inhabitant), ``band`` (exposure band, ``aucune`` for
-        comparison communes), ``first_contract_year`` and the census columns with the index.
+        comparison communes), ``first_contract_year``, ``cohort`` (its :data:`COHORTS` label,
+        treated communes only) and the census columns with the index.
     """
     census = census_panel() if census is None else census
     communes = pd.DataFrame(tables["communes"])[["code", "province_code", "region_code",
@@ -249,6 +252,10 @@ def commune_panel(tables, census: pd.DataFrame | None = None, census_date: str =
     treated = panel["treated"] == 1
     if treated.sum() >= bands:
         panel.loc[treated, "band"] = _bands(panel.loc[treated, "dh_per_capita"], bands)
+    year = panel["first_contract_year"].astype("Float64")
+    panel["cohort"] = pd.Series(pd.NA, index=panel.index, dtype="string")
+    for label, (first, last) in COHORTS.items():
+        panel.loc[treated & year.between(first, last).fillna(False).astype(bool), "cohort"] = label
     return add_index(panel).reset_index(drop=True)
 
 
@@ -388,6 +395,32 @@ def estimates(matched: pd.DataFrame, outcomes: list[str] | None = None) -> pd.Da
     return rows
 
 
+def _by_group(matched: pd.DataFrame, column: str, outcome: str) -> pd.DataFrame:
+    """The difference-in-differences with one indicator per treated group of ``column``."""
+    treated = matched[matched["treated"] == 1]
+    present = set(treated[column].dropna())
+    order = ([c for c in COHORTS if c in present] if column == "cohort" else
+             [g for g in pd.unique(treated.sort_values("dh_per_capita")[column]) if pd.notna(g)])
+    dummies = {f"group_{i}": ((matched["treated"] == 1) & (matched[column] == g)).astype(int)
+               for i, g in enumerate(order)}
+    data = matched.assign(**dummies)
+    fitted = did(data, outcome, list(dummies)) if dummies else {}
+    tidy = fitted.get("tidy")
+    rows = []
+    for name, group in zip(dummies, order, strict=True):
+        in_group = treated[treated[column] == group]
+        row = {column: group, "n_treated": len(in_group),
+               "mean_dh_per_capita": float(in_group["dh_per_capita"].mean())}
+        if tidy is not None and name in tidy.index:
+            t = tidy.loc[name]
+            row |= {"estimate": float(t["Estimate"]), "ci_low": float(t["2.5%"]),
+                    "ci_high": float(t["97.5%"]), "p_value": float(t["Pr(>|t|)"])}
+        rows.append(row)
+    columns = [column, "estimate", "ci_low", "ci_high", "p_value", "n_treated",
+               "mean_dh_per_capita"]
+    return pd.DataFrame(rows, columns=columns)
+
+
 def dose_response(matched: pd.DataFrame, outcome: str = INDEX) -> pd.DataFrame:
     """The difference-in-differences by exposure band (one indicator per band).
 
@@ -397,25 +430,13 @@ def dose_response(matched: pd.DataFrame, outcome: str = INDEX) -> pd.DataFrame:
         ``band``, ``estimate``, ``ci_low``, ``ci_high``, ``p_value``, ``n_treated`` and
         ``mean_dh_per_capita`` (DH per inhabitant), bands in order of exposure.
     """
-    order = [b for b in pd.unique(matched.sort_values("dh_per_capita")["band"])
-             if b != CONTROL_BAND]
-    dummies = {f"band_{i}": (matched["band"] == b).astype(int) for i, b in enumerate(order)}
-    data = matched.assign(**dummies)
-    fitted = did(data, outcome, list(dummies)) if dummies else {}
-    tidy = fitted.get("tidy")
-    rows = []
-    for name, band in zip(dummies, order, strict=True):
-        in_band = data[data["band"] == band]
-        row = {"band": band, "n_treated": len(in_band),
-               "mean_dh_per_capita": float(in_band["dh_per_capita"].mean())}
-        if tidy is not None and name in tidy.index:
-            t = tidy.loc[name]
-            row |= {"estimate": float(t["Estimate"]), "ci_low": float(t["2.5%"]),
-                    "ci_high": float(t["97.5%"]), "p_value": float(t["Pr(>|t|)"])}
-        rows.append(row)
-    columns = ["band", "estimate", "ci_low", "ci_high", "p_value", "n_treated",
-               "mean_dh_per_capita"]
-    return pd.DataFrame(rows, columns=columns)
+    return _by_group(matched, "band", outcome)
+
+
+def by_contract_year(matched: pd.DataFrame, outcome: str = INDEX) -> pd.DataFrame:
+    """The difference-in-differences by contracting period of the commune's first project
+    (:data:`COHORTS`): same columns as :func:`dose_response`, ``cohort`` first."""
+    return _by_group(matched, "cohort", outcome)
 
 
 def balance(matched: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
