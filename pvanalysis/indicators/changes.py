@@ -29,7 +29,18 @@ import pandas as pd
 
 from .. import store
 from ..errors import ParameterError
-from .core import LEVELS, Slice, _as_list, _isin, attribution, flows, make_slice, project_frame
+from .core import (
+    LEVELS,
+    Slice,
+    _as_list,
+    _isin,
+    _memo,
+    attribution,
+    flows,
+    make_slice,
+    project_frame,
+    share,
+)
 
 #: Months after the signature of its framework convention without any release after which a
 #: project is stalled.
@@ -255,6 +266,11 @@ def _day(stamp) -> str | None:
 
 def _weights(tables, s: Slice, projects: pd.DataFrame) -> pd.DataFrame:
     """Share of each project of the slice inside its territory filter (1 without one)."""
+    return _memo(tables, ("change_weights", repr(s)), lambda: _compute_weights(tables, s,
+                                                                                projects))
+
+
+def _compute_weights(tables, s: Slice, projects: pd.DataFrame) -> pd.DataFrame:
     if s.territory_level is None:
         return pd.DataFrame({"project_id": projects["project_id"].astype("string"),
                              "weight": 1.0})
@@ -354,7 +370,9 @@ def revisions(now_tables, before_tables, ids: pd.Series | None = None) -> pd.Dat
         both = both.merge(conv.rename(columns={"convention_id": owner}), on=owner, how="left")
         if ids is not None:
             both = both[_isin(both["project_id"], ids)]
-        record_id = both[keys].astype(str).agg(" / ".join, axis=1)
+        record_id = both[keys[0]].astype("string")
+        for key in keys[1:]:
+            record_id = record_id + " / " + both[key].astype("string")
         gone = both["_merge"] == "left_only"
         for field in fields:
             old, new = both[f"{field}_before"], both[f"{field}_after"]
@@ -373,6 +391,8 @@ def compare(now_tables, before_tables, slice_: Slice | None = None, *, now_id: s
     edition). Dates are the versions' cut-offs (statuses are judged at each one)."""
     s = make_slice(slice_)
     now_date = pd.Timestamp(now_date) if now_date is not None else pd.Timestamp.now().normalize()
+    now_tables = share(now_tables)
+    before_tables = None if before_tables is None else share(before_tables)
     empty = pd.DataFrame()
     if before_tables is None:
         return Changes(None, None, now_id, now_date, empty, empty, empty, empty, empty, empty)
