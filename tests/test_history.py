@@ -138,3 +138,23 @@ def test_the_region_sheet_shows_since_the_last_edition(two_editions, tmp_path):
     assert figures["changes"]["revisions"][0]["record_id"] == "D3"
     page = html.unescape((folder / "rapport.html").read_text("utf-8"))
     assert "Depuis l'édition du" in page and "Holding Al Omrane" in page
+
+
+@pytest.mark.slow
+def test_a_wrong_since_stops_the_report_with_a_french_message(two_editions, tmp_path):
+    from conftest import NOTEBOOKS
+
+    from pvanalysis.reports import run_report
+
+    result = run_report("convention", {"convention_id": "C1", "since": "hier"}, tmp_path,
+                        two_editions, notebooks_dir=NOTEBOOKS)
+    assert result.status == "error" and result.exit_code == 2
+    assert "« hier » n'est ni une date" in result.error and "Suggestion" in result.error
+
+
+@pytest.mark.slow
+def test_the_batch_writes_the_news_page(report_site):
+    page = html.unescape((report_site.out_dir / "nouveautes.html").read_text("utf-8"))
+    # the sample store has one version: every report is a first edition
+    assert "Nouveautés" in page and "première édition : rien à comparer" in page
+    assert "Bilan national 2017–2021" in page

@@ -112,3 +112,14 @@ def test_a_wrong_parameter_of_the_impact_report_is_a_french_message():
         check_impact("2024-09-01", 3, 7)
     with pytest.raises(ParameterError, match="n'est pas une date"):
         check_impact("septembre", 3, 3)
+
+
+def test_a_wrong_impact_parameter_stops_before_the_kernel(sample_processed, tmp_path):
+    from conftest import NOTEBOOKS
+
+    from pvanalysis.reports import run_report
+
+    result = run_report("impact", {"bands": 9}, tmp_path, sample_processed,
+                        notebooks_dir=NOTEBOOKS)
+    assert result.status == "error" and result.exit_code == 2
+    assert "2, 3 ou 4 bandes" in result.error

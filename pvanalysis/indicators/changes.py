@@ -126,15 +126,17 @@ def base_version(processed_dir, since: str = "") -> store.Version | None:
     if len(hits) == 1:
         return hits[0]
     known = ", ".join(v.id for v in earlier) or "aucune"
+    hint = (f" (versions antérieures : {known}). Suggestion : laisser « since » vide pour "
+            "l'édition précédente")
     try:
         day = pd.Timestamp(asked)
     except ValueError:
         raise ParameterError(f"paramètre « since » : « {asked} » n'est ni une date (AAAA-MM-JJ) "
-                             f"ni une version connue (versions antérieures : {known})") from None
+                             f"ni une version connue{hint}") from None
     older = [v for v in earlier if edition_date(v) <= day]
     if not older:
         raise ParameterError(f"paramètre « since » : aucune version des données au "
-                             f"{day:%d/%m/%Y} ou avant (versions antérieures : {known})")
+                             f"{day:%d/%m/%Y} ou avant{hint}")
     return older[-1]
 
 
