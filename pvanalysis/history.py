@@ -17,6 +17,7 @@ import json
 from pathlib import Path
 
 from . import fmt, store
+from .config import CONVENTION_KINDS
 from .errors import PvInputError
 from .present import FIGURES_NAME, Html, format_value, note, table, write_figures
 
@@ -27,7 +28,7 @@ NEWS_TEMPLATE = "site/nouveautes.html.j2"
 #: French names of the fields a revision may touch.
 FIELD_LABELS = {"amount_dh": "montant", "released_on": "date", "partner_id": "partenaire",
                 "convention_id": "convention", "committed_dh": "montant engagé",
-                "signed_on": "date de signature", "planned_end": "échéance prévue", "": ""}
+                "signed_on": "date de signature", "planned_end": "fin prévue", "": ""}
 
 
 def _date(stamp) -> str:
@@ -132,8 +133,10 @@ def section(changes) -> Html:
                                 f"{_date(changes.base_date)}.").text + version.text)
     parts = [head, version.text, _figures_table(changes).text,
              "<h3>Conventions signées</h3>",
-             table(changes.conventions, caption="Conventions signées depuis l'édition "
-                   "précédente", mdh_decimals=1).text if len(changes.conventions)
+             table(changes.conventions.assign(kind=changes.conventions["kind"].map(
+                 CONVENTION_KINDS).fillna(changes.conventions["kind"])),
+                   caption="Conventions signées depuis l'édition précédente").text
+             if len(changes.conventions)
              else note("Aucune convention signée.").text,
              "<h3>Déblocages</h3>"]
     if changes.releases.empty:

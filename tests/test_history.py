@@ -6,8 +6,9 @@ from __future__ import annotations
 import html
 import json
 
+import pandas as pd
 import pytest
-from tiny import CSV, with_cell, write_tiny
+from tiny import CSV, with_cell, with_row, write_tiny
 
 from pvanalysis import history, store
 from pvanalysis.build import build_processed
@@ -16,9 +17,20 @@ from pvanalysis.indicators import Slice
 from pvanalysis.indicators.changes import changes, project_status
 
 #: The second edition: D3 (REG on C1) corrected from 5 000 000 to 5 500 000 DH, a new
-#: release D5 of 7 000 000 DH by Holding Al Omrane on C2 (project P2), P1 finished.
+#: release D5 of 7 000 000 DH by Holding Al Omrane on C2 (project P2), P1 finished, a
+#: financing convention C2F signed for P2 and P2's planned end moved from 2024 to 2025.
 CORRECTED = (CSV.replace("D3;C1;REG;2020-02-01;5000000;", "D3;C1;REG;2020-02-01;5500000;")
              + "D5;C2;HAO;01/03/2021;7 000 000;\n")
+
+
+def _second_sheets() -> dict:
+    projects = with_cell("Projets", "P1", "Achèvement effectif", "30/06/2024")["Projets"]
+    projects[[r[0] for r in projects].index("P2")][9] = "31/12/2025"
+    return {"Projets": projects, **with_row("Conventions", [
+        "C2F", "P2", "financement", "C2", "10/01/2021", None, 5, None])}
+
+
+SECOND = _second_sheets()
 
 
 @pytest.fixture(scope="module")
@@ -27,8 +39,7 @@ def two_editions(tmp_path_factory):
     root = tmp_path_factory.mktemp("history")
     write_tiny(root / "raw")
     build_processed(root / "raw", root / "processed")
-    write_tiny(root / "raw", csv=CORRECTED,
-               sheets=with_cell("Projets", "P1", "Achèvement effectif", "30/06/2024"))
+    write_tiny(root / "raw", csv=CORRECTED, sheets=SECOND)
     build_processed(root / "raw", root / "processed")
     return root / "processed"
 
@@ -50,9 +61,20 @@ def test_a_back_dated_correction_is_a_revision_not_a_release(two_editions):
     found = changes(two_editions)
     assert "D3" not in found.releases["disbursement_id"].tolist()
     rows = found.revisions[["record", "record_id", "field", "before", "after"]].values.tolist()
-    assert rows == [["Déblocage", "D3", "amount_dh", 5_000_000, 5_500_000]]
+    assert rows == [["Déblocage", "D3", "amount_dh", 5_000_000, 5_500_000],
+                    ["Projet", "P2", "planned_end", pd.Timestamp("2024-12-31"),
+                     pd.Timestamp("2025-12-31")]]
     text = html.unescape(str(history.section(found)))
     assert "Révisions des données" in text and "5\u00a0MDH" in text and "5,5\u00a0MDH" in text
+
+
+def test_the_signed_convention(two_editions):
+    found = changes(two_editions)
+    assert found.conventions[["convention_id", "project_id", "amount_dh"]].values.tolist() == [
+        ["C2F", "P2", 5_000_000]]
+    conventions = found.figures.set_index("figure").loc["conventions"]
+    assert (conventions["before"], conventions["now"], conventions["change"]) == (4, 5, 1)
+    assert "Convention de financement" in html.unescape(str(history.section(found)))
 
 
 def test_the_finished_project_and_the_rule_of_statuses(two_editions):

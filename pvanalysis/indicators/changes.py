@@ -56,6 +56,7 @@ REVISED = {
                                             "amount_dh"], "Déblocage"),
     "commitments": (["convention_id", "partner_id"], ["committed_dh"], "Engagement"),
     "conventions": (["convention_id"], ["signed_on", "amount_dh", "planned_end"], "Convention"),
+    "projects": (["project_id"], ["planned_end"], "Projet"),
 }
 #: Key figures compared: name → French label.
 KEY_FIGURES = {
@@ -368,8 +369,10 @@ def revisions(now_tables, before_tables, ids: pd.Series | None = None) -> pd.Dat
         now, before = now_tables[table][keys + fields], before_tables[table][keys + fields]
         both = before.merge(now, on=keys, how="left", suffixes=("_before", "_after"),
                             indicator=True)
-        owner = "convention_id" if "convention_id" in keys else "convention_id_before"
-        both = both.merge(conv.rename(columns={"convention_id": owner}), on=owner, how="left")
+        if "project_id" not in keys:
+            owner = "convention_id" if "convention_id" in keys else "convention_id_before"
+            both = both.merge(conv.rename(columns={"convention_id": owner}), on=owner,
+                              how="left")
         if ids is not None:
             both = both[_isin(both["project_id"], ids)]
         record_id = both[keys[0]].astype("string")
