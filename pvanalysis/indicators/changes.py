@@ -310,6 +310,8 @@ def _releases(now_tables, before_tables, s: Slice) -> pd.DataFrame:
                      "disbursement_id")
     if s.ref_date is not None:
         disb = disb[disb["released_on"] <= pd.Timestamp(s.ref_date)]
+    if s.period is not None and s.period_basis == "release":
+        disb = disb[disb["released_on"].dt.year.between(*s.period)]
     if s.partner is not None:
         disb = disb[_isin(disb["partner_id"], _as_list(s.partner))]
     conv = now_tables["conventions"][["convention_id", "project_id"]]
