@@ -18,16 +18,21 @@ from .present import Html, key_figures, note, table
 BANDS = (2, 3, 4)
 
 
-def check_impact(census_date: str = "2024-09-01", neighbours: int = 3, bands: int = 3) -> None:
+def check_impact(census_date: str = "2024-09-01", neighbours: int = 3, bands: int = 3,
+                 indicators: list[str] | None = None) -> None:
     """Check the impact notebook's parameters.
 
     Raises
     ------
     ParameterError
-        A census date that is not a date, a number of neighbours outside 1–10, or a number
-        of bands other than 2, 3 or 4.
+        A census date that is not a date, a number of neighbours outside 1–10, a number of
+        bands other than 2, 3 or 4, or an indicator that is not comparable between the two
+        censuses (the message suggests the closest ones).
     """
     import pandas as pd
+
+    from .indicators import impact
+    from .text import suggestion
 
     try:
         pd.Timestamp(str(census_date))
@@ -40,13 +45,22 @@ def check_impact(census_date: str = "2024-09-01", neighbours: int = 3, bands: in
     if bands not in BANDS:
         raise ParameterError(f"paramètre « bands » : « {bands} » ; 2, 3 ou 4 bandes "
                              "d'exposition sont possibles")
+    comparable = impact.comparable_fields()["column"].tolist()
+    for name in indicators or []:
+        if name not in comparable:
+            raise ParameterError(f"paramètre « indicators » : « {name} » n'est pas un "
+                                 "indicateur comparable entre les recensements de 2014 et de "
+                                 "2024" + suggestion(name, comparable))
 
 
-def panel(tables, census_date: str = "2024-09-01", bands: int = 3):
-    """The commune panel (:func:`pvanalysis.indicators.impact.commune_panel`)."""
+def panel(tables, census_date: str = "2024-09-01", bands: int = 3,
+          indicators: list[str] | None = None):
+    """The commune panel (:func:`pvanalysis.indicators.impact.commune_panel`), with the
+    comparable ``indicators`` asked besides the index components."""
     from .indicators import impact
 
-    return impact.commune_panel(tables, census_date=census_date, bands=bands)
+    extra = [i for i in indicators or [] if i not in impact.OUTCOMES]
+    return impact.commune_panel(tables, census_date=census_date, bands=bands, extra=extra)
 
 
 def matched(commune_panel, neighbours: int = 3):
@@ -56,11 +70,13 @@ def matched(commune_panel, neighbours: int = 3):
     return impact.match_controls(commune_panel, neighbours=neighbours)
 
 
-def estimates(matched_panel):
-    """Difference-in-differences of the index and its components, with q-values."""
+def estimates(matched_panel, indicators: list[str] | None = None):
+    """Difference-in-differences of the index, its components and the ``indicators`` asked,
+    with q-values over all of them."""
     from .indicators import impact
 
-    return impact.estimates(matched_panel)
+    extra = [i for i in indicators or [] if i not in impact.OUTCOMES]
+    return impact.estimates(matched_panel, [*impact.OUTCOMES, *extra])
 
 
 def dose_response(matched_panel):

@@ -84,7 +84,8 @@ def test_the_impact_report_on_the_sample(sample_processed, tmp_path):
 
     from pvanalysis.reports import run_report
 
-    result = run_report("impact", {}, tmp_path, sample_processed, notebooks_dir=NOTEBOOKS)
+    result = run_report("impact", {"indicators": "labour_activity_rate"}, tmp_path,
+                        sample_processed, notebooks_dir=NOTEBOOKS)
     assert result.status == "ok", result.error
     folder = tmp_path / result.report_id
     figures = json.loads((folder / "figures.json").read_text("utf-8"))
@@ -93,7 +94,8 @@ def test_the_impact_report_on_the_sample(sample_processed, tmp_path):
     assert index["mde"] == pytest.approx(impact.MDE_FACTOR * index["se"])
     assert index["n_treated"] == figures["communes"]["matched_treated"] > 0
     assert index["n_control"] == figures["communes"]["matched_controls"] > 0
-    assert set(figures["estimates"]) == set(impact.OUTCOMES)
+    assert set(figures["estimates"]) == {*impact.OUTCOMES, "labour_activity_rate"}
+    assert figures["estimates"]["labour_activity_rate"]["label"] == "Taux net d'activité"
     assert all(0 <= e["q_value"] <= 1 for e in figures["estimates"].values())
     assert [d["band"] for d in figures["dose_response"]] == ["faible", "moyenne", "forte"]
     assert sum(d["n_treated"] for d in figures["dose_response"]) == index["n_treated"]
@@ -112,6 +114,8 @@ def test_a_wrong_parameter_of_the_impact_report_is_a_french_message():
         check_impact("2024-09-01", 3, 7)
     with pytest.raises(ParameterError, match="n'est pas une date"):
         check_impact("septembre", 3, 3)
+    with pytest.raises(ParameterError, match="Suggestion : labour_activity_rate"):
+        check_impact("2024-09-01", 3, 3, ["labour_activity_rat"])
 
 
 def test_a_wrong_impact_parameter_stops_before_the_kernel(sample_processed, tmp_path):

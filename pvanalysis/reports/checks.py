@@ -134,11 +134,12 @@ def check_convention(convention_id: str = "", processed_dir: str | Path = PROCES
 
 
 def _check_impact(processed_dir: str | Path = PROCESSED_DIR, census_date: str = "2024-09-01",
-                  neighbours: int = 3, bands: int = 3, **_ignored) -> None:
+                  neighbours: int = 3, bands: int = 3, indicators: list | None = None,
+                  **_ignored) -> None:
     from ..evaluation import check_impact
 
     check_processed(processed_dir)
-    check_impact(census_date, neighbours, bands)
+    check_impact(census_date, neighbours, bands, indicators)
 
 
 _CHECKS = {"bilan": check_bilan, "territoire": check_territoire,
