@@ -97,6 +97,15 @@ def _n(value) -> str:
     return fmt.number(value)
 
 
+def _num(value, decimals: int) -> str:
+    """A French number rounded to ``decimals``, never ``-0,00``."""
+    import math
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return fmt.number(value, decimals)
+    return fmt.number(round(float(value), decimals) + 0.0, decimals)
+
+
 def comparison(commune_panel, matched_panel, neighbours: int = 3) -> Html:
     """The treated and comparison groups and the balance of their 2014 values."""
     from .indicators import impact
@@ -124,9 +133,9 @@ def comparison(commune_panel, matched_panel, neighbours: int = 3) -> Html:
                 "région ; une commune de comparaison peut servir plusieurs fois et pèse "
                 "alors davantage.")
     bal = impact.balance(matched_panel)
-    shown = bal.assign(treated_text=bal["treated_mean"].map(lambda v: fmt.number(v, 2)),
-                       control_text=bal["control_mean"].map(lambda v: fmt.number(v, 2)),
-                       gap_text=bal["std_gap"].map(lambda v: fmt.number(v, 2)))
+    shown = bal.assign(treated_text=bal["treated_mean"].map(lambda v: _num(v, 2)),
+                       control_text=bal["control_mean"].map(lambda v: _num(v, 2)),
+                       gap_text=bal["std_gap"].map(lambda v: _num(v, 2)))
     balance = table(shown[["label", "treated_text", "control_text", "gap_text"]],
                     labels={"label": "Indicateur (2014)", "treated_text": "Communes traitées",
                             "control_text": "Communes de comparaison (pondérées)",
@@ -152,7 +161,7 @@ def index_note() -> Html:
 
 
 def _interval(low, high, decimals: int = 2) -> str:
-    return f"[{fmt.number(low, decimals)} ; {fmt.number(high, decimals)}]"
+    return f"[{_num(low, decimals)} ; {_num(high, decimals)}]"
 
 
 def estimates_table(found) -> Html:
@@ -160,11 +169,11 @@ def estimates_table(found) -> Html:
     from .indicators import impact
 
     shown = found.assign(
-        estimate_text=[fmt.number(v, 3 if o == impact.INDEX else 2)
+        estimate_text=[_num(v, 3 if o == impact.INDEX else 2)
                        for o, v in zip(found["outcome"], found["estimate"], strict=True)],
         interval_text=[_interval(lo, hi, 3 if o == impact.INDEX else 2) for o, lo, hi in
                        zip(found["outcome"], found["ci_low"], found["ci_high"], strict=True)],
-        mde_text=[fmt.number(v, 3 if o == impact.INDEX else 2)
+        mde_text=[_num(v, 3 if o == impact.INDEX else 2)
                   for o, v in zip(found["outcome"], found["mde"], strict=True)],
         p_text=found["p_value"].map(lambda v: fmt.number(v, 3)),
         q_text=found["q_value"].map(lambda v: fmt.number(v, 3)),
@@ -214,7 +223,7 @@ def dose_table(dose, column: str = "band") -> Html:
                          " du premier projet de la commune"}[column]
     shown = dose.assign(
         exposure_text=dose["mean_dh_per_capita"].map(lambda v: fmt.number(v, 0) + "\u00a0DH/hab."),
-        estimate_text=dose["estimate"].map(lambda v: fmt.number(v, 3)),
+        estimate_text=dose["estimate"].map(lambda v: _num(v, 3)),
         interval_text=[_interval(lo, hi, 3) for lo, hi in zip(dose["ci_low"], dose["ci_high"],
                                                               strict=True)],
         n_text=dose["n_treated"].map(_n))
@@ -288,7 +297,7 @@ def impact_figures(found, dose, commune_panel, matched_panel, census_date: str,
         "estimates": {r["outcome"]: row(r) for r in found.to_dict("records")},
         "dose_response": dose.to_dict("records"),
         "by_contract_year": [] if cohorts is None else cohorts.to_dict("records"),
-        "summary": {"Indice de privation": f"{fmt.number(index['estimate'], 3)} "
+        "summary": {"Indice de privation": f"{_num(index['estimate'], 3)} "
                                            f"{_interval(index['ci_low'], index['ci_high'], 3)}",
                     "Communes traitées / comparaison":
                         f"{_n(index['n_treated'])} / {_n(index['n_control'])}"},
