@@ -15,7 +15,8 @@ __version__ = "0.1.0"
 
 _LAZY = {"store", "contract", "ingest", "convert", "quarantine", "link", "schemas", "territories",
          "matching", "boundaries", "rules", "build", "indicators", "charts", "maps", "present",
-         "sections", "reports", "sample", "template", "text", "fmt", "config", "errors"}
+         "sections", "history", "evaluation", "reports", "sample", "template", "text", "fmt",
+         "config", "errors"}
 
 
 def __getattr__(name):

@@ -196,7 +196,7 @@ timeout_option = click.option("--timeout", type=click.FloatRange(min=1), default
 
 @cli.command()
 @click.argument("kind", type=click.Choice(["bilan", "territoire", "convention", "qualite",
-                                           "exploration"]))
+                                           "exploration", "impact"]))
 @click.option("--param", "-p", "params", multiple=True, metavar="NOM=VALEUR",
               help="Paramètre du carnet (répétable), par ex. -p level=region -p code=01.")
 @processed_option

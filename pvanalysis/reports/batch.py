@@ -19,6 +19,7 @@ from pathlib import Path
 from .. import __version__, fmt, store
 from ..config import PROCESSED_DIR
 from ..errors import ParameterError
+from ..history import write_news
 from ..text import suggestion
 from .checks import _territory_codes, framework_conventions
 from .execute import DEFAULT_TIMEOUT_S, EXIT_DEAD_KERNEL
@@ -249,6 +250,7 @@ def _run_batch(config, out_dir: Path, jobs: int, force: bool, version: store.Ver
                         time.perf_counter() - start, data_sha, version.id)
     write_manifest(batch, version)
     write_index(batch)
+    write_news(out_dir)
     return batch
 
 

@@ -133,8 +133,17 @@ def check_convention(convention_id: str = "", processed_dir: str | Path = PROCES
     return str(hit["convention_id"].iloc[0])
 
 
+def _check_impact(processed_dir: str | Path = PROCESSED_DIR, census_date: str = "2024-09-01",
+                  neighbours: int = 3, bands: int = 3, indicators: list | None = None,
+                  **_ignored) -> None:
+    from ..evaluation import check_impact
+
+    check_processed(processed_dir)
+    check_impact(census_date, neighbours, bands, indicators)
+
+
 _CHECKS = {"bilan": check_bilan, "territoire": check_territoire,
-           "convention": check_convention}
+           "convention": check_convention, "impact": _check_impact}
 
 
 def validate_params(kind: str, params: Mapping, processed_dir: str | Path = PROCESSED_DIR,
@@ -161,6 +170,10 @@ def validate_params(kind: str, params: Mapping, processed_dir: str | Path = PROC
     processed_dir = Path(processed_dir).resolve()
     with contextlib.chdir(Path(notebooks_dir)):
         check(processed_dir=processed_dir, **values)
+        if values.get("since"):
+            from ..history import check_since
+
+            check_since(values["since"], processed_dir)
 
 
 # --------------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ KINDS = {
                              "Tableaux de bord des conventions"),
     "qualite": ReportKind("qualite_donnees", "Qualité des données", "Qualité des données"),
     "exploration": ReportKind("exploration", "Exploration", "Exploration"),
+    "impact": ReportKind("impact", "Impact 2014 → 2024", "Impact 2014 → 2024"),
 }
 
 #: Parameters every report notebook has, set by the runner (never by the user).
