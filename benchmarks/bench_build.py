@@ -6,7 +6,7 @@ process several times per scale and prints the median wall time, the peak reside
 the child (``resource.getrusage``) and the ratio of the scale-100 time to the scale-10 time
 (linear growth would give 10).
 
-Goals: scale 1 under 5 s, scale 100 under 2 minutes and under 4 GiB, ratio 100/10 ≤ 12.
+Goals: scale 1 under 5 s, scale 100 under 1 minute and under 4 GiB, ratio 100/10 ≤ 12.
 
 Usage: ``python benchmarks/bench_build.py [--runs 3] [--scales 1 10 100]``
 """

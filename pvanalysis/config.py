@@ -44,10 +44,11 @@ def read_scales(path: Path = SCALES_FILE) -> list[dict]:
     entries = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     if not isinstance(entries, list) or not entries or not all(
             isinstance(e, dict) and e.get("code") and e.get("label") for e in entries):
-        raise ValueError(f"{path}: a list of scales, each with a code and a label, is expected")
+        raise ValueError(f"{path} : une liste d'échelles, chacune avec un code et un libellé, "
+                         "est attendue")
     codes = [str(e["code"]) for e in entries]
     if len(set(codes)) != len(codes):
-        raise ValueError(f"{path}: scale codes must be unique")
+        raise ValueError(f"{path} : deux échelles portent le même code")
     return [{"code": str(e["code"]), "label": str(e["label"]),
              "published": e.get("published"), "aliases": [str(a) for a in e.get("aliases", [])]}
             for e in entries]

@@ -308,3 +308,36 @@ def test_messy_inputs_build_the_same_tables(sample, messy_raw, tmp_path_factory)
             assert a[name].geometry.geom_equals_exact(b[name].geometry, tolerance=1e-6).all()
         else:
             pd.testing.assert_frame_equal(a[name], b[name])
+
+
+def test_a_ministry_declares_a_scale_without_touching_code(tmp_path, tmp_path_factory):
+    """PVANALYSIS_ECHELLES names a copy of the scales file with « ville » added: the build
+    accepts it and records the scales it was built with."""
+    import os
+    import subprocess
+    import sys
+
+    import yaml
+    from tiny import with_cell
+
+    from pvanalysis import config
+
+    scales = config.read_scales()
+    scales.append({"code": "ville", "label": "Villes", "published": None,
+                   "aliases": ["programme ville"]})
+    path = tmp_path / "echelles.yaml"
+    path.write_text(yaml.safe_dump(scales, allow_unicode=True), encoding="utf-8")
+    raw = write_tiny(tmp_path / "raw",
+                     sheets=with_cell("Projets", "P3", "Échelle d'intervention",
+                                      "Programme ville"))
+    out = tmp_path / "processed"
+    env = dict(os.environ, PVANALYSIS_ECHELLES=str(path))
+    code = ("import sys; from pvanalysis.build import build_processed; "
+            f"build_processed({str(raw)!r}, {str(out)!r}, "
+            f"reference_dir={str(reference_dir(tmp_path_factory))!r})")
+    subprocess.run([sys.executable, "-c", code], env=env, check=True)
+    version = current(out)
+    projects = version.read("projects").set_index("project_id")
+    assert projects.at["P3", "scale"] == "ville"
+    assert [s["code"] for s in version.manifest["scales"]][-1] == "ville"
+    assert version.read("quarantine").empty
