@@ -149,11 +149,12 @@ def _is_blank(frame: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
 
 
 def _tidy(value: object) -> object:
-    if isinstance(value, str):
+    if value.__class__ is str:
         value = value.strip()
         if not value:
             return None
-        return CellError(value.upper()) if _EXCEL_ERROR.match(value) else value
+        return CellError(value.upper()) if value[0] == "#" and _EXCEL_ERROR.match(value) \
+            else value
     return value
 
 
