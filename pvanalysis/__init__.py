@@ -15,6 +15,7 @@ __version__ = "0.1.0"
 
 _LAZY = {"store", "contract", "ingest", "convert", "quarantine", "link", "schemas", "territories",
          "matching", "boundaries", "build", "indicators", "charts", "maps", "present", "sections",
+         "story",
          "reports", "sample", "template", "text", "fmt", "config", "errors"}
 
 
