@@ -28,7 +28,7 @@ DASH = "–"
 
 #: Decimals of each quantity, for every report (``mdh``: up to 3, trailing zeros dropped,
 #: the thousand dirhams of the published figures).
-PRECISION = {"mdh": 3, "percent": 1, "pts": 1, "per_capita": 0, "ratio": 2, "months": 0,
+PRECISION = {"mdh": 3, "percent": 1, "pts": 1, "per_capita": 0, "ratio": 2, "months": 1,
              "days": 0, "rho": 2, "p_value": 3, "deprivation": 2}
 
 

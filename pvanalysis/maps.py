@@ -87,28 +87,26 @@ def _breaks(data: np.ndarray, scheme: str, k: int) -> np.ndarray:
 
 def class_labels(values: pd.Series, bins: np.ndarray, decimals: int = 0,
                  formatter=None, zero_label: str | None = None) -> list[str]:
-    """French labels of classes from their upper bounds: ``'1 234 – 5 678'``.
+    """French labels of classes: the smallest and largest values each class holds.
 
-    A class holding one value reads that value alone (never ``'0 – 0'``); with
-    ``zero_label`` a first bound of 0 is the class of zeros, labelled so (e.g. « Aucun
-    investissement »), and the next class starts at the smallest non-zero value.
+    ``'1 234 – 5 678'``; a class holding one value reads that value alone (never
+    ``'0 – 0'``); with ``zero_label`` a first bound of 0 is the class of zeros, labelled so
+    (e.g. « Aucun investissement »). An empty class (possible with sampled breaks) reads
+    its bounds.
     """
     fmt_ = formatter or (lambda v: fmt.number(v, decimals))
-    data = values.dropna().astype(float)
+    data = values.dropna().astype(float).to_numpy()
     if len(bins) == 0 or len(data) == 0:
         return []
-    zeros = zero_label is not None and bins[0] == 0 and (data == 0).any()
-    positive = data[data != 0] if zeros else data
-    lower = [positive.min() if len(positive) else data.min()] + list(bins[:-1])
-    upper = list(bins)
-    upper[-1] = min(upper[-1], data.max())
+    classes = np.searchsorted(bins, data, side="left")
     labels = []
-    for i, (lo, hi) in enumerate(zip(lower, upper, strict=True)):
-        if zeros and i == 0:
+    for i, upper in enumerate(bins):
+        inside = data[classes == i]
+        if zero_label is not None and i == 0 and upper == 0:
             labels.append(zero_label)
             continue
-        if zeros and i == 1:
-            lo = positive.min()
+        lo, hi = (inside.min(), inside.max()) if len(inside) else (
+            bins[i - 1] if i else data.min(), upper)
         a, b = fmt_(lo), fmt_(hi)
         labels.append(a if a == b else f"{a} – {b}")
     return labels
@@ -455,6 +453,7 @@ def offline_html(fmap) -> str:
     JS and CSS are written inline: the page opens with no network.
     """
     html = _REMOTE_TAG.sub("", fmap.get_root().render())
+    html = html.replace("L.control.scale()", "L.control.scale({imperial: false})")  # km only
     inline = (f"<style>{_asset('leaflet.css')}</style>\n"
               f"<script>{_asset('leaflet.js')}</script>\n")
     return html.replace("<head>", "<head>\n" + inline, 1)

@@ -25,6 +25,10 @@ from .text import fold
 #: Name of the key-figures file in each report folder (the runner reads it back).
 FIGURES_NAME = "figures.json"
 
+#: Texts drawn on each PNG of a report folder (name → list of strings): what a reader sees
+#: on the images, kept for checks and for text alternatives.
+FIGURE_TEXTS_NAME = "textes_figures.json"
+
 #: Resolution of the PNG figures of a report (dots per inch).
 FIGURE_DPI = 100
 
@@ -95,7 +99,7 @@ def format_value(column: str, value, mdh_decimals: int | None = None) -> str:
         return fmt.per_capita(value)
     if column.endswith("_dh"):
         return fmt.mdh(value, mdh_decimals)
-    if column.endswith(("_rate", "_share", "_coverage")):
+    if column.endswith(("_rate", "_share", "_coverage", "_adherence")):
         return fmt.percent(value)
     if column.endswith("_pts"):
         return fmt.points(value)
@@ -245,7 +249,18 @@ def show_figure(fig, output_dir: str | Path | None = None, name: str | None = No
         folder = Path(output_dir)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{slugify(name)}.png").write_bytes(png)
+        _record_texts(folder, slugify(name), fig)
     display(Image(data=png, format="png", metadata={"alt": alt}))
+
+
+def _record_texts(folder: Path, name: str, fig) -> None:
+    """Add the texts drawn on ``fig`` (titles, labels, ticks, legends) to ``FIGURE_TEXTS_NAME``."""
+    from matplotlib.text import Text
+
+    path = folder / FIGURE_TEXTS_NAME
+    texts = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    texts[name] = [t.get_text() for t in fig.findobj(Text) if t.get_text().strip()]
+    path.write_text(json.dumps(texts, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def _figure_title(fig) -> str:
@@ -312,7 +327,8 @@ def show_map(static=None, interactive=None, output_dir: str | Path | None = None
         show_figure(static, output_dir, name)
 
 
-def interactive_map(gdf, column: str, title: str, unit: str = "", scheme: str = "quantiles"):
+def interactive_map(gdf, column: str, title: str, unit: str = "", scheme: str = "quantiles",
+                    zero_label: str | None = None):
     """Interactive map of one indicator: ``maps.interactive_map`` (offline HTML, escaped).
 
     Returns
@@ -322,7 +338,8 @@ def interactive_map(gdf, column: str, title: str, unit: str = "", scheme: str = 
     """
     from . import maps
 
-    return maps.interactive_map(gdf, column, title=title, unit=unit, scheme=scheme)
+    return maps.interactive_map(gdf, column, title=title, unit=unit, scheme=scheme,
+                                zero_label=zero_label)
 
 
 # --------------------------------------------------------------------------------------------

@@ -585,7 +585,8 @@ def convention_overview(tables, convention_id: str, processed_dir=PROCESSED_DIR,
         parts.append(str(table(children[["convention_id", "signed_on", "amount_dh",
                                          "operator"]],
                                caption="Conventions de financement (opérateurs ; montants "
-                                       "non ajoutés au coût)")))
+                                       "non ajoutés au coût)",
+                               empty="aucune convention de financement.")))
     return Html("".join(parts))
 
 

@@ -110,18 +110,24 @@ def status_sentence(counts: Mapping[str, int], total: int, what: str = "projets"
             f"{fmt.number(closed)} {'achevé' if closed <= 1 else 'achevés'}.")
 
 
-def targeting_sentence(targeting, scope: str = "des communes du pays") -> str:
-    """Targeting share against the poorest quintile's population share, in words."""
+def targeting_sentence(targeting, territory: bool = False) -> str:
+    """Targeting share against the poorest quintile's population share, in words.
+
+    With ``territory`` the sentence speaks of the territory's communes (the quintile stays
+    national).
+    """
     row = targeting.iloc[0] if len(targeting) else None
     if row is None or _n(row["cost_dh"]) == 0:
         return "Aucun investissement attribué aux communes : la part ciblée est non renseignée."
-    return (f"Le quintile national le plus défavorisé {scope} reçoit "
-            f"{fmt.percent(row['targeting_share'])} de l'investissement pour "
+    who = ("Parmi les communes du territoire, celles du quintile national le plus défavorisé "
+           "reçoivent" if territory else
+           "Les communes du quintile national le plus défavorisé reçoivent")
+    more = fmt.shown(row["targeting_share"], "percent") > fmt.shown(
+        row["q5_population_share"], "percent")
+    return (f"{who} {fmt.percent(row['targeting_share'])} de l'investissement pour "
             f"{fmt.percent(row['q5_population_share'])} de la population"
-            + (" : l'investissement va davantage aux communes les plus défavorisées."
-               if fmt.shown(row["targeting_share"], "percent")
-               > fmt.shown(row["q5_population_share"], "percent") else
-               " : il ne va pas davantage aux communes les plus défavorisées."))
+            + (" : l'investissement va davantage aux plus défavorisées." if more else
+               " : l'investissement ne va pas davantage aux plus défavorisées."))
 
 
 def alignment_sentence(alignment) -> str:
@@ -131,15 +137,19 @@ def alignment_sentence(alignment) -> str:
         return ("Trop peu de communes ou de différences entre elles pour mesurer l'alignement "
                 "de l'investissement sur les besoins.")
     rho = fmt.shown(row["rho"], "rho")
-    strength = ("aucun lien" if abs(rho) < 0.1 else "un lien faible" if abs(rho) < 0.3
+    strength = ("un lien quasi nul" if abs(rho) < 0.1 else "un lien faible" if abs(rho) < 0.3
                 else "un lien modéré" if abs(rho) < 0.5 else "un lien fort")
     direction = "plus" if rho > 0 else "moins"
     sig = ("significatif" if row["p_value"] < 0.05 else "non significatif")
-    text = f"Entre investissement par habitant et privation des communes, ρ = " \
-           f"{fmt.number(rho, fmt.PRECISION['rho'])} (p = {fmt.p_value(row['p_value'])}, " \
-           f"{sig}, {fmt.number(row['communes'])} communes) : {strength}"
-    return text + (f", {direction} d'argent par habitant là où la privation est forte."
-                   if strength != "aucun lien" else " entre besoins et argent reçu.")
+    return (f"Entre investissement par habitant et privation des communes, ρ = "
+            f"{fmt.number(rho, fmt.PRECISION['rho'])} (p = {fmt.p_value(row['p_value'])}, "
+            f"{sig}, {fmt.number(row['communes'])} communes) : {strength}, un peu "
+            f"{direction} d'argent par habitant là où la privation est forte."
+            if abs(rho) < 0.3 else
+            f"Entre investissement par habitant et privation des communes, ρ = "
+            f"{fmt.number(rho, fmt.PRECISION['rho'])} (p = {fmt.p_value(row['p_value'])}, "
+            f"{sig}, {fmt.number(row['communes'])} communes) : {strength}, {direction} "
+            "d'argent par habitant là où la privation est forte.")
 
 
 def concentration_sentence(conc, level_plural: str = "régions") -> str:
@@ -178,12 +188,14 @@ def bilan_messages(bilan, financial_total, counts, targeting=None, conc=None,
            f"contribue pour {fmt.mdh(f['ministry_dh'])}, soit "
            f"{fmt.percent(f['ministry_share'])}.",
            release_sentence("le Ministère", f["ministry_released_dh"], f["ministry_dh"], absent)]
+    royal = bilan.set_index("scale").loc["royal"] if "royal" in set(bilan["scale"]) else None
+    if royal is not None and _n(royal["projects"]) and "disbursements" not in set(absent):
+        out[-1] = out[-1][:-1] + (
+            f" ; pour les projets présentés à Sa Majesté, {fmt.percent(_n(royal['ministry_released_dh']) / _n(royal['ministry_dh']))}"
+            f", soit {fmt.mdh(royal['ministry_released_dh'])} sur {fmt.mdh(royal['ministry_dh'])}."
+            if _n(royal["ministry_dh"]) else ".")
     c = counts.iloc[0]
-    royal = bilan.set_index("scale")["projects"].get("royal")
-    sentence = status_sentence(c.to_dict(), _n(c["projects"]))
-    if _n(royal):
-        sentence = sentence[:-1] + " (statuts par échelle ci-dessous)."
-    out.append(sentence)
+    out.append(status_sentence(c.to_dict(), _n(c["projects"])))
     if targeting is not None:
         out.append(targeting_sentence(targeting))
     if conc is not None:
@@ -218,7 +230,7 @@ def territory_messages(name: str, projects, financial_total, counts, context=Non
     c = counts.iloc[0]
     out.append(status_sentence(c.to_dict(), _n(c["projects"])))
     if targeting is not None:
-        out.append(targeting_sentence(targeting, "parmi les communes du territoire"))
+        out.append(targeting_sentence(targeting, territory=True))
     return out[:5]
 
 
@@ -236,12 +248,9 @@ def convention_messages(scope: Mapping, status: Mapping, progress=None,
         out.append(f"{fmt.mdh(scope['released_dh'])} ont été débloqués sur cette convention, "
                    f"soit {fmt.percent(_n(scope['released_dh']) / _n(scope['amount_dh']))} de "
                    f"son montant ; reste {fmt.mdh(scope['remaining_dh'])} à débloquer.")
-    delay = status.get("delay_months")
-    out.append(f"Statut : {status['status_label'].lower()} — {status['reasons']}."
-               if status.get("reasons") else f"Statut : {status['status_label'].lower()}.")
-    if status["status"] == "late" and delay is not None:
-        out.append(f"Échéance prévue le {fmt.date(status['planned_end'])} : retard de "
-                   f"{fmt.months(delay)} à la date d'arrêt.")
+    out.append(f"Statut à la date d'arrêt : {status['status_label'].lower()} — "
+               f"{status['reasons']}." if status.get("reasons") else
+               f"Statut à la date d'arrêt : {status['status_label'].lower()}.")
     if progress is not None and len(progress) and "actions" not in set(absent):
         p = progress.iloc[0]
         if _n(round(float(p["actions"]))):

@@ -245,7 +245,7 @@ def test_delays_and_late_share(programme):
     assert every["late_share"].to_dict() == {"quartiers": 0.0, "royal": 1.0}
     # P3 has no end date; at 2026-06-30 it is late by the reference date (181 days)
     d3 = ind.delays(programme, project="P3", ref_date="2026-06-30").iloc[0]
-    assert d3["end_kind"] == "date de référence"
+    assert d3["end_kind"] == "date d'arrêt"
     assert d3["delay_months"] == pytest.approx(181 / 30.4375)
     assert pd.isna(ind.delays(programme, project="P3").iloc[0]["late"])
 

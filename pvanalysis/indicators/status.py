@@ -227,11 +227,11 @@ def project_status(tables, slice_=None, *, absent: Iterable[str] = (), **filters
                        f"{kind}, retard de {_m(delay.iloc[i])}")
         if never.iloc[i] and stalled.iloc[i]:
             why.append(f"aucun déblocage {_m(signed_months.iloc[i])} après la signature "
-                       f"(seuil : {STALL_NO_RELEASE_MONTHS} mois)")
+                       f"(plus de {STALL_NO_RELEASE_MONTHS} mois)")
         if idle.iloc[i] and stalled.iloc[i]:
             why.append(f"aucun déblocage depuis le {_d(rel['last_release_on'].iloc[i])} "
-                       f"(seuil : {STALL_IDLE_MONTHS} mois) alors que des montants de "
-                       "l'échéancier échus restent à débloquer")
+                       f"(plus de {STALL_IDLE_MONTHS} mois) malgré un échéancier échu non "
+                       "versé")
         if status[i] == "on_track":
             why.append(f"échéance prévue le {_d(p['planned_end'].iloc[i])}")
         if status[i] == "unknown":
