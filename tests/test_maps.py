@@ -146,3 +146,17 @@ def test_interactive_map_is_offline_and_escaped(tiny_communes, tmp_path):
     assert "L.tileLayer(" not in page  # no basemap tiles by default
     assert "bindTooltip" in page and "bindPopup" in page
     assert "jquery" not in page.lower() and "bootstrap" not in page.lower()
+
+
+def test_no_investment_is_its_own_class_and_few_values_few_classes(tiny_regions):
+    gdf = tiny_regions.assign(cost=[0.0, 0.0, 12.0])
+    fig = maps.choropleth(gdf, "cost", title="t", unit="DH/hab.", k=5,
+                          zero_label="Aucun investissement", highlight="02")
+    texts = _texts(fig)
+    assert "Aucun investissement" in texts and "12" in texts
+    assert not [t for t in texts if "0 – 0" in t or " – " in t]
+    plt.close(fig)
+    page = maps.interactive_map(tiny_regions.assign(cost=[0.0, 0.0, 0.0]), "cost", title="t",
+                                unit="DH/hab.", zero_label="Aucun investissement")
+    assert "Aucun investissement" in page and "0 – 0" not in page
+    assert "imperial: false" in page
