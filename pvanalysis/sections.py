@@ -153,11 +153,20 @@ def absent(tables, processed_dir: str | Path = PROCESSED_DIR) -> list[str]:
     return absent_sources(tables, store.current(processed_dir).manifest)
 
 
-def unknown(absent_sources) -> set[str]:
-    """Columns to show « non renseigné » (``indicators.unknown_columns``)."""
+#: Columns a territory with no project in the period cannot tell (never « 0 DH/hab. »).
+_NO_PROJECT_COLUMNS = {"cost_dh", "ministry_dh", "cost_per_capita_dh", "ministry_per_capita_dh"}
+
+
+def unknown(absent_sources, projects=None) -> set[str]:
+    """Columns to show « non renseigné »: those of absent sources
+    (``indicators.unknown_columns``) and, when ``projects`` (the territory's projects) is
+    empty, the investment columns too."""
     from .indicators import unknown_columns
 
-    return unknown_columns(absent_sources)
+    columns = unknown_columns(absent_sources)
+    if projects is not None and len(projects) == 0:
+        columns |= _NO_PROJECT_COLUMNS
+    return columns
 
 
 def missing_note(absent_sources, *sources: str) -> str | None:
@@ -467,7 +476,8 @@ def territory_communes(tables, processed_dir, level: str, code: str, period_star
                        period_end: int, ref_date=None):
     """Communes of a territory (display outlines) with investment per inhabitant and the
     national deprivation quintile; for a commune, every commune of its province, the commune
-    itself flagged in ``is_territory``.
+    itself flagged in ``is_territory``; for a préfecture d'arrondissements (Casablanca-Anfa,
+    whose arrondissements are not communes of the layer), the communes of its city.
 
     The deprivation index and quintile are computed among all the country's communes (the
     national quintile), then the territory's communes are kept.
@@ -481,6 +491,8 @@ def territory_communes(tables, processed_dir, level: str, code: str, period_star
         keep = communes["province_code"] == (province.iloc[0] if len(province) else code)
     else:
         keep = communes[f"{level}_code"] == code
+        if level == "province" and not keep.any():  # a préfecture d'arrondissements
+            keep = communes["province_code"] == code[:6]
     equity = commune_equity(tables, communes, _slice(period_start, period_end,
                                                      ref_date=ref_date))
     equity = equity[equity["code"].isin(communes.loc[keep, "code"])]

@@ -204,12 +204,14 @@ def bilan_messages(bilan, financial_total, counts, targeting=None, conc=None,
 
 
 def territory_messages(name: str, projects, financial_total, counts, context=None,
-                       targeting=None, absent: Iterable[str] = (), period=(2017, 2021)
-                       ) -> list[str]:
+                       targeting=None, absent: Iterable[str] = (), period=(2017, 2021),
+                       communes=None) -> list[str]:
     """Three to five key messages of a territory sheet, from its own figures.
 
-    ``context`` is the frame of ``indicators.gap_to_parent`` restricted to the territory
-    (``value``, ``parent_value``) with a ``parent_name``.
+    ``context`` is ``sections.territory_context`` (``value``, ``parent_value``,
+    ``parent_name``); ``communes`` (``sections.territory_communes``), when it flags one
+    commune (``is_territory``), gives the commune's national quintile instead of the
+    targeting sentence.
     """
     start, end = period
     if len(projects) == 0:
@@ -229,7 +231,13 @@ def territory_messages(name: str, projects, financial_total, counts, context=Non
                                 absent))
     c = counts.iloc[0]
     out.append(status_sentence(c.to_dict(), _n(c["projects"])))
-    if targeting is not None:
+    own = communes[communes["is_territory"]] if communes is not None and \
+        "is_territory" in communes and not communes["is_territory"].all() else None
+    if own is not None and len(own) and not fmt._missing(own["quintile"].iloc[0]):
+        out.append(f"{name} est dans le quintile national {int(own['quintile'].iloc[0])} de "
+                   "privation (1 = les communes les moins défavorisées du pays, 5 = les plus "
+                   "défavorisées).")
+    elif targeting is not None:
         out.append(targeting_sentence(targeting, territory=True))
     return out[:5]
 
