@@ -68,10 +68,10 @@ def number(x, decimals: int = 0) -> str:
 
 
 def _mdh_decimals(value: Decimal, decimals: int | None) -> int:
+    """``decimals``, or the decimals ``value`` needs once trailing zeros are dropped."""
     if decimals is not None:
         return decimals
-    text = f"{value:f}".rstrip("0").rstrip(".") if "." in f"{value:f}" else f"{value:f}"
-    return len(text.split(".")[1]) if "." in text else 0
+    return max(0, -value.normalize().as_tuple().exponent)
 
 
 def mdh(amount_dh, decimals: int | None = None) -> str:
@@ -161,8 +161,7 @@ def gap(value, reference, quantity: str) -> str:
         return DASH
     diff = a - b
     if quantity == "mdh":
-        return number(diff, _mdh_decimals(diff.normalize() if diff else diff, None)) \
-            + NBSP + "MDH"
+        return number(diff, _mdh_decimals(diff, None)) + NBSP + "MDH"
     if quantity == "percent":
         return number(diff, PRECISION["pts"]) + NBSP + "pts"
     if quantity == "per_capita":

@@ -183,17 +183,19 @@ def bilan_messages(bilan, financial_total, counts, targeting=None, conc=None,
     if n == 0:
         return [f"Aucun projet contractualisé de {start} à {end} dans les échelles retenues."]
     f = financial_total.iloc[0]
-    out = [f"De {start} à {end}, {_plural(n, 'projet a été contractualisé', 'projets ont été contractualisés')}"
+    done = _plural(n, "projet a été contractualisé", "projets ont été contractualisés")
+    out = [f"De {start} à {end}, {done}"
            f" pour un investissement total de {fmt.mdh(f['cost_dh'])} ; le Ministère y "
            f"contribue pour {fmt.mdh(f['ministry_dh'])}, soit "
            f"{fmt.percent(f['ministry_share'])}.",
            release_sentence("le Ministère", f["ministry_released_dh"], f["ministry_dh"], absent)]
     royal = bilan.set_index("scale").loc["royal"] if "royal" in set(bilan["scale"]) else None
     if royal is not None and _n(royal["projects"]) and "disbursements" not in set(absent):
-        out[-1] = out[-1][:-1] + (
-            f" ; pour les projets présentés à Sa Majesté, {fmt.percent(_n(royal['ministry_released_dh']) / _n(royal['ministry_dh']))}"
-            f", soit {fmt.mdh(royal['ministry_released_dh'])} sur {fmt.mdh(royal['ministry_dh'])}."
-            if _n(royal["ministry_dh"]) else ".")
+        m_dh, d_dh = _n(royal["ministry_dh"]), _n(royal["ministry_released_dh"])
+        if m_dh:
+            out[-1] = (out[-1][:-1] + " ; pour les projets présentés à Sa Majesté, "
+                       f"{fmt.percent(d_dh / m_dh)}, soit {fmt.mdh(d_dh)} sur "
+                       f"{fmt.mdh(m_dh)}.")
     c = counts.iloc[0]
     out.append(status_sentence(c.to_dict(), _n(c["projects"])))
     if targeting is not None:
