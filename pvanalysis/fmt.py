@@ -149,7 +149,8 @@ def shown(x, quantity: str):
 
 
 def gap(value, reference, quantity: str) -> str:
-    """``value − reference`` as the difference of the two values shown, in their unit.
+    """``value − reference`` as the difference of the two values shown, in their unit, signed
+    (``+`` above the reference, typographic minus below).
 
     Examples
     --------
@@ -160,13 +161,14 @@ def gap(value, reference, quantity: str) -> str:
     if a is None or b is None:
         return DASH
     diff = a - b
+    sign = "+" if diff > 0 else ""
     if quantity == "mdh":
-        return number(diff, _mdh_decimals(diff, None)) + NBSP + "MDH"
+        return sign + number(diff, _mdh_decimals(diff, None)) + NBSP + "MDH"
     if quantity == "percent":
-        return number(diff, PRECISION["pts"]) + NBSP + "pts"
+        return sign + number(diff, PRECISION["pts"]) + NBSP + "pts"
     if quantity == "per_capita":
-        return per_capita(diff)
-    return number(diff, PRECISION[quantity])
+        return sign + per_capita(diff)
+    return sign + number(diff, PRECISION[quantity])
 
 
 def date(value) -> str:

@@ -157,15 +157,38 @@ def absent(tables, processed_dir: str | Path = PROCESSED_DIR) -> list[str]:
 _NO_PROJECT_COLUMNS = {"cost_dh", "ministry_dh", "cost_per_capita_dh", "ministry_per_capita_dh"}
 
 
-def unknown(absent_sources, projects=None) -> set[str]:
+def unknown(absent_sources, investment=None) -> set[str]:
     """Columns to show « non renseigné »: those of absent sources
-    (``indicators.unknown_columns``) and, when ``projects`` (the territory's projects) is
-    empty, the investment columns too."""
+    (``indicators.unknown_columns``) and, when ``investment`` (a frame with ``cost_dh``: a
+    territory's projects or communes) holds no investment at all, the investment columns."""
     from .indicators import unknown_columns
 
     columns = unknown_columns(absent_sources)
-    if projects is not None and len(projects) == 0:
+    if investment is not None and int(investment["cost_dh"].fillna(0).sum()) == 0:
         columns |= _NO_PROJECT_COLUMNS
+    return columns
+
+
+def territory_scope_note(level: str, territory, processed_dir=PROCESSED_DIR) -> str | None:
+    """For a préfecture d'arrondissements (code longer than a province's), where its city's
+    projects are counted; else None."""
+    if level != "province" or len(str(territory["code"])) <= 6:
+        return None
+    return (f"{territory['name_fr']} est une préfecture d'arrondissements : les projets de la "
+            "ville sont rattachés à sa commune (fiche de la commune) ; la carte et le tableau "
+            "des communes montrent les communes de la ville.")
+
+
+def convention_unknown(tables, convention_id: str, absent_sources=()) -> set[str]:
+    """Columns of a convention's own table that read « non renseigné »: those of absent
+    sources, the commitment columns when nothing is committed on the convention itself (a
+    financing convention), the échéancier when none is written on it."""
+    columns = unknown(absent_sources)
+    comm, sched = tables["commitments"], tables["schedule"]
+    if not (comm["convention_id"] == convention_id).any():
+        columns |= {"committed_dh", "remaining_dh", "fulfilment_rate"}
+    if not (sched["convention_id"] == convention_id).any():
+        columns |= {"scheduled_due_dh"}
     return columns
 
 
@@ -197,6 +220,8 @@ def status_summary(counts, caption: str = "Statut des projets à la date d'arrê
     """Projects per status (and per scale when given), French headers."""
     from .indicators import STATUS_LABELS
 
+    if int(counts["projects"].sum()) == 0:
+        return note(f"{caption} : aucun projet.")
     labels = {**STATUS_LABELS, "projects": "Projets", "scale": "Échelle d'intervention"}
     return table(counts, labels=labels, caption=caption)
 

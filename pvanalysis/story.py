@@ -101,11 +101,16 @@ def release_sentence(subject: str, released_dh, committed_dh, absent: Iterable[s
 
 
 def status_sentence(counts: Mapping[str, int], total: int, what: str = "projets") -> str:
-    """« À la date d'arrêt, 11 des 12 projets sont en retard, 1 à l'arrêt, 1 achevé. »"""
+    """« À la date d'arrêt, 11 des 12 projets sont en retard, 0 à l'arrêt et 1 achevé. »"""
+    from .indicators import STATUS_LABELS
+
     if total == 0:
         return f"Aucun {what[:-1]} à suivre dans la sélection."
+    if total == 1:
+        code = next((k for k in STATUS_LABELS if _n(counts.get(k))), "unknown")
+        return f"À la date d'arrêt, le seul {what[:-1]} est {STATUS_LABELS[code].lower()}."
     late, stalled, closed = (_n(counts.get(k)) for k in ("late", "stalled", "closed"))
-    return (f"À la date d'arrêt, {fmt.number(late)} des {_plural(total, what[:-1], what)} "
+    return (f"À la date d'arrêt, {fmt.number(late)} des {fmt.number(total)} {what} "
             f"{'est' if late <= 1 else 'sont'} en retard, {fmt.number(stalled)} à l'arrêt et "
             f"{fmt.number(closed)} {'achevé' if closed <= 1 else 'achevés'}.")
 
@@ -119,6 +124,10 @@ def targeting_sentence(targeting, territory: bool = False) -> str:
     row = targeting.iloc[0] if len(targeting) else None
     if row is None or _n(row["cost_dh"]) == 0:
         return "Aucun investissement attribué aux communes : la part ciblée est non renseignée."
+    q5 = row["q5_population_share"]
+    if not fmt._missing(q5) and float(q5) == 0:
+        return ("Aucune commune du territoire n'est" if territory else "Aucune commune n'est") \
+            + " dans le quintile national le plus défavorisé."
     who = ("Parmi les communes du territoire, celles du quintile national le plus défavorisé "
            "reçoivent" if territory else
            "Les communes du quintile national le plus défavorisé reçoivent")
@@ -207,19 +216,19 @@ def bilan_messages(bilan, financial_total, counts, targeting=None, conc=None,
 
 def territory_messages(name: str, projects, financial_total, counts, context=None,
                        targeting=None, absent: Iterable[str] = (), period=(2017, 2021),
-                       communes=None) -> list[str]:
+                       communes=None, note: str | None = None) -> list[str]:
     """Three to five key messages of a territory sheet, from its own figures.
 
     ``context`` is ``sections.territory_context`` (``value``, ``parent_value``,
     ``parent_name``); ``communes`` (``sections.territory_communes``), when it flags one
     commune (``is_territory``), gives the commune's national quintile instead of the
-    targeting sentence.
+    targeting sentence. ``note`` (``sections.territory_scope_note``) is added when given.
     """
     start, end = period
     if len(projects) == 0:
         return [f"Aucun projet contractualisé de {start} à {end} ne concerne {name}.",
                 "Les montants, taux et retards de la période sont donc non renseignés pour "
-                "ce territoire."]
+                "ce territoire.", *([note] if note else [])]
     f = financial_total.iloc[0]
     out = [f"{name} : {_plural(len(projects), 'projet contractualisé', 'projets contractualisés')}"
            f" de {start} à {end}, pour {fmt.mdh(f['cost_dh'])} d'investissement attribué au "

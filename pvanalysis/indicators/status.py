@@ -220,11 +220,7 @@ def project_status(tables, slice_=None, *, absent: Iterable[str] = (), **filters
                        + (f", {_m(delay.iloc[i])} après l'échéance prévue"
                           if closed_late.iloc[i] else ""))
         if late.iloc[i]:
-            kind = ("achèvement prévisionnel au " + _d(p["forecast_end"].iloc[i])
-                    if pd.notna(p["forecast_end"].iloc[i]) and ref is not None
-                    and p["forecast_end"].iloc[i] > ref else "non achevé à la date d'arrêt")
-            why.append(f"échéance prévue le {_d(p['planned_end'].iloc[i])} dépassée : "
-                       f"{kind}, retard de {_m(delay.iloc[i])}")
+            why.append(_late_reason(p.iloc[i], delay.iloc[i], ref))
         if never.iloc[i] and stalled.iloc[i]:
             why.append(f"aucun déblocage {_m(signed_months.iloc[i])} après la signature "
                        f"(plus de {STALL_NO_RELEASE_MONTHS} mois)")
@@ -246,6 +242,18 @@ def project_status(tables, slice_=None, *, absent: Iterable[str] = (), **filters
     out["status_label"] = out["status"].map(STATUS_LABELS).astype("string")
     out["reasons"] = pd.array(reasons, dtype="string")
     return out
+
+
+def _late_reason(project: pd.Series, delay: float, ref) -> str:
+    """Why a project not finished is late: its planned end passed, or a later forecast."""
+    planned, forecast = project["planned_end"], project["forecast_end"]
+    if ref is not None and planned >= ref:
+        return (f"achèvement prévisionnel au {_d(forecast)}, après l'échéance prévue du "
+                f"{_d(planned)} : retard prévu de {_m(delay)}")
+    kind = (f"achèvement prévisionnel au {_d(forecast)}"
+            if pd.notna(forecast) and ref is not None and forecast > ref
+            else "non achevé à la date d'arrêt")
+    return f"échéance prévue le {_d(planned)} dépassée : {kind}, retard de {_m(delay)}"
 
 
 def _compared_end(p: pd.DataFrame, closed: pd.Series, ref) -> pd.Series:
