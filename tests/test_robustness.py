@@ -120,8 +120,10 @@ def matrix(tmp_path_factory):
                    {"kind": "convention", "params": {"convention_id": convention}}]
         if name in WHOLE_TABLES:
             reports += [{"kind": "qualite"}, {"kind": "exploration"}]
-        if name == "une_region":  # a period with no project
-            reports += [{"kind": "bilan", "params": {"published": "", "period_start": 2010,
+        if name == "une_region":  # a period with no project; a cut-off date that is no date
+            reports += [{"kind": "territoire", "params": {"level": "region", "code": "01",
+                                                          "ref_date": "2025-13-01"}},
+                        {"kind": "bilan", "params": {"published": "", "period_start": 2010,
                                                      "period_end": 2012}},
                         {"kind": "territoire", "params": {"level": "region", "code": "01",
                                                           "period_start": 2010,
@@ -171,6 +173,9 @@ def test_every_kind_succeeds_or_stops_with_a_french_message(matrix, dataset):
     for result in matrix[dataset].reports:
         if result.status == "ok":
             continue
+        if result.params.get("ref_date") == "2025-13-01":  # the notebook's validation cell
+            assert "date d'arrêt invalide pour « ref_date » : « 2025-13-01 »" in result.error
+            continue
         assert result.exit_code == 2, (dataset, result.kind, result.params, result.error)
         assert "période vide" in result.error, result.error
 
@@ -206,7 +211,8 @@ def test_no_nan_none_inf_or_single_value_class_anywhere(matrix, dataset):
 
 
 def _result(site, kind):
-    return next(r for r in site.reports if r.kind == kind and "period_start" not in r.params)
+    return next(r for r in site.reports if r.kind == kind and "period_start" not in r.params
+                and "ref_date" not in r.params)
 
 
 def test_no_disbursements_reads_non_renseigne_never_zero(matrix):
