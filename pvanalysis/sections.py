@@ -604,7 +604,8 @@ def convention_overview(tables, convention_id: str, processed_dir=PROCESSED_DIR,
             "Montant de la convention": fmt.mdh(scope["amount_dh"]),
             "Débloqué sur la convention": fmt.UNKNOWN if no_release
             else fmt.mdh(scope["released_dh"]),
-            "Reste à débloquer": fmt.UNKNOWN if no_release else fmt.mdh(scope["remaining_dh"])}
+            "Reste à débloquer": fmt.UNKNOWN if no_release else fmt.mdh(scope["remaining_dh"])
+            + (" (déblocages au-delà du montant)" if scope["remaining_dh"] < 0 else "")}
     if status is not None:
         rows["Statut"] = status["status_label"]
         rows["Raisons du statut"] = status["reasons"] or "–"

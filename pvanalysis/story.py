@@ -264,9 +264,12 @@ def convention_messages(scope: Mapping, status: Mapping, progress=None,
         out.append("Les déblocages ne sont pas renseignés : ce qui a été versé sur cette "
                    "convention est non renseigné.")
     elif _n(scope["amount_dh"]):
+        rest = _n(scope["remaining_dh"])
+        tail = (f"reste {fmt.mdh(rest)} à débloquer." if rest >= 0 else
+                f"les déblocages dépassent son montant de {fmt.mdh(-rest)}.")
         out.append(f"{fmt.mdh(scope['released_dh'])} ont été débloqués sur cette convention, "
                    f"soit {fmt.percent(_n(scope['released_dh']) / _n(scope['amount_dh']))} de "
-                   f"son montant ; reste {fmt.mdh(scope['remaining_dh'])} à débloquer.")
+                   f"son montant ; {tail}")
     out.append(f"Statut à la date d'arrêt : {status['status_label'].lower()} — "
                f"{status['reasons']}." if status.get("reasons") else
                f"Statut à la date d'arrêt : {status['status_label'].lower()}.")
