@@ -89,11 +89,15 @@ def mdh(amount_dh, decimals: int | None = None) -> str:
 
 
 def percent(fraction, decimals: int | None = None) -> str:
-    """A fraction 0–1 shown as a French percentage: ``0.714`` → ``'71,4 %'`` (half-up)."""
+    """A fraction 0–1 shown as a French percentage: ``0.714`` → ``'71,4 %'`` (half-up); a
+    positive fraction too small to show reads ``'< 0,1 %'``, never ``'0,0 %'``."""
     if _missing(fraction) or (isinstance(fraction, float) and not math.isfinite(fraction)):
         return DASH
     decimals = PRECISION["percent"] if decimals is None else decimals
-    return number(rounded(_decimal(fraction) * 100, decimals), decimals) + NBSP + "%"
+    value = rounded(_decimal(fraction) * 100, decimals)
+    if value == 0 and fraction > 0:  # a small share is not nothing
+        return "<" + NBSP + number(Decimal(1).scaleb(-decimals), decimals) + NBSP + "%"
+    return number(value, decimals) + NBSP + "%"
 
 
 def ratio(x, decimals: int | None = None) -> str:

@@ -70,7 +70,8 @@ def _code_label(column: str, value) -> str | None:
 
 
 #: A text cell that is a formatted number (right-aligned like numbers).
-_NUMBER_TEXT = re.compile(r"^(plus de |< ?|\u2212|-)?[\d\u00a0 ,]+(\u00a0\S+)*( \(.*\))?$")
+_NUMBER_TEXT = re.compile(
+    r"^(plus de |<[ \u00a0]?|\u2212|-|\+)?[\d\u00a0 ,]+(\u00a0\S+)*( \(.*\))?$")
 
 #: Columns with their own display (one precision per quantity, ``fmt.PRECISION``).
 _PRECISE = {"p_value": fmt.p_value,

@@ -41,6 +41,7 @@ def test_rounding_is_half_up_with_a_typographic_minus():
     assert fmt.number(2.5) == "3" and fmt.number(3.5) == "4"  # not banker's rounding
     assert fmt.number(0.125, 2) == "0,13"
     assert fmt.percent(0.3535) == f"35,4{NBSP}%"
+    assert fmt.percent(7 / 15_412) == f"<{NBSP}0,1{NBSP}%" and fmt.percent(0.0) == f"0,0{NBSP}%"
     assert fmt.mdh(870_404_500) == f"870,405{NBSP}MDH"
     assert fmt.number(-3.25, 1) == "\u22123,3"
     assert fmt.number(-0.04, 1) == "0,0"  # never "−0,0"
