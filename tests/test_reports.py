@@ -190,7 +190,7 @@ def test_tables_escape_data_and_speak_french():
 
 def test_published_ratios_show_the_october_2017_gap():
     text = str(sections.published_ratios(NOTEBOOKS.parent / "data/raw/published_figures.yaml"))
-    assert "23\u00a0%" in text and "22,2\u00a0%" in text and "-0,8\u00a0pts" in text
+    assert "23\u00a0%" in text and "22,2\u00a0%" in text and "\u22120,8\u00a0pts" in text
 
 
 def test_write_figures_converts_numpy_and_missing(tmp_path, sample_processed):
