@@ -166,9 +166,8 @@ def table(frame, labels: Mapping[str, str] | None = None, caption: str | None = 
     names = {**schemas.labels(), **(labels or {})}
     unknown = set(unknown or ()) & set(map(str, frame.columns))
     e = html.escape
-    head = "".join(f"<th>{e(str(names.get(c, str(c).replace('_', ' '))))}</th>"
-                   for c in frame.columns)
     rows = []
+    numeric_columns = set()
     for values in frame.head(max_rows).itertuples(index=False, name=None):
         cells = []
         for col, val in zip(frame.columns, values, strict=True):
@@ -181,7 +180,13 @@ def table(frame, labels: Mapping[str, str] | None = None, caption: str | None = 
                 ' dir="rtl" lang="ar"' if str(col).endswith("_ar") else
                 ' class="pv-id"' if str(col).endswith(("_id", "code")) else "")
             cells.append(f"<td{attrs}>{text}</td>")
+            if attrs == ' class="pv-num"':
+                numeric_columns.add(col)
         rows.append("<tr>" + "".join(cells) + "</tr>")
+    num = ' class="pv-num"'
+    head = "".join(f"<th{num if c in numeric_columns else ''}>"
+                   f"{e(str(names.get(c, str(c).replace('_', ' '))))}</th>"
+                   for c in frame.columns)
     more = (f'<p class="pv-note">{fmt.number(len(frame) - max_rows)} lignes de plus non '
             "affichées.</p>") if len(frame) > max_rows else ""
     cap = f"<caption>{e(caption)}</caption>" if caption else ""

@@ -460,3 +460,17 @@ def test_targeting_of_uses_the_quintiles_it_is_given():
     out = ind.targeting_of(equity).iloc[0]
     assert out["cost_q5_dh"] == 300_000 and out["targeting_share"] == 0.3
     assert out["q5_population_share"] == 0.2
+
+
+def test_region_level_projects_without_province(programme):
+    # a programme spanning provinces sits at region level: province blank, targets carry the
+    # communes; attribution by target keeps every dirham, statuses and delays still compute
+    tables = dict(programme)
+    tables["projects"] = programme["projects"].assign(
+        province_code=pd.array([None] * 3, dtype="string"))
+    by_province = ind.financial(tables, "province_code", period=P)
+    by_region = ind.financial(tables, "region_code", period=P)
+    assert by_province["cost_dh"].sum() == by_region["cost_dh"].sum() == 1_400_001
+    assert set(by_province["province_code"]) == {"01.511", "02.111", "02.222"}
+    assert len(ind.project_status(tables, ref_date="2023-06-30")) == 3
+    assert len(ind.delays(tables, province="02.111")) == 1
