@@ -15,8 +15,8 @@ __version__ = "0.1.0"
 
 _LAZY = {"store", "contract", "ingest", "convert", "quarantine", "link", "schemas", "territories",
          "matching", "boundaries", "rules", "build", "indicators", "charts", "maps", "present",
-         "sections", "history", "evaluation", "reports", "sample", "template", "text", "fmt",
-         "config", "errors"}
+         "sections", "story", "history", "evaluation", "reports", "sample", "template", "text",
+         "fmt", "config", "errors"}
 
 
 def __getattr__(name):

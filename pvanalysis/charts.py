@@ -139,18 +139,12 @@ def fine_axis(axis, steps=(1, 2, 2.5, 5, 10), integer: bool = False, nbins="auto
 
 
 def mdh_text(amount_dh) -> str:
-    """An amount in MDH with about four significant digits, for labels on charts.
+    """An amount in MDH on a chart, at the one precision of amounts in every report.
 
-    ``1 684 MDH``, ``111,6 MDH``, ``54,76 MDH``, ``8,46 MDH``, ``0,423 MDH``, ``600 MDH``
-    (trailing zeros dropped; never ``0 MDH`` for a non-zero amount of 1 000 DH or more).
+    The same text as tables and sentences (``fmt.mdh``: up to three decimals, half-up,
+    trailing zeros dropped): ``1 684 MDH``, ``424,565 MDH``, ``14 942,91 MDH``.
     """
-    import math
-
-    if fmt._missing(amount_dh):
-        return fmt.mdh(amount_dh)
-    size = abs(int(amount_dh)) / _MDH
-    decimals = min(3, max(0, 3 - math.floor(math.log10(size)))) if size else 0
-    return fmt.mdh(round(int(amount_dh), decimals - 6))
+    return fmt.mdh(amount_dh)
 
 
 def wrap(label, width: int = 40) -> str:

@@ -1,60 +1,184 @@
-"""French display of numbers: integer dirhams shown as MDH, rates as %, via Babel."""
+"""French display of numbers: integer dirhams shown as MDH, rates as %, via Babel.
+
+One precision per quantity, written once here (:data:`PRECISION`) and used by every table,
+card, sentence and chart of every report; rounding is half-up (``decimal.ROUND_HALF_UP``,
+never banker's rounding); negative numbers carry the typographic minus (U+2212); a gap is
+the difference of the values as shown (:func:`shown`, :func:`gap`).
+"""
 
 from __future__ import annotations
 
 import math
+import numbers
+from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_decimal
 
 from .config import DH_PER_MDH
 
 LOCALE = "fr_FR"
 _NNBSP = "\u202f"  # Babel's French group separator; shown as a plain no-break space
+MINUS = "\u2212"
+NBSP = "\u00a0"
+#: What a reader sees for a value the data does not give (absent source, empty slice).
+UNKNOWN = "non renseigné"
+#: What a reader sees for a value that does not apply (e.g. a rate over nothing).
+DASH = "–"
+
+#: Decimals of each quantity, for every report (``mdh``: up to 3, trailing zeros dropped,
+#: the thousand dirhams of the published figures).
+PRECISION = {"mdh": 3, "percent": 1, "pts": 1, "per_capita": 0, "ratio": 2, "months": 1,
+             "days": 0, "rho": 2, "p_value": 3, "deprivation": 2}
 
 
 def _fr(text: str) -> str:
-    return text.replace(_NNBSP, "\u00a0")
+    return text.replace(_NNBSP, NBSP).replace("-", MINUS)
 
 
 def _missing(x) -> bool:
-    return x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x))
+    return x is None or x is pd.NA or x is pd.NaT or (isinstance(x, float) and math.isnan(x))
+
+
+def _decimal(x) -> Decimal:
+    if isinstance(x, Decimal):
+        return x
+    if isinstance(x, numbers.Integral):
+        return Decimal(int(x))
+    return Decimal(repr(float(x)))
+
+
+def rounded(x, decimals: int = 0) -> Decimal:
+    """``x`` rounded half-up to ``decimals`` (a Decimal): ``rounded(0.125, 2)`` → ``0.13``."""
+    return _decimal(x).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
 def number(x, decimals: int = 0) -> str:
-    """A number in French (``1 684``, ``424,565``); ``–`` when missing."""
+    """A number in French (``1 684``, ``424,565``, ``−3,5``), half-up; ``–`` when missing."""
     if _missing(x):
-        return "–"
+        return DASH
+    if isinstance(x, float) and not math.isfinite(x):
+        return DASH
+    value = rounded(x, decimals)
+    if value == 0:
+        value = abs(value)  # never "−0"
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return _fr(format_decimal(x, format=pattern, locale=LOCALE))
+    return _fr(format_decimal(value, format=pattern, locale=LOCALE,
+                              decimal_quantization=True))
+
+
+def _mdh_decimals(value: Decimal, decimals: int | None) -> int:
+    """``decimals``, or the decimals ``value`` needs once trailing zeros are dropped."""
+    if decimals is not None:
+        return decimals
+    return max(0, -value.normalize().as_tuple().exponent)
 
 
 def mdh(amount_dh, decimals: int | None = None) -> str:
     """Integer dirhams shown in MDH: ``mdh(1_684_000_000)`` → ``'1 684 MDH'``.
 
-    With ``decimals=None`` the value is shown with as many decimals as it needs, up to 3
-    (a thousand dirhams, the precision of published figures): ``424 565 000 DH`` reads
-    ``424,565 MDH`` and ``1 684 000 000 DH`` reads ``1 684 MDH``.
+    With ``decimals=None`` the value is rounded half-up to ``PRECISION["mdh"]`` decimals (a
+    thousand dirhams, the precision of published figures) and written without trailing
+    zeros: ``424 565 000 DH`` reads ``424,565 MDH`` and ``1 684 000 000 DH`` ``1 684 MDH``.
     """
     if _missing(amount_dh):
-        return "–"
-    value = int(amount_dh) / DH_PER_MDH
-    if decimals is None:
-        text = f"{value:.3f}".rstrip("0").rstrip(".")
-        decimals = len(text.split(".")[1]) if "." in text else 0
-    return number(round(value, decimals), decimals) + "\u00a0MDH"
+        return DASH
+    value = rounded(Decimal(int(amount_dh)) / DH_PER_MDH,
+                    PRECISION["mdh"] if decimals is None else decimals)
+    return number(value, _mdh_decimals(value, decimals)) + NBSP + "MDH"
 
 
-def percent(fraction, decimals: int = 1) -> str:
-    """A fraction 0–1 shown as a French percentage: ``0.714`` → ``'71,4 %'``."""
-    if _missing(fraction):
-        return "–"
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + "\u00a0%"
-    return _fr(format_percent(fraction, format=pattern, locale=LOCALE))
+def percent(fraction, decimals: int | None = None) -> str:
+    """A fraction 0–1 shown as a French percentage: ``0.714`` → ``'71,4 %'`` (half-up); a
+    positive fraction too small to show reads ``'< 0,1 %'``, never ``'0,0 %'``."""
+    if _missing(fraction) or (isinstance(fraction, float) and not math.isfinite(fraction)):
+        return DASH
+    decimals = PRECISION["percent"] if decimals is None else decimals
+    value = rounded(_decimal(fraction) * 100, decimals)
+    if value == 0 and fraction > 0:  # a small share is not nothing
+        return "<" + NBSP + number(Decimal(1).scaleb(-decimals), decimals) + NBSP + "%"
+    return number(value, decimals) + NBSP + "%"
 
 
-def ratio(x, decimals: int = 2) -> str:
+def ratio(x, decimals: int | None = None) -> str:
     """A multiplier such as leverage: ``1.4`` → ``'1,40 ×'``."""
     if _missing(x):
-        return "–"
-    return number(x, decimals) + "\u00a0×"
+        return DASH
+    return number(x, PRECISION["ratio"] if decimals is None else decimals) + NBSP + "×"
+
+
+def per_capita(x) -> str:
+    """Dirhams per inhabitant: ``'1 234 DH/hab.'``."""
+    if _missing(x):
+        return DASH
+    return number(x, PRECISION["per_capita"]) + NBSP + "DH/hab."
+
+
+def points(x) -> str:
+    """Percentage points: ``'−0,8 pts'``."""
+    if _missing(x):
+        return DASH
+    return number(x, PRECISION["pts"]) + NBSP + "pts"
+
+
+def months(x) -> str:
+    """A duration in months: ``'18 mois'``."""
+    if _missing(x):
+        return DASH
+    return number(x, PRECISION["months"]) + NBSP + "mois"
+
+
+def p_value(p) -> str:
+    """A p-value: ``'0,003'``, ``'< 0,001'`` below a thousandth."""
+    if _missing(p):
+        return DASH
+    if p < 0.001:
+        return "<" + NBSP + number(0.001, 3)
+    return number(p, PRECISION["p_value"])
+
+
+def shown(x, quantity: str):
+    """The value a reader sees for ``x`` (a Decimal, half-up at the quantity's precision).
+
+    ``quantity`` is a key of :data:`PRECISION`; ``"mdh"`` takes integer DH and returns MDH,
+    ``"percent"`` a fraction and returns percent. Gaps are differences of shown values.
+    """
+    if _missing(x):
+        return None
+    if quantity == "mdh":
+        return rounded(Decimal(int(x)) / DH_PER_MDH, PRECISION["mdh"])
+    if quantity == "percent":
+        return rounded(_decimal(x) * 100, PRECISION["percent"])
+    return rounded(x, PRECISION[quantity])
+
+
+def gap(value, reference, quantity: str) -> str:
+    """``value − reference`` as the difference of the two values shown, in their unit, signed
+    (``+`` above the reference, typographic minus below).
+
+    Examples
+    --------
+    >>> gap(624.4, 743.5, "per_capita")  # shown 624 and 744 (half-up)
+    '−120\\xa0DH/hab.'
+    """
+    a, b = shown(value, quantity), shown(reference, quantity)
+    if a is None or b is None:
+        return DASH
+    diff = a - b
+    sign = "+" if diff > 0 else ""
+    if quantity == "mdh":
+        return sign + number(diff, _mdh_decimals(diff, None)) + NBSP + "MDH"
+    if quantity == "percent":
+        return sign + number(diff, PRECISION["pts"]) + NBSP + "pts"
+    if quantity == "per_capita":
+        return sign + per_capita(diff)
+    return sign + number(diff, PRECISION[quantity])
+
+
+def date(value) -> str:
+    """A date the French way: ``'31 décembre 2024'`` (Babel)."""
+    if _missing(value):
+        return DASH
+    from babel.dates import format_date
+
+    return format_date(pd.Timestamp(value).date(), format="long", locale=LOCALE)

@@ -39,14 +39,15 @@ BREAKS_SAMPLE = 300
 _SLOW_SCHEMES = {"fisherjenks", "naturalbreaks", "jenkscaspall"}
 
 
-def _classify(values: pd.Series, scheme: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+def _classify(values: pd.Series, scheme: str, k: int,
+              zero_class: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Class index per value (−1 where missing) and upper bounds, via mapclassify.
 
-    Slow optimal-break schemes are fitted on ``BREAKS_SAMPLE`` evenly spaced order
-    statistics (deterministic), then every value is classed with those bounds.
+    There are never more classes than distinct values. With ``zero_class`` the zeros form
+    a class of their own (bound 0, class 0) and the other values share the remaining
+    ``k − 1`` classes. Slow optimal-break schemes are fitted on ``BREAKS_SAMPLE`` evenly
+    spaced order statistics (deterministic), then every value is classed with those bounds.
     """
-    import mapclassify
-
     if scheme.lower() not in SCHEMES:
         raise ValueError(f"scheme={scheme!r} is not one of {list(SCHEMES)}")
     present = values.notna().to_numpy()
@@ -54,7 +55,23 @@ def _classify(values: pd.Series, scheme: str, k: int) -> tuple[np.ndarray, np.nd
     classes = np.full(len(values), -1)
     if len(data) == 0:
         return classes, np.array([])
-    k = max(1, min(k, len(np.unique(data))))
+    zeros = zero_class and bool((data == 0).any())
+    rest = data[data != 0] if zeros else data
+    bins = _breaks(rest, scheme, k - 1 if zeros else k) if len(rest) else np.array([])
+    if zeros:
+        bins = np.concatenate([[0.0], bins])
+    classes[present] = np.searchsorted(bins, data, side="left")
+    return classes, bins
+
+
+def _breaks(data: np.ndarray, scheme: str, k: int) -> np.ndarray:
+    """Upper bounds of at most ``k`` classes (fewer with fewer distinct values)."""
+    import mapclassify
+
+    distinct = np.unique(data)
+    k = max(1, min(k, len(distinct)))
+    if k == len(distinct):  # one class per value: no scheme needed
+        return distinct.astype(float)
     kwargs = {} if scheme.lower() in {"boxplot", "headtailbreaks", "stdmean"} else {"k": k}
     fit = data
     if scheme.lower() in _SLOW_SCHEMES and len(data) > BREAKS_SAMPLE:
@@ -65,28 +82,42 @@ def _classify(values: pd.Series, scheme: str, k: int) -> tuple[np.ndarray, np.nd
         classifier = mapclassify.classify(fit, scheme=scheme, **kwargs)
     bins = np.unique(np.asarray(classifier.bins, dtype=float))
     bins[-1] = max(bins[-1], data.max())
-    classes[present] = np.searchsorted(bins, data, side="left")
-    return classes, bins
+    return bins
 
 
 def class_labels(values: pd.Series, bins: np.ndarray, decimals: int = 0,
-                 formatter=None) -> list[str]:
-    """French labels of classes from their upper bounds: ``'1 234 – 5 678'``."""
+                 formatter=None, zero_label: str | None = None) -> list[str]:
+    """French labels of classes: the smallest and largest values each class holds.
+
+    ``'1 234 – 5 678'``; a class holding one value reads that value alone (never
+    ``'0 – 0'``); with ``zero_label`` a first bound of 0 is the class of zeros, labelled so
+    (e.g. « Aucun investissement »). An empty class (possible with sampled breaks) reads
+    its bounds.
+    """
     fmt_ = formatter or (lambda v: fmt.number(v, decimals))
-    data = values.dropna().astype(float)
+    data = values.dropna().astype(float).to_numpy()
     if len(bins) == 0 or len(data) == 0:
         return []
-    lower = [data.min()] + list(bins[:-1])
-    upper = list(bins)
-    upper[-1] = min(upper[-1], data.max())
-    return [f"{fmt_(lo)} – {fmt_(hi)}" for lo, hi in zip(lower, upper, strict=True)]
+    classes = np.searchsorted(bins, data, side="left")
+    labels = []
+    for i, upper in enumerate(bins):
+        inside = data[classes == i]
+        if zero_label is not None and i == 0 and upper == 0:
+            labels.append(zero_label)
+            continue
+        lo, hi = (inside.min(), inside.max()) if len(inside) else (
+            bins[i - 1] if i else data.min(), upper)
+        a, b = fmt_(lo), fmt_(hi)
+        labels.append(a if a == b else f"{a} – {b}")
+    return labels
 
 
 def choropleth(gdf: gpd.GeoDataFrame, column: str, *, title: str, unit: str,
                scheme: str = "quantiles", k: int = 5, decimals: int = 0, formatter=None,
                source: str = CENSUS_SOURCE, cmap: str = charts.SEQUENTIAL_CMAP,
                label_column: str | None = None, ax=None, out: str | Path | None = None,
-               figsize: tuple[float, float] | None = None) -> Figure:
+               figsize: tuple[float, float] | None = None, zero_label: str | None = None,
+               highlight: str | None = None) -> Figure:
     """Static choropleth of one indicator column with a mapclassify scheme and French legend.
 
     Parameters
@@ -113,6 +144,10 @@ def choropleth(gdf: gpd.GeoDataFrame, column: str, *, title: str, unit: str,
         Draw into this axes instead of a new figure.
     out : path, optional
         Write the figure as PNG there.
+    zero_label : str, optional
+        Zeros form a class of their own with this label (« Aucun investissement »).
+    highlight : str, optional
+        ``code`` of one territory outlined in black (a commune among its province's).
 
     Returns
     -------
@@ -121,13 +156,15 @@ def choropleth(gdf: gpd.GeoDataFrame, column: str, *, title: str, unit: str,
     if column not in gdf.columns:
         raise ValueError(f"column={column!r} is not in the frame: {list(gdf.columns)}")
     values = pd.to_numeric(gdf[column], errors="coerce").astype("Float64")
-    classes, bins = _classify(values, scheme, k)
-    colors = plt.get_cmap(cmap)(np.linspace(0.15, 0.95, max(len(bins), 1)))
+    classes, bins = _classify(values, scheme, k, zero_label is not None)
+    colors = _colors(cmap, len(bins), zero_label is not None and len(bins) and bins[0] == 0)
     with charts.style():
         fig, ax = _figure(gdf, ax, figsize)
         ax.set_axis_off()  # before drawing: no tick work
         handles = _draw_classes(ax, gdf, classes, colors)
-        labels = class_labels(values, bins, decimals, formatter)
+        if highlight is not None and "code" in gdf.columns:
+            gdf[gdf["code"] == highlight].boundary.plot(ax=ax, color="#000000", linewidth=2)
+        labels = class_labels(values, bins, decimals, formatter, zero_label)
         legend = [Patch(facecolor=to_hex(colors[i]), edgecolor="#666666", label=labels[i])
                   for i in range(len(bins))] + handles
         ax.legend(handles=legend, title=f"{unit}", loc="upper left", fontsize=8.5,
@@ -140,10 +177,22 @@ def choropleth(gdf: gpd.GeoDataFrame, column: str, *, title: str, unit: str,
         return charts.save(fig, out)
 
 
+def _colors(cmap: str, n: int, zero_first: bool = False) -> np.ndarray:
+    """``n`` class colours of ``cmap``; with ``zero_first`` the first is a pale neutral."""
+    if not zero_first:
+        return plt.get_cmap(cmap)(np.linspace(0.15, 0.95, max(n, 1)))
+    rest = plt.get_cmap(cmap)(np.linspace(0.3, 0.95, max(n - 1, 1)))[: max(n - 1, 0)]
+    return np.vstack([np.array([[0.96, 0.96, 0.94, 1.0]]), rest]) if n > 1 else \
+        np.array([[0.96, 0.96, 0.94, 1.0]])
+
+
 def _figure(gdf: gpd.GeoDataFrame, ax=None, figsize=None, width: float = 8.0):
-    """A figure whose height follows the territory's shape (lon/lat aspect), or ``ax``'s own."""
+    """A figure whose height follows the territory's shape (lon/lat aspect), or ``ax``'s own
+    (a square-ish default when the frame has no extent, e.g. no geometry)."""
     if ax is not None:
         return ax.figure, ax
+    if figsize is None and not np.all(np.isfinite(gdf.total_bounds)):
+        figsize = (width, width * 0.75)
     if figsize is None:
         minx, miny, maxx, maxy = gdf.total_bounds
         ratio = (maxy - miny) / max((maxx - minx) * np.cos(np.radians((miny + maxy) / 2)), 1e-9)
@@ -404,6 +453,7 @@ def offline_html(fmap) -> str:
     JS and CSS are written inline: the page opens with no network.
     """
     html = _REMOTE_TAG.sub("", fmap.get_root().render())
+    html = html.replace("L.control.scale()", "L.control.scale({imperial: false})")  # km only
     inline = (f"<style>{_asset('leaflet.css')}</style>\n"
               f"<script>{_asset('leaflet.js')}</script>\n")
     return html.replace("<head>", "<head>\n" + inline, 1)
@@ -421,7 +471,8 @@ def _esc(values: pd.Series, formatter=None) -> pd.Series:
 def interactive_map(gdf: gpd.GeoDataFrame, column: str | None = None, *, title: str,
                     unit: str = "", fields: dict[str, str] | None = None,
                     formatters: dict | None = None, scheme: str = "quantiles", k: int = 5,
-                    decimals: int = 0, precision: float = 1e-5, out=None) -> str:
+                    decimals: int = 0, precision: float = 1e-5, out=None,
+                    zero_label: str | None = None) -> str:
     """Offline interactive map (folium via ``GeoDataFrame.explore``), French tooltips.
 
     Parameters
@@ -462,11 +513,12 @@ def interactive_map(gdf: gpd.GeoDataFrame, column: str | None = None, *, title: 
     color = pd.Series(charts.MISSING_COLOR, index=gdf.index)
     if column is not None:
         values = pd.to_numeric(gdf[column], errors="coerce").astype("Float64")
-        classes, bins = _classify(values, scheme, k)
-        colors = [to_hex(c) for c in plt.get_cmap(charts.SEQUENTIAL_CMAP)(
-            np.linspace(0.15, 0.95, max(len(bins), 1)))]
+        classes, bins = _classify(values, scheme, k, zero_label is not None)
+        colors = [to_hex(c) for c in _colors(charts.SEQUENTIAL_CMAP, len(bins),
+                                             zero_label is not None and len(bins) > 0
+                                             and bins[0] == 0)]
         color[classes >= 0] = [colors[c] for c in classes[classes >= 0]]
-        labels = class_labels(values, bins, decimals, formatters.get(column))
+        labels = class_labels(values, bins, decimals, formatters.get(column), zero_label)
         legend = _legend_html(unit, list(zip(colors, labels, strict=False)), (classes < 0).any())
     data["_color"] = color.to_numpy()
     aliases = [html.escape(label) for label in fields.values()]

@@ -25,6 +25,10 @@ from .text import fold
 #: Name of the key-figures file in each report folder (the runner reads it back).
 FIGURES_NAME = "figures.json"
 
+#: Texts drawn on each PNG of a report folder (name → list of strings): what a reader sees
+#: on the images, kept for checks and for text alternatives.
+FIGURE_TEXTS_NAME = "textes_figures.json"
+
 #: Resolution of the PNG figures of a report (dots per inch).
 FIGURE_DPI = 100
 
@@ -65,11 +69,23 @@ def _code_label(column: str, value) -> str | None:
     return labels.get(str(value)) if labels else None
 
 
+#: A text cell that is a formatted number (right-aligned like numbers).
+_NUMBER_TEXT = re.compile(
+    r"^(plus de |<[ \u00a0]?|\u2212|-|\+)?[\d\u00a0 ,]+(\u00a0\S+)*( \(.*\))?$")
+
+#: Columns with their own display (one precision per quantity, ``fmt.PRECISION``).
+_PRECISE = {"p_value": fmt.p_value,
+            "rho": lambda v: fmt.number(v, fmt.PRECISION["rho"]),
+            "deprivation": lambda v: fmt.number(v, fmt.PRECISION["deprivation"]),
+            "herfindahl": lambda v: fmt.number(v, fmt.PRECISION["rho"])}
+
+
 def format_value(column: str, value, mdh_decimals: int | None = None) -> str:
     """French text of one cell, chosen from the column's unit suffix.
 
     ``_dh`` → MDH (``fmt.mdh``), ``_rate``/``_share`` → %, ``_pts`` → points, dates →
-    ``jj/mm/aaaa``, other numbers in French; missing → ``–``.
+    ``jj/mm/aaaa``, other numbers in French at the precision of ``fmt.PRECISION``; missing →
+    ``–`` (not applicable; an unknown column is shown « non renseigné » by :func:`table`).
     """
     import numbers
 
@@ -81,13 +97,13 @@ def format_value(column: str, value, mdh_decimals: int | None = None) -> str:
     if label is not None:
         return label
     if column.endswith("_per_capita_dh"):
-        return fmt.number(value, 0) + "\u00a0DH/hab."
+        return fmt.per_capita(value)
     if column.endswith("_dh"):
         return fmt.mdh(value, mdh_decimals)
-    if column.endswith(("_rate", "_share", "_coverage")):
+    if column.endswith(("_rate", "_share", "_coverage", "_adherence")):
         return fmt.percent(value)
     if column.endswith("_pts"):
-        return fmt.number(value, 1) + "\u00a0pts"
+        return fmt.points(value)
     if column.endswith("_ratio"):
         return fmt.ratio(value)
     if isinstance(value, pd.Timestamp | datetime):
@@ -96,8 +112,12 @@ def format_value(column: str, value, mdh_decimals: int | None = None) -> str:
         return "oui" if value else "non"
     if isinstance(value, numbers.Integral) or column in {"year"}:
         return str(int(value)) if column == "year" else fmt.number(value)
-    if column.endswith(("_months", "_days")) and isinstance(value, numbers.Real):
-        return fmt.number(value, 1)
+    if column.endswith("_months") and isinstance(value, numbers.Real):
+        return fmt.number(value, fmt.PRECISION["months"])
+    if column.endswith("_days") and isinstance(value, numbers.Real):
+        return fmt.number(value, fmt.PRECISION["days"])
+    if column in _PRECISE and isinstance(value, numbers.Real):
+        return _PRECISE[column](value)
     if isinstance(value, numbers.Real):
         return fmt.number(value, 0 if float(value).is_integer() else 2)
     return str(value)
@@ -105,7 +125,7 @@ def format_value(column: str, value, mdh_decimals: int | None = None) -> str:
 
 def table(frame, labels: Mapping[str, str] | None = None, caption: str | None = None,
           max_rows: int = 300, mdh_decimals: int | None = None,
-          columns: list[str] | None = None) -> Html:
+          columns: list[str] | None = None, unknown=None, empty: str | None = None) -> Html:
     """An indicator table as escaped HTML with French headers and numbers.
 
     Parameters
@@ -123,6 +143,11 @@ def table(frame, labels: Mapping[str, str] | None = None, caption: str | None = 
         Decimals of MDH amounts (exact value when None: ``424,565 MDH``).
     columns : list of str, optional
         Columns to show, in that order (those absent from ``frame`` are skipped).
+    unknown : set of str, optional
+        Columns whose source is absent: every cell reads « non renseigné »
+        (``sections.unknown``); a table whose shown columns are all unknown becomes a note.
+    empty : str, optional
+        French sentence shown instead of an empty table (default: « aucune ligne »).
 
     Returns
     -------
@@ -139,27 +164,35 @@ def table(frame, labels: Mapping[str, str] | None = None, caption: str | None = 
         order = {s: i for i, s in enumerate(SCALES)}
         frame = frame.sort_values("scale", key=lambda s: s.map(order), kind="stable")
     names = {**schemas.labels(), **(labels or {})}
+    unknown = set(unknown or ()) & set(map(str, frame.columns))
     e = html.escape
-    head = "".join(f"<th>{e(str(names.get(c, str(c).replace('_', ' '))))}</th>"
-                   for c in frame.columns)
     rows = []
+    numeric_columns = set()
     for values in frame.head(max_rows).itertuples(index=False, name=None):
         cells = []
         for col, val in zip(frame.columns, values, strict=True):
-            text = e(format_value(str(col), val, mdh_decimals))
+            text = e(fmt.UNKNOWN if str(col) in unknown
+                     else format_value(str(col), val, mdh_decimals))
             numeric = (isinstance(val, numbers.Number) and not isinstance(val, bool)
-                       and not _is_missing(val))
+                       and not _is_missing(val)) or str(col) in unknown or (
+                isinstance(val, str) and _NUMBER_TEXT.match(val) is not None)
             attrs = ' class="pv-num"' if numeric else (
                 ' dir="rtl" lang="ar"' if str(col).endswith("_ar") else
                 ' class="pv-id"' if str(col).endswith(("_id", "code")) else "")
             cells.append(f"<td{attrs}>{text}</td>")
+            if attrs == ' class="pv-num"':
+                numeric_columns.add(col)
         rows.append("<tr>" + "".join(cells) + "</tr>")
+    num = ' class="pv-num"'
+    head = "".join(f"<th{num if c in numeric_columns else ''}>"
+                   f"{e(str(names.get(c, str(c).replace('_', ' '))))}</th>"
+                   for c in frame.columns)
     more = (f'<p class="pv-note">{fmt.number(len(frame) - max_rows)} lignes de plus non '
             "affichées.</p>") if len(frame) > max_rows else ""
     cap = f"<caption>{e(caption)}</caption>" if caption else ""
     if frame.empty:
         title = f"<strong>{e(caption)}</strong> : " if caption else ""
-        return Html(f'<p class="pv-note">{title}aucune ligne.</p>')
+        return Html(f'<p class="pv-note">{title}{e(empty or "aucune ligne.")}</p>')
     return Html(f'<table class="pv-table">{cap}<thead><tr>{head}</tr></thead>'
                 f"<tbody>{''.join(rows)}</tbody></table>{more}")
 
@@ -213,6 +246,7 @@ def show_figure(fig, output_dir: str | Path | None = None, name: str | None = No
     import matplotlib.pyplot as plt
     from IPython.display import Image, display
 
+    alt = _figure_title(fig) or (name or "").replace("_", " ")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
     plt.close(fig)
@@ -221,15 +255,37 @@ def show_figure(fig, output_dir: str | Path | None = None, name: str | None = No
         folder = Path(output_dir)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{slugify(name)}.png").write_bytes(png)
-    display(Image(data=png, format="png"))
+        _record_texts(folder, slugify(name), fig)
+    display(Image(data=png, format="png", metadata={"alt": alt}))
+
+
+def _record_texts(folder: Path, name: str, fig) -> None:
+    """Add the texts drawn on ``fig`` (titles, labels, ticks, legends) to ``FIGURE_TEXTS_NAME``."""
+    from matplotlib.text import Text
+
+    path = folder / FIGURE_TEXTS_NAME
+    texts = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    texts[name] = [t.get_text() for t in fig.findobj(Text) if t.get_text().strip()]
+    path.write_text(json.dumps(texts, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def _figure_title(fig) -> str:
+    """The title written on a figure (its suptitle or first axes title), for image alt text."""
+    if getattr(fig, "_suptitle", None) is not None and fig._suptitle.get_text():
+        return fig._suptitle.get_text()
+    return next((ax.get_title() for ax in fig.axes if ax.get_title()), "")
 
 
 def show_chart(make, data, output_dir: str | Path | None = None, name: str | None = None,
-               *args, **kwargs) -> None:
+               *args, missing: str | None = None, **kwargs) -> None:
     """Draw ``make(data, *args, **kwargs)`` with :func:`show_figure`, or say in French that
-    there is nothing to draw when ``data`` has no row (an empty slice is not an error)."""
+    there is nothing to draw when ``data`` has no row (an empty slice is not an error), or
+    show ``missing`` (why the chart's source is absent, ``sections.missing_note``)."""
     from IPython.display import display
 
+    if missing:
+        display(note(missing))
+        return
     if data is None or len(data) == 0:
         display(note("Aucune donnée à représenter pour ce territoire ou cette période."))
         return
@@ -277,7 +333,8 @@ def show_map(static=None, interactive=None, output_dir: str | Path | None = None
         show_figure(static, output_dir, name)
 
 
-def interactive_map(gdf, column: str, title: str, unit: str = "", scheme: str = "quantiles"):
+def interactive_map(gdf, column: str, title: str, unit: str = "", scheme: str = "quantiles",
+                    zero_label: str | None = None):
     """Interactive map of one indicator: ``maps.interactive_map`` (offline HTML, escaped).
 
     Returns
@@ -287,7 +344,8 @@ def interactive_map(gdf, column: str, title: str, unit: str = "", scheme: str = 
     """
     from . import maps
 
-    return maps.interactive_map(gdf, column, title=title, unit=unit, scheme=scheme)
+    return maps.interactive_map(gdf, column, title=title, unit=unit, scheme=scheme,
+                                zero_label=zero_label)
 
 
 # --------------------------------------------------------------------------------------------

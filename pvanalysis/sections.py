@@ -21,6 +21,31 @@ from .present import Html, _is_missing, format_value, key_figures, note, table
 TERRITORY_LEVELS = {"region": "région", "province": "province", "commune": "commune"}
 
 
+def check_ref_date(ref_date: str = "") -> None:
+    """Check a report's ``ref_date``: empty (the store's cut-off) or a date ``AAAA-MM-JJ``.
+
+    Raises
+    ------
+    ParameterError
+        With a French message naming the value read and the expected form.
+    """
+    import datetime as dt
+
+    from .errors import ParameterError
+
+    if ref_date in ("", None):
+        return
+    try:
+        day = dt.date.fromisoformat(str(ref_date).strip())
+    except ValueError:
+        raise ParameterError(f"date d'arrêt invalide pour « ref_date » : « {ref_date} » (une "
+                             "date AAAA-MM-JJ est attendue, par exemple 2025-09-30 ; vide "
+                             "pour la date d'arrêt des données)") from None
+    if not 1990 <= day.year <= 2100:
+        raise ParameterError(f"date d'arrêt invalide pour « ref_date » : « {ref_date} » "
+                             "(une année entre 1990 et 2100 est attendue)")
+
+
 def _slice(period_start=None, period_end=None, scales=None, ref_date=None, level=None,
            code=None):
     from .indicators import Slice
@@ -31,41 +56,174 @@ def _slice(period_start=None, period_end=None, scales=None, ref_date=None, level
                  ref_date=ref_date or None, **where)
 
 
-def bilan_table(bilan) -> Html:
-    """The bilan by intervention scale as the Ministry presents it (MDH exact, French)."""
+def bilan_table(bilan, unknown=None) -> Html:
+    """The bilan by intervention scale as the Ministry presents it (MDH exact, French);
+    columns of absent sources (``unknown``) read « non renseigné »."""
     cols = ["scale_label", "projects", "total_cost_dh", "ministry_dh", "ministry_released_dh",
             "targets"]
+    unknown = set(unknown or ())
+    if {"eligible"} & unknown:
+        unknown.add("targets")
     return table(bilan[cols], labels={"targets": "Quartiers, centres ou médinas couverts",
                                       "total_cost_dh": "Investissement total"},
-                 caption="Bilan par échelle d'intervention")
+                 caption="Bilan par échelle d'intervention", unknown=unknown)
 
 
-def bilan_figures(bilan, period_start: int, period_end: int) -> dict:
+def bilan_figures(bilan, period_start: int, period_end: int, cutoff=None, counts=None,
+                  absent=()) -> dict:
     """Key figures of the national bilan for ``figures.json``.
 
     Returns
     -------
     dict
-        ``period``; per scale key (``royal``, ``quartiers``, ``medina``, ``centre``):
-        ``projects``, ``total_cost_mdh``, ``ministry_mdh``, ``ministry_released_mdh`` (MDH,
-        exact decimals from integer DH), ``targets`` (None for royal projects); ``title``,
-        ``summary`` (French text for the site index).
+        ``period``, ``cutoff_date`` (ISO); per scale key (``royal``, ``quartiers``,
+        ``medina``, ``centre``): ``projects``, ``total_cost_mdh``, ``ministry_mdh``,
+        ``ministry_released_mdh`` (MDH, exact decimals from integer DH; None when the
+        disbursements are absent), ``targets`` (None for royal projects), ``late``
+        (projects late at the cut-off, from ``counts`` by scale); ``title``, ``summary``
+        (French text for the site index).
     """
     from .config import DH_PER_MDH
 
-    out = {"kind": "bilan", "title": f"Bilan national {period_start}–{period_end}",
-           "period": [period_start, period_end]}
+    absent = set(absent)
+    out = {"kind": "bilan", "title": bilan_title(period_start, period_end),
+           "period": [period_start, period_end], "cutoff_date": _iso(cutoff),
+           "absent": sorted(absent)}
+    late = counts.set_index("scale") if counts is not None and "scale" in counts else None
     for row in bilan.to_dict("records"):
-        out[row["scale"]] = {
-            "label": row["scale_label"], "projects": int(row["projects"]),
-            **{k.replace("_dh", "_mdh"): int(row[k]) / DH_PER_MDH
-               for k in ("total_cost_dh", "ministry_dh", "ministry_released_dh")},
-            "targets": None if _is_missing(row["targets"]) else int(row["targets"])}
+        entry = {"label": row["scale_label"], "projects": int(row["projects"]),
+                 **{k.replace("_dh", "_mdh"): int(row[k]) / DH_PER_MDH
+                    for k in ("total_cost_dh", "ministry_dh", "ministry_released_dh")},
+                 "targets": None if _is_missing(row["targets"]) else int(row["targets"])}
+        if "disbursements" in absent:
+            entry["ministry_released_mdh"] = None
+        if late is not None:
+            entry["late"] = int(late["late"].get(row["scale"], 0))
+            entry["closed"] = int(late["closed"].get(row["scale"], 0))
+        out[row["scale"]] = entry
     total = bilan[["projects", "total_cost_dh", "ministry_dh"]].sum()
     out["summary"] = {"Projets": fmt.number(total["projects"]),
-                      "Investissement": fmt.mdh(total["total_cost_dh"], 0),
-                      "Ministère": fmt.mdh(total["ministry_dh"], 0)}
+                      "Investissement": fmt.mdh(total["total_cost_dh"]),
+                      "Ministère": fmt.mdh(total["ministry_dh"])}
+    if late is not None:
+        out["summary"]["En retard"] = fmt.number(int(late["late"].sum()))
     return out
+
+
+def _iso(date) -> str | None:
+    import pandas as pd
+
+    return None if date is None or _is_missing(date) else pd.Timestamp(date).date().isoformat()
+
+
+def bilan_title(period_start: int, period_end: int) -> str:
+    """« Bilan national de la politique de la ville 2017–2021 »."""
+    return f"Bilan national de la politique de la ville {period_start}–{period_end}"
+
+
+def territory_title(level: str, territory, period_start: int, period_end: int) -> str:
+    """« Région Fès-Meknès — fiche territoriale 2017–2021 »."""
+    return (f"{TERRITORY_LEVELS[level].capitalize()} {territory['name_fr']} — fiche "
+            f"territoriale {period_start}–{period_end}")
+
+
+def convention_title(tables, convention_id: str) -> str:
+    """« Convention CC-R00001 — <titre du projet> »."""
+    conv = tables["conventions"]
+    c = conv[conv["convention_id"] == convention_id].iloc[0]
+    p = tables["projects"][tables["projects"]["project_id"] == c["project_id"]]
+    title = str(p["title"].iloc[0]) if len(p) else str(c["project_id"])
+    return f"Convention {convention_id} — {title}"
+
+
+def cutoff(tables, processed_dir: str | Path = PROCESSED_DIR, ref_date: str = ""):
+    """The report's cut-off date: ``ref_date``, else the store's, else the tables' rule.
+
+    See :func:`pvanalysis.indicators.cutoff_date`.
+    """
+    from .indicators import cutoff_date
+
+    return cutoff_date(tables, store.current(processed_dir).manifest, ref_date or None)
+
+
+def absent(tables, processed_dir: str | Path = PROCESSED_DIR) -> list[str]:
+    """Sources whose figures read « non renseigné » (``indicators.absent_sources``)."""
+    from .indicators import absent_sources
+
+    return absent_sources(tables, store.current(processed_dir).manifest)
+
+
+#: Columns a territory with no project in the period cannot tell (never « 0 DH/hab. »).
+_NO_PROJECT_COLUMNS = {"cost_dh", "ministry_dh", "cost_per_capita_dh", "ministry_per_capita_dh"}
+
+
+def unknown(absent_sources, investment=None) -> set[str]:
+    """Columns to show « non renseigné »: those of absent sources
+    (``indicators.unknown_columns``) and, when ``investment`` (a frame with ``cost_dh``: a
+    territory's projects or communes) holds no investment at all, the investment columns."""
+    from .indicators import unknown_columns
+
+    columns = unknown_columns(absent_sources)
+    if investment is not None and int(investment["cost_dh"].fillna(0).sum()) == 0:
+        columns |= _NO_PROJECT_COLUMNS
+    return columns
+
+
+def territory_scope_note(level: str, territory, processed_dir=PROCESSED_DIR) -> str | None:
+    """For a préfecture d'arrondissements (code longer than a province's), where its city's
+    projects are counted; else None."""
+    if level != "province" or len(str(territory["code"])) <= 6:
+        return None
+    return (f"{territory['name_fr']} est une préfecture d'arrondissements : les projets de la "
+            "ville sont rattachés à sa commune (fiche de la commune) ; la carte et le tableau "
+            "des communes montrent les communes de la ville.")
+
+
+def convention_unknown(tables, convention_id: str, absent_sources=()) -> set[str]:
+    """Columns of a convention's own table that read « non renseigné »: those of absent
+    sources, the commitment columns when nothing is committed on the convention itself (a
+    financing convention), the échéancier when none is written on it."""
+    columns = unknown(absent_sources)
+    comm, sched = tables["commitments"], tables["schedule"]
+    if not (comm["convention_id"] == convention_id).any():
+        columns |= {"committed_dh", "remaining_dh", "fulfilment_rate"}
+    if not (sched["convention_id"] == convention_id).any():
+        columns |= {"scheduled_due_dh"}
+    return columns
+
+
+def missing_note(absent_sources, *sources: str) -> str | None:
+    """French reason a chart cannot be drawn when one of ``sources`` is absent, else None."""
+    names = {"disbursements": "les déblocages", "schedule": "l'échéancier",
+             "actions": "les actions", "commitments": "les engagements",
+             "quartiers": "les quartiers", "centres": "les centres"}
+    gone = [names[x] for x in sources if x in set(absent_sources)]
+    if not gone:
+        return None
+    return f"Non renseigné : {' et '.join(gone)} ne figurent pas dans les données."
+
+
+def status_table(status, caption: str = "Projets en retard ou à l'arrêt",
+                 keep=("late", "stalled")) -> Html:
+    """Projects with a status in ``keep``, latest first, with delay (months) and reasons."""
+    rows = status[status["status"].isin(list(keep))].sort_values(
+        "delay_months", ascending=False, na_position="last")
+    cols = ["project_id", "title", "status_label", "planned_end", "delay_months", "reasons"]
+    if rows.empty:
+        return note(f"{caption} : aucun à la date d'arrêt.")
+    return table(rows[cols], caption=caption,
+                 labels={"status_label": "Statut", "reasons": "Raisons",
+                         "delay_months": "Retard (mois)"})
+
+
+def status_summary(counts, caption: str = "Statut des projets à la date d'arrêt") -> Html:
+    """Projects per status (and per scale when given), French headers."""
+    from .indicators import STATUS_LABELS
+
+    if int(counts["projects"].sum()) == 0:
+        return note(f"{caption} : aucun projet.")
+    labels = {**STATUS_LABELS, "projects": "Projets", "scale": "Échelle d'intervention"}
+    return table(counts, labels=labels, caption=caption)
 
 
 def _published(path: str | Path) -> list[dict]:
@@ -97,10 +255,10 @@ def published_comparison(bilan, published: str | Path, period_start: int,
         c = computed.loc[scale]
         label = SCALES.get(scale, scale)
         for key, name in (("projects", "Projets"), ("targets", "Cibles couvertes")):
-            if key in pub:
+            if key in pub and not _is_missing(c[key]):
                 rows.append((label, name, fmt.number(pub[key]), fmt.number(c[key]),
                              fmt.number(int(c[key]) - pub[key])))
-        if "targets_more_than" in pub:
+        if "targets_more_than" in pub and not _is_missing(c["targets"]):
             ok = int(c["targets"]) > pub["targets_more_than"]
             rows.append((label, "Cibles couvertes",
                          f"plus de {fmt.number(pub['targets_more_than'])}",
@@ -111,16 +269,17 @@ def published_comparison(bilan, published: str | Path, period_start: int,
             if key in pub:
                 dh = int(c[key.replace("_mdh", "_dh")])
                 pub_dh = round(pub[key] * DH_PER_MDH)
-                rows.append((label, name, fmt.mdh(pub_dh), fmt.mdh(dh), fmt.mdh(dh - pub_dh)))
+                rows.append((label, name, fmt.mdh(pub_dh), fmt.mdh(dh),
+                             fmt.gap(dh, pub_dh, "mdh")))
         for num, den, name in (("ministry_mdh", "total_cost_mdh", "Part du Ministère (M/T)"),
                                ("ministry_released_mdh", "ministry_mdh",
                                 "Taux de déblocage du Ministère")):
             if num in pub and den in pub:
-                p_rate = pub[num] / pub[den]
-                c_rate = int(c[num.replace("_mdh", "_dh")]) / int(c[den.replace("_mdh", "_dh")])
+                p_rate = pub[num] / pub[den] if pub[den] else None
+                c_den = int(c[den.replace("_mdh", "_dh")])
+                c_rate = int(c[num.replace("_mdh", "_dh")]) / c_den if c_den else None
                 rows.append((label, name + " — recalculé des parties", fmt.percent(p_rate),
-                             fmt.percent(c_rate),
-                             fmt.number(100 * (c_rate - p_rate), 1) + "\u00a0pts"))
+                             fmt.percent(c_rate), fmt.gap(c_rate, p_rate, "percent")))
     frame = pd.DataFrame(rows, columns=["Échelle", "Indicateur", "Publié", "Calculé", "Écart"])
     source = entries[0].get("source", "")
     return table(frame, caption=f"Chiffres publiés et chiffres calculés ({source})")
@@ -145,7 +304,7 @@ def published_ratios(published: str | Path) -> Html:
                          f"{fmt.number(scope['ministry_mdh'])} / "
                          f"{fmt.number(scope['total_cost_mdh'])} MDH",
                          fmt.percent(stated, 0), fmt.percent(recomputed),
-                         fmt.number(100 * (recomputed - stated), 1) + "\u00a0pts"))
+                         fmt.gap(recomputed, stated, "percent")))
     if not rows:
         return note("Aucun ratio énoncé dans les chiffres publiés.")
     frame = pd.DataFrame(rows, columns=["Publication", "Ratio", "Parties publiées",
@@ -251,31 +410,66 @@ def territory_identity(territory, processed_dir: str | Path = PROCESSED_DIR) -> 
 
 
 def territory_context(tables, level: str, code: str, period_start: int,
-                      period_end: int) -> Html:
-    """Investment and Ministry contribution per inhabitant: the territory beside its parent."""
+                      period_end: int, ref_date=None, processed_dir=PROCESSED_DIR):
+    """Investment and Ministry contribution per inhabitant of a territory and of its parent.
+
+    Returns
+    -------
+    DataFrame
+        One row per value: ``value_label``, ``value``, ``parent_value`` (DH/inhabitant),
+        ``parent_name``; empty when the territory has no project in the period (a « 0 DH/hab. »
+        would be a claim the data does not make).
+    """
     import pandas as pd
 
     from .indicators import gap_to_parent
 
-    s = _slice(period_start, period_end)
+    s = _slice(period_start, period_end, ref_date=ref_date)
     rows = []
-    for value, label in (("cost_per_capita_dh", "Investissement par habitant"),
-                         ("ministry_per_capita_dh", "Contribution du Ministère par habitant")):
-        gap = gap_to_parent(tables, level, value, slice_=s)
-        own = gap[gap["code"] == code]
-        if own.empty:
-            continue
-        r = own.iloc[0]
-        rows.append((label, fmt.number(r["value"], 0) + "\u00a0DH/hab.",
-                     fmt.number(r["parent_value"], 0) + "\u00a0DH/hab.",
-                     fmt.number(r["gap"], 0) + "\u00a0DH/hab."))
-    parent = {"region": "Moyenne nationale", "province": "Région", "commune": "Province"}[level]
-    frame = pd.DataFrame(rows, columns=["Indicateur", "Territoire", parent, "Écart"])
-    return table(frame, caption=f"Contexte : le territoire et son parent ({period_start}–"
-                                f"{period_end}, population 2024)")
+    if not territory_projects(tables, level, code, period_start, period_end, ref_date).empty:
+        for value, label in (("cost_per_capita_dh", "Investissement par habitant"),
+                             ("ministry_per_capita_dh",
+                              "Contribution du Ministère par habitant")):
+            gap = gap_to_parent(tables, level, value, slice_=s)
+            own = gap[gap["code"] == code]
+            if len(own):
+                r = own.iloc[0]
+                rows.append((label, r["value"], r["parent_value"],
+                             _parent_name(level, r["parent_code"], processed_dir)))
+    return pd.DataFrame(rows, columns=["value_label", "value", "parent_value", "parent_name"])
 
 
-def territory_projects(tables, level: str, code: str, period_start: int, period_end: int):
+def _parent_name(level: str, parent_code, processed_dir) -> str:
+    from . import territories
+
+    if level == "region" or _is_missing(parent_code):
+        return "la moyenne nationale"
+    parent = "region" if level == "province" else "province"
+    row = territories.lookup(parent, str(parent_code), processed_dir)
+    return f"{'la région' if parent == 'region' else 'la province'} {row['name_fr']}"
+
+
+def context_table(context, period_start: int, period_end: int) -> Html:
+    """The territory beside its parent, per inhabitant; the gap is that of the shown values."""
+    import pandas as pd
+
+    caption = (f"Contexte : le territoire et son parent ({period_start}–{period_end}, "
+               "population 2024)")
+    if context.empty:
+        return note(f"{caption} : aucun projet dans la période, investissement par habitant "
+                    "non renseigné.")
+    frame = pd.DataFrame({
+        "Indicateur": context["value_label"],
+        "Territoire": context["value"].map(fmt.per_capita),
+        "Parent": [f"{fmt.per_capita(v)} ({n})" for v, n in
+                   zip(context["parent_value"], context["parent_name"], strict=True)],
+        "Écart": [fmt.gap(a, b, "per_capita") for a, b in
+                  zip(context["value"], context["parent_value"], strict=True)]})
+    return table(frame, caption=caption)
+
+
+def territory_projects(tables, level: str, code: str, period_start: int, period_end: int,
+                       ref_date=None):
     """Projects of a territory with the money attributed to it (DH) and their state.
 
     Returns
@@ -288,7 +482,7 @@ def territory_projects(tables, level: str, code: str, period_start: int, period_
     from .indicators import financial
 
     fin = financial(tables, "project_id", _slice(period_start, period_end, level=level,
-                                                 code=code))
+                                                 code=code, ref_date=ref_date))
     info = tables["projects"][["project_id", "title", "scale", "phase"]]
     out = fin.merge(info, on="project_id", how="left", validate="1:1")
     cols = ["project_id", "title", "scale", "phase", "cost_dh", "ministry_dh", "released_dh",
@@ -304,53 +498,134 @@ def late_projects(delays):
 
 
 def territory_communes(tables, processed_dir, level: str, code: str, period_start: int,
-                       period_end: int):
-    """Communes of a territory (display outlines) with investment per inhabitant and
-    deprivation (for its maps and equity section); the commune itself for a commune."""
+                       period_end: int, ref_date=None):
+    """Communes of a territory (display outlines) with investment per inhabitant and the
+    national deprivation quintile; for a commune, every commune of its province, the commune
+    itself flagged in ``is_territory``; for a préfecture d'arrondissements (Casablanca-Anfa,
+    whose arrondissements are not communes of the layer), the communes of its city.
+
+    The deprivation index and quintile are computed among all the country's communes (the
+    national quintile), then the territory's communes are kept.
+    """
     from . import territories
     from .indicators import commune_equity
 
     communes = tables["communes"]
-    keep = communes[f"{level}_code" if level != "commune" else "code"] == code
-    equity = commune_equity(tables, communes[keep], _slice(period_start, period_end))
+    if level == "commune":
+        province = communes.loc[communes["code"] == code, "province_code"]
+        keep = communes["province_code"] == (province.iloc[0] if len(province) else code)
+    else:
+        keep = communes[f"{level}_code"] == code
+        if level == "province" and not keep.any():  # a préfecture d'arrondissements
+            keep = communes["province_code"] == code[:6]
+    equity = commune_equity(tables, communes, _slice(period_start, period_end,
+                                                     ref_date=ref_date))
+    equity = equity[equity["code"].isin(communes.loc[keep, "code"])]
     layer = territories.load_layer("commune", processed_dir, display=True)
     shown = layer[layer["code"].isin(equity["code"])][["code", "name_ar", "geometry"]]
-    return shown.merge(equity, on="code", how="left", validate="1:1")
+    out = shown.merge(equity, on="code", how="left", validate="1:1")
+    out["is_territory"] = (out["code"] == code) if level == "commune" else True
+    return out
 
 
 def territory_figures(territory, projects, level: str, period_start: int, period_end: int,
-                      processed_dir) -> dict:
+                      processed_dir, cutoff=None, counts=None, absent=()) -> dict:
     """Key figures of a territory sheet for ``figures.json`` and the site index."""
     cost, released = int(projects["cost_dh"].sum()), int(projects["released_dh"].sum())
+    no_release = "disbursements" in set(absent)
     region_code = territory["code"] if level == "region" else territory.get("region_code")
-    return {"kind": "territoire", "level": level, "code": territory["code"],
-            "name": territory["name_fr"], "region_code": region_code,
-            "region_name": _region_name(processed_dir, region_code),
-            "title": f"{TERRITORY_LEVELS[level].capitalize()} : {territory['name_fr']}",
-            "period": [period_start, period_end], "projects": len(projects),
-            "cost_dh": cost, "ministry_dh": int(projects["ministry_dh"].sum()),
-            "released_dh": released,
-            "summary": {"Projets": fmt.number(len(projects)), "Investissement": fmt.mdh(cost, 1),
-                        "Débloqué": fmt.percent(released / cost if cost else None)}}
+    out = {"kind": "territoire", "level": level, "code": territory["code"],
+           "name": territory["name_fr"], "region_code": region_code,
+           "region_name": _region_name(processed_dir, region_code),
+           "title": territory_title(level, territory, period_start, period_end),
+           "period": [period_start, period_end], "cutoff_date": _iso(cutoff),
+           "projects": len(projects), "cost_dh": cost,
+           "ministry_dh": int(projects["ministry_dh"].sum()),
+           "released_dh": None if no_release else released,
+           "summary": {"Projets": fmt.number(len(projects)),
+                       "Investissement": fmt.mdh(cost) if len(projects) else fmt.UNKNOWN,
+                       "Débloqué": fmt.UNKNOWN if no_release or not cost
+                       else fmt.percent(released / cost)}}
+    if counts is not None:
+        c = counts.iloc[0]
+        out.update({"late": int(c["late"]), "stalled": int(c["stalled"]),
+                    "closed": int(c["closed"])})
+        out["summary"]["En retard"] = fmt.number(int(c["late"]))
+    return out
 
 
-def convention_overview(tables, convention_id: str, processed_dir=PROCESSED_DIR) -> Html:
-    """Identity of a framework convention and its project; its financing conventions."""
+def convention_scope(tables, convention_id: str, ref_date=None) -> dict:
+    """What a convention dashboard is about: the convention asked for, its project as context.
+
+    Returns
+    -------
+    dict
+        ``convention_id``, ``kind``, ``parent_id``, ``signed_on``, ``planned_end``,
+        ``operator``, ``amount_dh`` (the convention's stated amount), ``released_dh``
+        (released on it, and on its financing conventions for a cadre), ``remaining_dh``
+        (amount − released), ``project_id``, ``project_title``, ``scale``, ``region_code``,
+        ``project_cost_dh`` and ``project_released_dh`` (the whole project, DH).
+    """
+    from .indicators import convention_finance, financial
+
     conv = tables["conventions"]
     c = conv[conv["convention_id"] == convention_id].iloc[0]
     p = tables["projects"][tables["projects"]["project_id"] == c["project_id"]].iloc[0]
+    money = convention_finance(tables, convention_id, ref_date)
+    project = financial(tables, None, project=str(c["project_id"]), ref_date=ref_date)
+    amount = 0 if _is_missing(c["amount_dh"]) else int(c["amount_dh"])
+    released = int(money["released_dh"].sum())
+    return {"convention_id": convention_id, "kind": str(c["kind"]),
+            "parent_id": None if _is_missing(c["parent_id"]) else str(c["parent_id"]),
+            "signed_on": c["signed_on"], "planned_end": c["planned_end"],
+            "operator": None if _is_missing(c["operator"]) else str(c["operator"]),
+            "amount_dh": amount, "released_dh": released, "remaining_dh": amount - released,
+            "project_id": str(p["project_id"]), "project_title": str(p["title"]),
+            "scale": str(p["scale"]), "region_code": p["region_code"],
+            "project_cost_dh": int(project["cost_dh"].sum()),
+            "project_released_dh": int(project["released_dh"].sum())}
+
+
+def convention_overview(tables, convention_id: str, processed_dir=PROCESSED_DIR,
+                        ref_date=None, status=None, absent=()) -> Html:
+    """The convention asked for (amount, released, remaining, status), then its project."""
+    from .config import CONVENTION_KINDS
+
+    scope = convention_scope(tables, convention_id, ref_date)
+    no_release = "disbursements" in set(absent)
+    conv = tables["conventions"]
     children = conv[conv["parent_id"] == convention_id]
-    card = key_figures({
-        "Convention": convention_id, "Projet": f"{p['title']} ({p['project_id']})",
-        "Échelle d'intervention": SCALES.get(p["scale"], p["scale"]),
-        "Région": _region_name(processed_dir, p["region_code"]) or "–",
-        "Signée le": format_value("signed_on", c["signed_on"]),
-        "Échéance prévue": format_value("planned_end", c["planned_end"]),
-        "Montant de la convention": fmt.mdh(c["amount_dh"]),
-        "Conventions de financement": fmt.number(len(children))}, caption="Convention cadre")
-    fin = table(children[["convention_id", "signed_on", "amount_dh", "operator"]],
-                caption="Conventions de financement (opérateurs ; montants non ajoutés au coût)")
-    return Html(str(card) + str(fin))
+    rows = {"Convention": convention_id,
+            "Type": CONVENTION_KINDS.get(scope["kind"], scope["kind"]),
+            "Convention cadre": scope["parent_id"] or "–",
+            "Signée le": format_value("signed_on", scope["signed_on"]),
+            "Échéance prévue": format_value("planned_end", scope["planned_end"]),
+            "Opérateur": scope["operator"] or "–",
+            "Montant de la convention": fmt.mdh(scope["amount_dh"]),
+            "Débloqué sur la convention": fmt.UNKNOWN if no_release
+            else fmt.mdh(scope["released_dh"]),
+            "Reste à débloquer": fmt.UNKNOWN if no_release else fmt.mdh(scope["remaining_dh"])
+            + (" (déblocages au-delà du montant)" if scope["remaining_dh"] < 0 else "")}
+    if status is not None:
+        rows["Statut"] = status["status_label"]
+        rows["Raisons du statut"] = status["reasons"] or "–"
+    card = key_figures(rows, caption="La convention")
+    context = key_figures({
+        "Projet": f"{scope['project_title']} ({scope['project_id']})",
+        "Échelle d'intervention": SCALES.get(scope["scale"], scope["scale"]),
+        "Région": _region_name(processed_dir, scope["region_code"]) or "–",
+        "Investissement total du projet": fmt.mdh(scope["project_cost_dh"]),
+        "Débloqué sur le projet": fmt.UNKNOWN if no_release
+        else fmt.mdh(scope["project_released_dh"])},
+        caption="Son projet (contexte)")
+    parts = [str(card), str(context)]
+    if scope["kind"] == "cadre":
+        parts.append(str(table(children[["convention_id", "signed_on", "amount_dh",
+                                         "operator"]],
+                               caption="Conventions de financement (opérateurs ; montants "
+                                       "non ajoutés au coût)",
+                               empty="aucune convention de financement.")))
+    return Html("".join(parts))
 
 
 def project_of(tables, convention_id: str) -> str:
@@ -370,22 +645,30 @@ def project_actions(tables, project_id: str):
                 "actual_end"]].reset_index(drop=True)
 
 
-def convention_figures(tables, convention_id: str, processed_dir=PROCESSED_DIR) -> dict:
-    """Key figures of a convention dashboard for ``figures.json`` and the site index."""
-    from .indicators import financial
-
-    pid = project_of(tables, convention_id)
-    p = tables["projects"][tables["projects"]["project_id"] == pid].iloc[0]
-    f = financial(tables, None, project=pid).iloc[0]
-    cost, released = int(f["cost_dh"]), int(f["released_dh"])
-    return {"kind": "convention", "convention_id": convention_id, "project_id": pid,
-            "title": f"{convention_id} — {p['title']}", "scale": p["scale"],
-            "region_code": p["region_code"],
-            "region_name": _region_name(processed_dir, p["region_code"]),
-            "cost_dh": cost, "ministry_dh": int(f["ministry_dh"]), "released_dh": released,
-            "remaining_dh": int(f["remaining_dh"]),
-            "summary": {"Coût": fmt.mdh(cost, 1), "Débloqué": fmt.mdh(released, 1),
-                        "Reste": fmt.mdh(int(f["remaining_dh"]), 1)}}
+def convention_figures(tables, convention_id: str, processed_dir=PROCESSED_DIR,
+                       ref_date=None, cutoff=None, status=None, absent=()) -> dict:
+    """Key figures of a convention dashboard for ``figures.json`` and the site index: the
+    convention's own amount, released and remaining, its status and its project."""
+    scope = convention_scope(tables, convention_id, ref_date)
+    no_release = "disbursements" in set(absent)
+    out = {"kind": "convention", "convention_id": convention_id,
+           "convention_kind": scope["kind"], "project_id": scope["project_id"],
+           "title": convention_title(tables, convention_id), "scale": scope["scale"],
+           "region_code": scope["region_code"],
+           "region_name": _region_name(processed_dir, scope["region_code"]),
+           "cutoff_date": _iso(cutoff), "amount_dh": scope["amount_dh"],
+           "released_dh": None if no_release else scope["released_dh"],
+           "remaining_dh": None if no_release else scope["remaining_dh"],
+           "project_cost_dh": scope["project_cost_dh"],
+           "summary": {"Montant": fmt.mdh(scope["amount_dh"]),
+                       "Débloqué": fmt.UNKNOWN if no_release else fmt.mdh(scope["released_dh"]),
+                       "Reste": fmt.UNKNOWN if no_release else fmt.mdh(scope["remaining_dh"])}}
+    if status is not None:
+        out.update({"status": status["status"], "status_label": status["status_label"],
+                    "status_reasons": status["reasons"],
+                    "delay_months": status["delay_months"]})
+        out["summary"]["Statut"] = status["status_label"]
+    return out
 
 
 def quality_figures(tables, processed_dir) -> dict:

@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "pvanalysis"
 #: never from above (docs/architecture.md draws the same map).
 TIERS = [
     {"cli", "demo"},
-    {"reports", "present", "sections", "history", "evaluation"},
+    {"reports", "present", "sections", "story", "history", "evaluation"},
     {"build", "indicators", "maps", "charts", "sample", "template"},
     {"link", "convert", "quarantine", "ingest", "contract", "schemas", "territories",
      "matching", "boundaries", "rules"},

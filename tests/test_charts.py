@@ -65,7 +65,7 @@ def test_committed_vs_released(big, tmp_path):
     check_png(tmp_path / "c.png")
     t = texts(fig)
     # quartiers: released 150 000 000 of 400 001 000 → 37,5 %; royal 700 of 1 000 → 70,0 %
-    assert f"engagé 400{NB}MDH, débloqué 37,5{NB}%" in t
+    assert f"engagé 400,001{NB}MDH, débloqué 37,5{NB}%" in t
     assert f"engagé 1{NB}000{NB}MDH, débloqué 70,0{NB}%" in t
     assert "Montants tous partenaires (MDH)" in t
     plt.close(fig)
@@ -76,7 +76,7 @@ def test_release_curve(big, tmp_path):
     fig = charts.release_curve(curve, out=tmp_path / "s.png")
     check_png(tmp_path / "s.png")
     t = texts(fig)
-    assert f"Engagé : 1{NB}400{NB}MDH" in t  # T = 1 400 001 000 DH, four digits
+    assert f"Engagé : 1{NB}400,001{NB}MDH" in t  # T = 1 400 001 000 DH, as in the tables
     assert f"850{NB}MDH" in t
     assert "Montant cumulé (MDH)" in t
     plt.close(fig)
@@ -145,9 +145,10 @@ def test_decimals_for():
     assert charts.decimals_for([0.0001, 0.0002]) == 3  # never more than 3
 
 
-def test_mdh_text_keeps_four_digits():
+def test_mdh_text_is_the_precision_of_the_tables():
     assert charts.mdh_text(1_684_000_000) == f"1{NB}684{NB}MDH"
-    assert charts.mdh_text(111_630_000) == f"111,6{NB}MDH"
+    assert charts.mdh_text(111_630_000) == f"111,63{NB}MDH"
+    assert charts.mdh_text(870_404_500) == f"870,405{NB}MDH"  # half-up, not half-even
     assert charts.mdh_text(8_460_000) == f"8,46{NB}MDH"
     assert charts.mdh_text(423_000) == f"0,423{NB}MDH"
     assert charts.mdh_text(600_000_000) == f"600{NB}MDH"

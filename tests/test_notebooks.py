@@ -38,6 +38,8 @@ def test_bilan_2017_2021_reproduces_the_published_figures(report_site):
     assert figures["royal"]["total_cost_mdh"] == 1684
     assert figures["royal"]["ministry_mdh"] == 1202
     assert figures["royal"]["ministry_released_mdh"] == 424.565
+    # 11 of the 12 royal projects are past their planned end, not finished, at the cut-off
+    assert figures["royal"]["late"] == 11 and figures["royal"]["closed"] == 1
     assert figures["medina"]["projects"] == 6
     assert figures["medina"]["targets"] == 5
     assert figures["medina"]["total_cost_mdh"] == 4287
@@ -53,7 +55,7 @@ def test_bilan_shows_the_published_gap_of_october_2017(report_site):
     page = (report_site.out_dir / _result(report_site, "bilan").report_id / "rapport.html")
     text = page.read_text("utf-8")
     assert "22,2\u00a0%" in text and "23\u00a0%" in text
-    assert "-0,8\u00a0pts" in text
+    assert "\u22120,8\u00a0pts" in text
     assert "Participation du Ministère" in text or "participation_ministere" in str(
         list(page.parent.glob("*.png")))
 
@@ -63,6 +65,12 @@ def test_territory_sheet_of_a_region(report_site):
     assert result.status == "ok", result.error
     figures = _figures(report_site, result)
     assert figures["name"] == "Fès-Meknès" and figures["region_name"] == "Fès-Meknès"
+    assert figures["late"] >= 1 and figures["cutoff_date"] is not None
+    page = (report_site.out_dir / result.report_id / "rapport.html").read_text("utf-8")
+    # the royal project of the region (Taza, planned end 10/07/2021) is listed late
+    late = page[page.index("Projets en retard ou à l'arrêt"):]
+    assert "PR-00001" in late[:late.index("</table>")]
+    assert "<title>Région Fès-Meknès — fiche territoriale 2017–2021</title>" in page
     assert figures["projects"] > 0 and figures["cost_dh"] > 0
     folder = report_site.out_dir / result.report_id
     assert (folder / "carte_communes.png").is_file() and (folder / "carte_communes.html").is_file()
@@ -80,7 +88,13 @@ def test_convention_dashboard(report_site):
     assert result.status == "ok", result.error
     figures = _figures(report_site, result)
     assert figures["convention_id"] == "CC-R00001" and figures["scale"] == "royal"
-    assert figures["remaining_dh"] == figures["cost_dh"] - figures["released_dh"]
+    assert figures["remaining_dh"] == figures["amount_dh"] - figures["released_dh"]
+    # a royal project past its planned end (17/09/2022) and not finished at the cut-off
+    assert figures["cutoff_date"] is not None
+    assert figures["status"] == "late" and figures["delay_months"] > 36
+    page = (report_site.out_dir / result.report_id / "rapport.html").read_text("utf-8")
+    assert "Données arrêtées au " in page
+    assert "<title>Convention CC-R00001 — " in page
 
 
 def test_quality_and_exploration(report_site):

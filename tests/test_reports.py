@@ -185,12 +185,12 @@ def test_tables_escape_data_and_speak_french():
     assert "<script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert "424,565\u00a0MDH" in text and "35,3\u00a0%" in text
     assert "Projets présentés à Sa Majesté" in text and 'dir="rtl"' in text
-    assert "<th>Engagé</th>" in text
+    assert '<th class="pv-num">Engagé</th>' in text and "<th>Échelle</th>" in text
 
 
 def test_published_ratios_show_the_october_2017_gap():
     text = str(sections.published_ratios(NOTEBOOKS.parent / "data/raw/published_figures.yaml"))
-    assert "23\u00a0%" in text and "22,2\u00a0%" in text and "-0,8\u00a0pts" in text
+    assert "23\u00a0%" in text and "22,2\u00a0%" in text and "\u22120,8\u00a0pts" in text
 
 
 def test_write_figures_converts_numpy_and_missing(tmp_path, sample_processed):

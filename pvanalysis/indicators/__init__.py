@@ -46,7 +46,8 @@ Modules
 -------
 One module per concern; each imports only from the modules listed before it:
 :mod:`~pvanalysis.indicators.core` (slices, shared tables, projects, attribution, the
-flows table, grouping helpers), :mod:`~pvanalysis.indicators.finance`,
+flows table, grouping helpers), :mod:`~pvanalysis.indicators.status` (the cut-off date,
+project and convention status, absent sources), :mod:`~pvanalysis.indicators.finance`,
 :mod:`~pvanalysis.indicators.progress` (physical and time),
 :mod:`~pvanalysis.indicators.territory`, :mod:`~pvanalysis.indicators.equity` (equity and
 concentration) and :mod:`~pvanalysis.indicators.national` (the bilan by scale).
@@ -76,6 +77,7 @@ from .equity import (
     deprivation_index,
     lorenz,
     need_alignment,
+    targeting_of,
     targeting_share,
 )
 from .finance import (
@@ -83,6 +85,7 @@ from .finance import (
     cofinancing_mix,
     commitment_rate,
     committed,
+    convention_finance,
     disbursement_rate,
     financial,
     leverage,
@@ -106,6 +109,19 @@ from .progress import (
     phase_funnel,
     physical_progress,
     start_lag,
+)
+from .status import (
+    OPTIONAL_SOURCES,
+    SOURCE_COLUMNS,
+    STALL_IDLE_MONTHS,
+    STALL_NO_RELEASE_MONTHS,
+    STATUS_LABELS,
+    absent_sources,
+    convention_status,
+    cutoff_date,
+    project_status,
+    status_counts,
+    unknown_columns,
 )
 from .territory import (
     coverage,
@@ -132,11 +148,13 @@ __all__ = [
     "deprivation_index",
     "lorenz",
     "need_alignment",
+    "targeting_of",
     "targeting_share",
     "FINANCIAL_COLUMNS",
     "cofinancing_mix",
     "commitment_rate",
     "committed",
+    "convention_finance",
     "disbursement_rate",
     "financial",
     "leverage",
@@ -156,6 +174,17 @@ __all__ = [
     "phase_funnel",
     "physical_progress",
     "start_lag",
+    "OPTIONAL_SOURCES",
+    "SOURCE_COLUMNS",
+    "STALL_IDLE_MONTHS",
+    "STALL_NO_RELEASE_MONTHS",
+    "STATUS_LABELS",
+    "absent_sources",
+    "convention_status",
+    "cutoff_date",
+    "project_status",
+    "status_counts",
+    "unknown_columns",
     "coverage",
     "gap_to_parent",
     "investment_per_capita",

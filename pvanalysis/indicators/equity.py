@@ -93,6 +93,23 @@ def targeting_share(tables, communes: pd.DataFrame | None = None, slice_=None,
                                           filters))
 
 
+def targeting_of(equity: pd.DataFrame) -> pd.DataFrame:
+    """:func:`targeting_share` of communes already carrying their national quintile.
+
+    Parameters
+    ----------
+    equity : DataFrame
+        Rows of :func:`commune_equity` computed on every commune of the country, then
+        restricted to a territory: the quintile stays national.
+
+    Returns
+    -------
+    DataFrame
+        As :func:`targeting_share`; the population share is that of the territory.
+    """
+    return _targeting(equity)
+
+
 def _targeting(c: pd.DataFrame) -> pd.DataFrame:
     q5 = c["quintile"] == 5
     out = pd.DataFrame({"cost_dh": [c["cost_dh"].sum()],

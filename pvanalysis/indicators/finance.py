@@ -273,3 +273,62 @@ def release_curve(tables, slice_=None, freq: str = "YE", **filters) -> pd.DataFr
     out["cum_released_dh"] = out["released_dh"].cumsum().astype("Int64")
     out["cum_committed_dh"] = pd.array([f["committed_dh"].sum()] * len(out), dtype="Int64")
     return out
+
+
+def convention_finance(tables, convention_id: str, ref_date=None) -> pd.DataFrame:
+    """Money of one convention, per partner: its scope, not its whole project's.
+
+    A framework (cadre) convention covers its commitments and the releases made on it and
+    on its financing conventions; a financing convention covers only the releases and
+    échéancier written on it (its commitments, if any).
+
+    Parameters
+    ----------
+    convention_id : str
+        A ``conventions.convention_id``.
+    ref_date : date-like, optional
+        Releases up to this date; échéancier years ending by it are due.
+
+    Returns
+    -------
+    DataFrame
+        One row per partner: ``partner_id``, ``name``, ``committed_dh``, ``released_dh``,
+        ``scheduled_due_dh``, ``remaining_dh`` (committed − released) in DH (Int64), and
+        ``fulfilment_rate`` (released / committed, NaN without commitment).
+    """
+    conv = tables["conventions"]
+    if not (conv["convention_id"] == convention_id).any():
+        raise ValueError(f"convention_id={convention_id!r} is not in the conventions table")
+    ids = [convention_id]
+    kind = conv.loc[conv["convention_id"] == convention_id, "kind"].iloc[0]
+    if kind == "cadre":
+        ids += conv.loc[conv["parent_id"] == convention_id, "convention_id"].astype(str).tolist()
+    ref = _ref_ts(ref_date)
+    disb = tables["disbursements"]
+    disb = disb[_isin(disb["convention_id"], ids)]
+    sched = tables["schedule"]
+    sched = sched[_isin(sched["convention_id"], ids)]
+    if ref is not None:
+        disb = disb[disb["released_on"] <= ref]
+        sched = sched[pd.to_datetime(sched["year"].astype("int64").astype(str) + "-12-31")
+                      <= ref]
+    comm = tables["commitments"]
+    comm = comm[comm["convention_id"] == convention_id]
+    parts = [comm.groupby("partner_id")["committed_dh"].sum(),
+             disb.groupby("partner_id")["amount_dh"].sum().rename("released_dh"),
+             sched.groupby("partner_id")["planned_dh"].sum().rename("scheduled_due_dh")]
+    out = pd.concat(parts, axis=1).rename_axis("partner_id").reset_index()
+    for col in ("committed_dh", "released_dh", "scheduled_due_dh"):
+        if col not in out:
+            out[col] = pd.NA
+    out["released_dh"] = out["released_dh"].fillna(0).astype("Int64")
+    out["scheduled_due_dh"] = out["scheduled_due_dh"].fillna(0).astype("Int64")
+    out["committed_dh"] = out["committed_dh"].astype("Int64")
+    out["remaining_dh"] = (out["committed_dh"] - out["released_dh"]).astype("Int64")
+    names = tables["partners"].set_index("partner_id")["name"]
+    out.insert(1, "name", out["partner_id"].map(names).astype("string"))
+    out["partner_id"] = out["partner_id"].astype("string")
+    out["fulfilment_rate"] = ratio(out["released_dh"], out["committed_dh"])
+    cols = ["partner_id", "name", "committed_dh", "released_dh", "scheduled_due_dh",
+            "remaining_dh", "fulfilment_rate"]
+    return out[cols].sort_values("partner_id").reset_index(drop=True)

@@ -17,6 +17,7 @@ from .core import (
     ratio,
 )
 from .finance import financial
+from .status import _compared_end, cutoff_date
 
 #: Average month length used for delays (days).
 DAYS_PER_MONTH = 365.25 / 12
@@ -68,31 +69,33 @@ def physical_progress(tables, by=None, slice_=None, **filters) -> pd.DataFrame:
 
 
 def delays(tables, slice_=None, **filters) -> pd.DataFrame:
-    """Delay of each project: actual (else forecast) end minus planned end, in months.
+    """Delay of each project at the cut-off: the end compared minus the planned end, in months.
 
-    A project not finished, without forecast and past its planned end at ``ref_date`` is
-    late by ``ref_date − planned_end``. Months are days / 30,44.
+    The cut-off is the slice's ``ref_date``, else :func:`~pvanalysis.indicators.status.
+    cutoff_date` of the tables. The end compared is the actual end of a finished project;
+    for one not finished, its forecast end if later than the cut-off, else the cut-off
+    itself once the planned end has passed (the delay runs until it is finished). A project
+    not finished whose planned end is still ahead is not late (delay not yet measurable).
+    Months are days / 30,44.
 
     Returns
     -------
     DataFrame
         One row per project: ``project_id``, ``title``, ``scale``, ``contract_year``,
         ``planned_end``, ``end`` (the date compared), ``end_kind`` (``"effectif"``,
-        ``"prévisionnel"``, ``"date de référence"`` or NA), ``delay_months`` (float, NaN
+        ``"prévisionnel"``, ``"date d'arrêt"`` or NA), ``delay_months`` (float, NaN
         when not measurable), ``late`` (boolean, NA when not measurable).
     """
     s = make_slice(slice_, **filters)
     p = project_frame(tables, s)
     p = p[_isin(p["project_id"], _project_weights_for(tables, [], s, p)["project_id"])]
-    ref = _ref_ts(s.ref_date)
-    end = p["actual_end"].fillna(p["forecast_end"])
+    ref = _ref_ts(s.ref_date) or cutoff_date(tables)
+    closed = p["actual_end"].notna() & ((p["actual_end"] <= ref) if ref is not None else True)
+    end = _compared_end(p, closed, ref)
     kind = pd.Series(pd.NA, index=p.index, dtype="string")
-    kind[p["forecast_end"].notna()] = "prévisionnel"
-    kind[p["actual_end"].notna()] = "effectif"
-    if ref is not None:
-        overdue = end.isna() & (p["planned_end"] < ref)
-        end = end.mask(overdue, ref)
-        kind[overdue] = "date de référence"
+    kind[end.notna()] = "date d'arrêt"
+    kind[end.notna() & (end == p["forecast_end"]) & ~closed] = "prévisionnel"
+    kind[closed] = "effectif"
     days = (end - p["planned_end"]).dt.days.astype("float64")
     out = p[["project_id", "title", "scale", "contract_year", "planned_end"]].assign(
         end=end, end_kind=kind, delay_months=days / DAYS_PER_MONTH)

@@ -48,7 +48,20 @@ def _presentable(nb):
                                           f"</strong> : {html.escape(text)}</div>"})
             outputs.append(out)
         cell.outputs = outputs
+    title = _page_title(nb)
+    if title:
+        nb.metadata["title"] = title
     return nb
+
+
+def _page_title(nb) -> str | None:
+    """The title a report's opening cell gives (``pv_title`` of its HTML output), if any."""
+    for cell in nb.cells:
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            title = out.get("metadata", {}).get("text/html", {}).get("pv_title")
+            if title:
+                return str(title)
+    return None
 
 
 def export_html(notebook: str | Path, html_path: str | Path, *, kind_label: str = "",
