@@ -372,9 +372,23 @@ def quality_summary(tables, processed_dir: str | Path) -> Html:
                                     "rows_kept": "Lignes gardées",
                                     "rows_quarantined": "Lignes en quarantaine"},
                    caption="Conservation des lignes par fichier source")]
-    reasons = tables["quarantine"].value_counts(["source_file", "reason"]).rename("count")
-    parts.append(table(reasons.reset_index(), caption="Valeurs en quarantaine par raison"))
+    parts.append(table(quarantine_by_code(tables["quarantine"]),
+                       caption="Valeurs en quarantaine par raison (code stable)"))
     return Html("".join(str(p) for p in parts))
+
+
+def quarantine_by_code(quarantine):
+    """Quarantined values per source file and stable reason code (``schemas.REASONS``), with
+    the reason's French text without its row detail; largest first."""
+    from .schemas import REASONS
+
+    q = quarantine
+    if "reason_code" not in q:  # a store built before reason codes: its texts are static
+        code_of = {text: code for code, text in REASONS.items()}
+        q = q.assign(reason_code=q["reason"].map(code_of).fillna(q["reason"]))
+    out = q.value_counts(["source_file", "reason_code"]).rename("count").reset_index()
+    out.insert(2, "reason", out["reason_code"].map(REASONS).fillna(out["reason_code"]))
+    return out
 
 
 def _region_name(processed_dir, region_code) -> str | None:
