@@ -179,4 +179,4 @@ def test_the_batch_writes_the_news_page(report_site):
     page = html.unescape((report_site.out_dir / "nouveautes.html").read_text("utf-8"))
     # the sample store has one version: every report is a first edition
     assert "Nouveautés" in page and "première édition : rien à comparer" in page
-    assert "Bilan national 2017–2021" in page
+    assert "Bilan national de la politique de la ville 2017–2021" in page

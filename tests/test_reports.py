@@ -273,7 +273,7 @@ def test_index_lists_every_report_with_status_and_error(report_site):
     page = report_site.index.read_text("utf-8")
     assert page.count('class="badge st-ok"') == len(report_site.reports) - 1
     assert 'class="badge st-error"' in page and "territoire inconnu" in page
-    assert "Bilan national 2017–2021" in page and "Fès-Meknès" in page
+    assert "Bilan national de la politique de la ville 2017–2021" in page and "Fès-Meknès" in page
     for r in report_site.reports:
         if r.ok:
             assert f'href="{r.report_id}/rapport.html"' in page
