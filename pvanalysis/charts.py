@@ -240,10 +240,10 @@ def ministry_participation(bilan, *, source: str = SOURCE, out=None,
 
 
 def _legend(fig: Figure, ax, **kwargs) -> None:
-    """Legend of ``ax`` in its own row above the title, right-aligned, clear of the bars."""
+    """Legend of ``ax`` in its own row under the axis, clear of the title and the bars."""
     handles, labels = ax.get_legend_handles_labels()
     kwargs = {"ncols": len(handles), "fontsize": 8.5} | kwargs
-    fig.legend(handles, labels, loc="outside upper right", **kwargs)
+    fig.legend(handles, labels, loc="outside upper left", **kwargs)
 
 
 def committed_vs_released(frame, by: str, *, labels=None, title: str | None = None,
