@@ -36,6 +36,7 @@ from .execute import DEFAULT_TIMEOUT_S
 from .export import HTML_NAME
 from .kinds import NOTEBOOKS_DIR, coerce_params, notebook_path, report_id
 from .run import ReportResult, execute_report, run_key
+from .short import short_sheet, template_sha
 from .site import territory_names, write_index
 
 #: The manifest is rewritten at least this often during a batch (seconds).
@@ -284,29 +285,38 @@ def _terminate_as_interrupt():
         signal.signal(signal.SIGTERM, previous)
 
 
+def _is_short(kind: str, typed: Mapping, index: DataIndex) -> bool:
+    """A commune sheet for a commune that no project touches gets the short sheet."""
+    code = str(typed.get("code", ""))
+    return (kind == "territoire" and typed.get("level") == "commune"
+            and code in index.known.get("commune", ()) and index.project_count(code) == 0)
+
+
 def _plan(pairs, previous, index: DataIndex, out_dir, notebooks_dir, force):
     """``(results, todo)``: reused results in place, and ``(i, kind, params, inputs,
-    reason)`` for each report to run."""
+    reason, short)`` for each report to run (``short``: the short sheet)."""
     results: list[ReportResult | None] = [None] * len(pairs)
     todo = []
-    sha = {}
+    sha = {"short": template_sha()}
     for i, (kind, params) in enumerate(pairs):
         old = previous.get(_key(kind, params))
         try:
             typed = coerce_params(kind, params, notebooks_dir)
             notebook = notebook_path(kind, notebooks_dir)
         except PvInputError:
-            todo.append((i, kind, params, {}, "paramètres à vérifier"))
+            todo.append((i, kind, params, {}, "paramètres à vérifier", False))
             continue
-        if notebook not in sha:
-            sha[notebook] = store.sha256_file(notebook)
+        short = _is_short(kind, typed, index)
+        source = "short" if short else notebook
+        if source not in sha:
+            sha[source] = store.sha256_file(notebook)
         inputs = index.inputs(kind, typed)
         reason = "refait sur demande (--force)" if force else why_run(
-            kind, typed, inputs, sha[notebook], old, out_dir)
+            kind, typed, inputs, sha[source], old, out_dir)
         if reason is None:
             results[i] = _reused(old)
         else:
-            todo.append((i, kind, params, inputs, reason))
+            todo.append((i, kind, params, inputs, reason, short))
     return results, todo
 
 
@@ -375,6 +385,15 @@ def _write_site(batch: BatchResult, version, previous, pairs, start, index: bool
         write_index(view, batch.names)
 
 
+def _function(run, short: bool):
+    """The per-report function: the notebook run, or the short sheet with the same options."""
+    if not short:
+        return run
+    return functools.partial(short_sheet, **{k: v for k, v in run.keywords.items()
+                                             if k in ("out_dir", "processed_dir",
+                                                      "index_href")})
+
+
 def _run_local(run, todo, jobs: int, stop: threading.Event):
     """Yield ``(index, ReportResult)`` as reports finish; ``jobs`` threads, each waiting
     for its report's own process."""
@@ -384,8 +403,9 @@ def _run_local(run, todo, jobs: int, stop: threading.Event):
 
     pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="pv-report")
     try:
-        futures = {pool.submit(run, kind, params, inputs=inputs, reason=reason, stop=stop): i
-                   for i, kind, params, inputs, reason in todo}
+        futures = {pool.submit(_function(run, short), kind, params, inputs=inputs,
+                               reason=reason, stop=stop): i
+                   for i, kind, params, inputs, reason, short in todo}
         for future in as_completed(futures):
             try:
                 yield futures[future], future.result()
@@ -407,9 +427,10 @@ def _run_on_dask(run, todo, address: str, jobs: int):
     with dask_client(address, jobs) as client:
         from distributed import as_completed
 
-        futures = {client.submit(run, kind, params, inputs=inputs, reason=reason, pure=False,
+        futures = {client.submit(_function(run, short), kind, params, inputs=inputs,
+                                 reason=reason, pure=False,
                                  key=f"rapport-{i}-{report_id(kind, params)}"): i
-                   for i, kind, params, inputs, reason in todo}
+                   for i, kind, params, inputs, reason, short in todo}
         try:
             for future in as_completed(futures):
                 yield futures[future], _dask_result(future, todo, futures)
@@ -422,7 +443,7 @@ def _dask_result(future, todo, futures) -> ReportResult:
     try:
         return future.result()
     except Exception as exc:  # the worker died or the task could not run
-        _, kind, params, inputs, reason = next(t for t in todo if t[0] == futures[future])
+        _, kind, params, inputs, reason, _ = next(t for t in todo if t[0] == futures[future])
         return ReportResult(kind, params, report_id(kind, params), "dead_kernel", 138,
                             f"le travailleur Dask s'est arrêté : {type(exc).__name__}",
                             given=params, reason=reason, inputs=inputs, engine="dask")

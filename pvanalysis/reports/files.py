@@ -82,15 +82,17 @@ def site_lock(out_dir: str | Path) -> Iterator[None]:
 
 
 def staging_folder(out_dir: Path, report_id: str) -> Path:
-    """A new empty folder of ``out_dir/.staging`` for one run of ``report_id``."""
+    """A new empty folder of ``out_dir/.staging`` for one run of ``report_id`` (absolute:
+    the notebook works in its own folder)."""
     name = report_id.replace("/", "__") + "-" + secrets.token_hex(4)
-    folder = out_dir / STAGING / name
+    folder = Path(out_dir).resolve() / STAGING / name
     folder.mkdir(parents=True)
     return folder
 
 
 def swap_in(new: Path, folder: Path, out_dir: Path) -> None:
     """Make ``new`` the report folder ``folder``; the previous one is deleted afterwards."""
+    out_dir, folder = Path(out_dir).resolve(), Path(folder).resolve()
     folder.parent.mkdir(parents=True, exist_ok=True)
     old = None
     if folder.exists():

@@ -48,7 +48,7 @@ STATUS_LABELS = {
     "ok": "réussi",
     "error": "échec",
     "timeout": "délai dépassé",
-    "dead_kernel": "noyau arrêté",
+    "dead_kernel": "processus arrêté",
 }
 
 
