@@ -201,9 +201,13 @@ def report(kind: str, params: tuple[str, ...], processed: Path, out: Path,
 @click.option("--dask", "dask", metavar="ADRESSE", default=None,
               help="Exécuter les rapports sur une grappe Dask : adresse de l'ordonnanceur "
                    "(tcp://hôte:8786) ou « local » (grappe locale de --jobs processus).")
+@click.option("--region", default=None, metavar="CODE",
+              help="Seulement les rapports de cette région (fiches de ses territoires, "
+                   "conventions de ses projets), ou « national » pour les autres ; une "
+                   "partie d'un lot découpé par région, dans son propre dossier --out.")
 @_friendly
 def batch(config: Path | None, jobs: int, force: bool, processed: Path, out: Path,
-          timeout: float | None, engine: str, dask: str | None) -> None:
+          timeout: float | None, engine: str, dask: str | None, region: str | None) -> None:
     """Exécute un lot de rapports, écrit index.html et manifest.json ; code 1 si un échoue.
 
     Seuls les rapports dont les données lues, le carnet ou la version de pvanalysis ont
@@ -216,7 +220,7 @@ def batch(config: Path | None, jobs: int, force: bool, processed: Path, out: Pat
     try:
         result = run_batch(None if config is None else str(config), out, jobs=jobs,
                            force=force, processed_dir=processed, timeout_s=timeout,
-                           progress=_echo_progress, engine=engine, dask=dask)
+                           progress=_echo_progress, engine=engine, dask=dask, region=region)
     except KeyboardInterrupt:
         click.echo("Lot interrompu : index.html et manifest.json sont à jour ; les rapports "
                    "non refaits gardent leur version précédente.", err=True)
@@ -224,6 +228,21 @@ def batch(config: Path | None, jobs: int, force: bool, processed: Path, out: Pat
     click.echo(result.as_text())
     if result.exit_code:
         raise SystemExit(result.exit_code)
+
+
+@cli.command()
+@processed_option
+@reports_option
+@_friendly
+def site(processed: Path, out: Path) -> None:
+    """Réunit les parties d'un lot découpé par région (--out/<partie>/manifest.json) en un
+    seul site : index national, pages des régions et des provinces, recherche."""
+    from .reports import merge_sites
+
+    merged = merge_sites(out, processed)
+    n = len(merged.reports)
+    click.echo(f"{n} rapport{'s' if n > 1 else ''} réuni{'s' if n > 1 else ''} ; site : "
+               f"{merged.index.resolve()}")
 
 
 @cli.command("check-notebooks")

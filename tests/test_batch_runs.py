@@ -324,3 +324,24 @@ def test_the_dask_path_on_a_local_cluster(toy):
     assert 'href="qualite/qualite-a/rapport.html"' in first.index.read_text("utf-8")
     again = _batch(toy, [{"tag": "a"}, {"tag": "x", "mode": "dead"}], dask="local", jobs=1)
     assert again.reports[0].skipped and again.reports[1].exit_code == 138
+
+
+def test_a_batch_split_by_region_is_gathered_into_one_site(toy, sample_processed):
+    part = reports.run_batch({"reports": [{"kind": "qualite", "params": {"tag": "a"}}]},
+                             toy / "parties" / "national", processed_dir=toy / "processed",
+                             notebooks_dir=toy / "ok", region="national")
+    assert [r.report_id for r in part.reports] == ["qualite/qualite-a"]
+    merged = reports.merge_sites(toy / "parties", toy / "processed")
+    assert [r.report_id for r in merged.reports] == ["national/qualite/qualite-a"]
+    index = merged.index.read_text("utf-8")
+    assert 'href="national/qualite/qualite-a/rapport.html"' in index
+    result = CliRunner().invoke(cli, ["site", "--processed", str(toy / "processed"),
+                                      "--out", str(toy / "parties")])
+    assert result.exit_code == 0 and "1 rapport réuni ; site" in result.output
+    index = DataIndex(store.current(sample_processed))
+    conv = store.current(sample_processed).read("conventions")
+    project = conv.loc[conv["convention_id"] == "CC-R00001", "project_id"].iloc[0]
+    region = index.project_region[project]
+    assert index.region_of("convention", {"convention_id": "CC-R00001"}) == region
+    assert index.region_of("territoire", {"level": "commune", "code": "03.231.01.0"}) == "03"
+    assert index.region_of("bilan", {}) == "national"

@@ -216,7 +216,8 @@ def run_batch(config: str | Path | Mapping | None = None, out_dir: str | Path = 
               jobs: int = 1, force: bool = False, processed_dir: str | Path = PROCESSED_DIR, *,
               notebooks_dir: str | Path = NOTEBOOKS_DIR, timeout_s: float | None = None,
               progress: Callable[[int, int, ReportResult], None] | None = None,
-              engine: str = "fork", dask: str | None = None) -> BatchResult:
+              engine: str = "fork", dask: str | None = None,
+              region: str | None = None) -> BatchResult:
     """Run a set of reports, write ``index.html`` and ``manifest.json``.
 
     Parameters
@@ -245,6 +246,10 @@ def run_batch(config: str | Path | Mapping | None = None, out_dir: str | Path = 
     dask : str, optional
         ``"local"`` (a ``LocalCluster`` of ``jobs`` workers) or a Dask scheduler address:
         the reports run on its workers (same folders, which must be shared).
+    region : str, optional
+        Only the reports of this region (territory sheets within it, conventions of its
+        projects), or ``"national"`` for the others: one part of a batch split by region,
+        each part in its own site folder (:func:`merge_sites` gathers them).
 
     Returns
     -------
@@ -265,7 +270,7 @@ def run_batch(config: str | Path | Mapping | None = None, out_dir: str | Path = 
     with files.site_lock(out_dir), version.pinned(), _terminate_as_interrupt():
         files.recover(out_dir)
         return _run_batch(config, out_dir, jobs, force, version, Path(notebooks_dir),
-                          timeout_s, progress, start, engine, dask)
+                          timeout_s, progress, start, engine, dask, region)
 
 
 @contextlib.contextmanager
@@ -322,13 +327,16 @@ def _plan(pairs, previous, index: DataIndex, out_dir, notebooks_dir, force):
 
 def _run_batch(config, out_dir: Path, jobs: int, force: bool, version: store.Version,
                notebooks_dir: Path, timeout_s, progress, start: float, engine: str,
-               dask: str | None) -> BatchResult:
+               dask: str | None, region: str | None) -> BatchResult:
     """``run_batch`` on one resolved version, under the site lock."""
     cfg = load_config(config)
     timeout_s = timeout_s or cfg.get("timeout_s") or DEFAULT_TIMEOUT_S
     pairs = expand_config(cfg, version.path)
+    index = DataIndex(version)
+    if region is not None:
+        pairs = [(k, p) for k, p in pairs if index.region_of(k, p) == str(region)]
     previous = _previous_runs(out_dir)
-    results, todo = _plan(pairs, previous, DataIndex(version), out_dir, notebooks_dir, force)
+    results, todo = _plan(pairs, previous, index, out_dir, notebooks_dir, force)
     done = 0
     for result in (r for r in results if r is not None):
         done += 1
@@ -447,6 +455,35 @@ def _dask_result(future, todo, futures) -> ReportResult:
         return ReportResult(kind, params, report_id(kind, params), "dead_kernel", 138,
                             f"le travailleur Dask s'est arrêté : {type(exc).__name__}",
                             given=params, reason=reason, inputs=inputs, engine="dask")
+
+
+def merge_sites(out_dir: str | Path, processed_dir: str | Path = PROCESSED_DIR) -> BatchResult:
+    """One index over the part sites of ``out_dir`` (``out_dir/<part>/manifest.json``, such
+    as the parts of a batch split by region): national page, region and province pages,
+    search, and a ``manifest.json`` listing every part's reports (ids prefixed by the part).
+    """
+    out_dir = Path(out_dir)
+    fields = {f.name for f in dataclasses.fields(ReportResult)}
+    results, versions, duration = [], set(), 0.0
+    with files.site_lock(out_dir):
+        for manifest in sorted(out_dir.glob("*/manifest.json")):
+            part = manifest.parent.name
+            content = json.loads(manifest.read_text(encoding="utf-8"))
+            versions.add(content.get("data_version", ""))
+            duration = max(duration, float(content.get("duration_s") or 0))
+            for entry in content.get("reports", []):
+                r = ReportResult(**{k: v for k, v in entry.items() if k in fields})
+                r.report_id = f"{part}/{r.report_id}"
+                if r.shown and r.shown.get("failed_href"):
+                    r.shown = {**r.shown, "failed_href": f"{part}/{r.shown['failed_href']}"}
+                results.append(r)
+        version = store.current(processed_dir)
+        batch = BatchResult(results, out_dir, out_dir / "index.html", out_dir / "manifest.json",
+                            duration, version.data_sha256, " + ".join(sorted(versions)),
+                            executor="parties réunies")
+        write_manifest(batch, version)
+        write_index(batch, territory_names(version))
+    return batch
 
 
 def write_manifest(batch: BatchResult, version: store.Version) -> Path:

@@ -100,6 +100,11 @@ class DataIndex:
         self.codes = self.long.groupby("code")["project_id"].agg(set).to_dict()
         self._by_code: dict = {}
         self.conventions = conv[["convention_id", "project_id"]].astype(str)
+        projects = tables.get("projects")
+        self.project_region = ({} if projects is None or "region_code" not in projects
+                               else dict(zip(
+            projects["project_id"].astype(str), projects["region_code"].astype(str),
+            strict=True)))
         self.known = {level: set(version.read(layer, ["code"])["code"].astype(str))
                       for level, layer in (("region", "regions"), ("province", "provinces"),
                                            ("commune", "communes")) if version.has(layer)}
@@ -179,6 +184,16 @@ class DataIndex:
         if hit.empty:
             hit = conv.loc[conv["project_id"] == asked, "project_id"]
         return None if hit.empty else str(hit.iloc[0])
+
+    def region_of(self, kind: str, params: Mapping) -> str:
+        """Region code a report belongs to (a convention: its project's region), or
+        ``"national"`` for the national reports."""
+        if kind == "territoire" and params.get("code"):
+            return str(params["code"])[:2]
+        if kind == "convention":
+            project = self._project_of_convention(str(params.get("convention_id", "")))
+            return self.project_region.get(project, "national") if project else "national"
+        return "national"
 
     def project_count(self, code: str) -> int:
         """Number of projects touching a territory (0: the sheet would say there is none)."""

@@ -16,6 +16,7 @@ time limit (``SIGALRM``); a cell that passes it stops the run with an error name
 from __future__ import annotations
 
 import contextlib
+import functools
 import signal
 import sys
 
@@ -80,6 +81,7 @@ class _Stream:
         return False
 
 
+@functools.cache
 def _shell_classes():
     """Shell, display publisher and display hook recording outputs (built on first use)."""
     import nbformat
@@ -138,8 +140,10 @@ def new_shell():
     from traitlets.config import Config
 
     Shell, Publisher, Hook = _shell_classes()
-    if Shell.initialized():
-        return Shell.instance()
+    if Shell.initialized():  # a notebook already ran in this process: start afresh
+        shell = Shell.instance()
+        shell.reset(new_session=True)
+        return shell
     config = Config()
     config.HistoryManager.enabled = False
     config.InteractiveShell.colors = "nocolor"

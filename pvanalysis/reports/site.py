@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from .. import __version__, fmt
 from ..present import FIGURES_NAME
+from ..sections import TERRITORY_LEVELS
 from .export import HTML_NAME, _templates_dir
 from .files import write_atomic
 from .kinds import KINDS, STATUS_LABELS
@@ -61,10 +62,15 @@ def _fr_time(iso: str | None) -> str:
     return stamp.strftime("%d/%m/%Y à %H:%M UTC")
 
 
-def _title(result: ReportResult) -> str:
+def _title(result: ReportResult, names: Mapping | None = None) -> str:
+    """The report's title: its figures' title, else its territory's name, else its kind and
+    parameters."""
     title = result.figures.get("title") if result.figures else None
     if title:
         return str(title)
+    level, code = result.params.get("level"), str(result.params.get("code", ""))
+    if result.kind == "territoire" and level in TERRITORY_LEVELS and code in (names or {}):
+        return f"{TERRITORY_LEVELS[level].capitalize()} : {names[code]['name_fr']}"
     shown = ", ".join(f"{k} {v}" for k, v in result.params.items())
     label = KINDS[result.kind].label if result.kind in KINDS else str(result.kind)
     return f"{label} — {shown}" if shown else label
@@ -80,7 +86,8 @@ def _error(result: ReportResult) -> str | None:
     return text
 
 
-def _row(result: ReportResult, out_dir: Path, prefix: str = "") -> dict:
+def _row(result: ReportResult, out_dir: Path, prefix: str = "",
+         names: Mapping | None = None) -> dict:
     """What a page shows of one report: title and link, files, status, key figures."""
     rid = result.report_id
     folder = out_dir / rid
@@ -92,7 +99,7 @@ def _row(result: ReportResult, out_dir: Path, prefix: str = "") -> dict:
         files.append((prefix + result.shown["failed_href"], "page de l'exécution échouée"))
     summary = (result.figures or {}).get("summary") or {}
     return {
-        "title": _title(result),
+        "title": _title(result, names),
         "href": f"{prefix}{rid}/{HTML_NAME}" if (folder / HTML_NAME).is_file() else None,
         "error": _error(result),
         "files": files,
@@ -122,12 +129,14 @@ def _section(kind: str, results: list[ReportResult], out_dir: Path, names: Mappi
     label = KINDS[kind].plural if kind in KINDS else "Rapports d'un type inconnu"
     regions = [_region_of(r, names)[1] for r in results]
     if set(regions) == {None} or len(set(regions)) == len(regions):
-        groups = [(None, [_row(r, out_dir, prefix) for r in sorted(results, key=_title)])]
+        groups = [(None, [_row(r, out_dir, prefix, names)
+                          for r in sorted(results, key=lambda r: _title(r, names))])]
         return {"id": kind, "label": label, "groups": groups}
     by_region: dict[str, list] = {}
     for r, name in zip(results, regions, strict=True):
         by_region.setdefault(str(name or _NO_REGION), []).append(r)
-    groups = [(name, [_row(r, out_dir, prefix) for r in sorted(by_region[name], key=_title)])
+    groups = [(name, [_row(r, out_dir, prefix, names)
+                      for r in sorted(by_region[name], key=lambda r: _title(r, names))])
               for name in sorted(by_region, key=lambda n: (n == _NO_REGION, n))]
     return {"id": kind, "label": label, "groups": groups}
 
@@ -158,9 +167,9 @@ def _entry(result: ReportResult, out_dir: Path, names: Mapping) -> dict:
     _, region = _region_of(result, names)
     href = f"{result.report_id}/{HTML_NAME}" if (out_dir / result.report_id / HTML_NAME
                                                   ).is_file() else ""
-    words = [_title(result), unit.get("name_fr", ""), unit.get("name_ar", ""), code,
+    words = [_title(result, names), unit.get("name_fr", ""), unit.get("name_ar", ""), code,
              region or "", KINDS[result.kind].label if result.kind in KINDS else ""]
-    return {"t": _title(result), "a": unit.get("name_ar", ""), "c": code,
+    return {"t": _title(result, names), "a": unit.get("name_ar", ""), "c": code,
             "k": result.kind, "s": result.status,
             "l": STATUS_LABELS.get(result.status, result.status), "r": region or "",
             "h": href, "f": search_fold(" ".join(w for w in words if w))}
@@ -209,7 +218,7 @@ def _region_rows(tree: Mapping, names: Mapping, out_dir: Path) -> list[dict]:
         every = [*sheets, *node["conventions"], *([node["sheet"]] if node["sheet"] else [])]
         rows.append({"code": code, "name": names.get(code, {}).get("name_fr", code),
                      "name_ar": names.get(code, {}).get("name_ar", ""),
-                     "sheet": _row(node["sheet"], out_dir) if node["sheet"] else None,
+                     "sheet": _row(node["sheet"], out_dir, "", names) if node["sheet"] else None,
                      "href": f"{PAGES_DIR}/region-{code}.html",
                      "provinces": len(node["provinces"]),
                      "communes": sum(len(p["communes"]) for p in node["provinces"].values()),
@@ -227,10 +236,10 @@ def _pages(tree: Mapping, names: Mapping, out_dir: Path, common: Mapping) -> lis
         provinces = []
         for pcode, province in sorted(node["provinces"].items()):
             pname = names.get(pcode, {}).get("name_fr", pcode)
-            communes = sorted(province["communes"], key=_title)
+            communes = sorted(province["communes"], key=lambda r: _title(r, names))
             provinces.append({"code": pcode, "name": pname,
                               "name_ar": names.get(pcode, {}).get("name_ar", ""),
-                              "sheet": _row(province["sheet"], out_dir, up)
+                              "sheet": _row(province["sheet"], out_dir, up, names)
                               if province["sheet"] else None,
                               "href": f"province-{pcode}.html" if communes else None,
                               "communes": len(communes),
@@ -241,17 +250,18 @@ def _pages(tree: Mapping, names: Mapping, out_dir: Path, common: Mapping) -> lis
                     "name_ar": names.get(pcode, {}).get("name_ar", ""), "code": pcode,
                     "crumbs": [("../index.html", "Accueil"),
                                (f"region-{code}.html", region_name)],
-                    "sheet": _row(province["sheet"], out_dir, up) if province["sheet"] else None,
+                    "sheet": (_row(province["sheet"], out_dir, up, names)
+                              if province["sheet"] else None),
                     "children_label": "Communes", "children": [],
-                    "rows": [_row(r, out_dir, up) for r in communes], "conventions": []}))
+                    "rows": [_row(r, out_dir, up, names) for r in communes], "conventions": []}))
         pages.append((out_dir / PAGES_DIR / f"region-{code}.html", {
             **common, "level": "Région", "name": region_name,
             "name_ar": names.get(code, {}).get("name_ar", ""), "code": code,
             "crumbs": [("../index.html", "Accueil")],
-            "sheet": _row(node["sheet"], out_dir, up) if node["sheet"] else None,
+            "sheet": _row(node["sheet"], out_dir, up, names) if node["sheet"] else None,
             "children_label": "Provinces et préfectures", "children": provinces, "rows": [],
-            "conventions": [_row(r, out_dir, up) for r in sorted(node["conventions"],
-                                                                 key=_title)]}))
+            "conventions": [_row(r, out_dir, up, names) for r in sorted(
+                node["conventions"], key=lambda r: _title(r, names))]}))
     return pages
 
 
