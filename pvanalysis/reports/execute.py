@@ -82,8 +82,17 @@ def _kernel_manager_class():
                 kw.setdefault("stderr", log)
                 await super()._async_launch_kernel(kernel_cmd, **kw)
 
-    _HERE["km"] = PvKernelManager
+    _HERE["km"], _HERE["root"] = PvKernelManager, root
     return PvKernelManager
+
+
+def forget_kernel_spec() -> None:
+    """Remove the kernel spec folder written by this process (a report's child ends with
+    ``os._exit``, which skips ``atexit``)."""
+    root = _HERE.pop("root", None)
+    _HERE.pop("km", None)
+    if root is not None:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 _FRENCH_ERRORS = {"ParameterError", "UnknownTerritoryError", "InputFileError", "PvInputError"}

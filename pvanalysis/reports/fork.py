@@ -22,8 +22,8 @@ PRELOAD = [
     "seaborn", "folium", "mapclassify", "scipy.stats", "jinja2", "nbformat", "nbconvert",
     "papermill", "IPython", "matplotlib_inline.backend_inline",
     "pvanalysis.indicators", "pvanalysis.charts", "pvanalysis.maps", "pvanalysis.present",
-    "pvanalysis.sections", "pvanalysis.territories", "pvanalysis.reports",
-    "pvanalysis.reports.engine",
+    "pvanalysis.sections", "pvanalysis.territories", "pvanalysis.schemas",
+    "pvanalysis.reports", "pvanalysis.reports.engine", "pvanalysis.reports.warm",
 ]
 
 _CONTEXT = {}

@@ -196,11 +196,16 @@ def attempt(kind: str, params: Mapping, folder: str, processed: str, notebooks_d
     except PvInputError as exc:
         return {"status": "error", "exit_code": EXIT_PARAMETERS, "error": str(exc),
                 "html_bytes": 0, "duration_s": time.perf_counter() - start}
+    from .execute import forget_kernel_spec
+
     folder = Path(folder)
     injected = {**params, "processed_dir": processed, "output_dir": str(folder)}
-    status, code, error, html_bytes = run_notebook(
-        notebook_path(kind, notebooks_dir), injected, folder, timeout_s,
-        kind_label=KINDS[kind].label, footer=footer, index_href=index_href, engine=engine)
+    try:
+        status, code, error, html_bytes = run_notebook(
+            notebook_path(kind, notebooks_dir), injected, folder, timeout_s,
+            kind_label=KINDS[kind].label, footer=footer, index_href=index_href, engine=engine)
+    finally:
+        forget_kernel_spec()
     return {"status": status, "exit_code": code, "error": error, "html_bytes": html_bytes,
             "duration_s": time.perf_counter() - start}
 
