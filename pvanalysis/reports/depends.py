@@ -157,7 +157,10 @@ class DataIndex:
                 return {"data": self.data}
             parent = {"region": None, "province": code[:2], "commune": code[:6]}[
                 params["level"]]
-            out = {name: self._sum(name, code) for name in PROGRAMME}
+            # a préfecture d'arrondissements reads as its whole province (the projects of
+            # its arrondissements are not told apart here)
+            scope = code[:6] if params["level"] == "province" else code
+            out = {name: self._sum(name, scope) for name in PROGRAMME}
             out["context"] = _sha([self._sum(name, parent) for name in CONTEXT])
             out.update(self.whole)
             return out

@@ -170,6 +170,7 @@ def _entry(result: ReportResult, out_dir: Path, names: Mapping) -> dict:
     words = [_title(result, names), unit.get("name_fr", ""), unit.get("name_ar", ""), code,
              region or "", KINDS[result.kind].label if result.kind in KINDS else ""]
     return {"t": _title(result, names), "a": unit.get("name_ar", ""), "c": code,
+            "n": search_fold(unit.get("name_fr") or _title(result, names)),
             "k": result.kind, "s": result.status,
             "l": STATUS_LABELS.get(result.status, result.status), "r": region or "",
             "h": href, "f": search_fold(" ".join(w for w in words if w))}
@@ -190,7 +191,10 @@ def _tree(results: list[ReportResult], names: Mapping) -> dict:
             if level == "region":
                 node["sheet"] = r
                 continue
-            province = node["provinces"].setdefault(code[:6], {"sheet": None, "communes": []})
+            # a préfecture d'arrondissements (code longer than a province's) is a row of
+            # its own; communes go to their province (first six characters)
+            key = code if level == "province" else code[:6]
+            province = node["provinces"].setdefault(key, {"sheet": None, "communes": []})
             if level == "province":
                 province["sheet"] = r
             else:
