@@ -297,9 +297,27 @@ def _is_short(kind: str, typed: Mapping, index: DataIndex) -> bool:
             and code in index.known.get("commune", ()) and index.project_count(code) == 0)
 
 
+def _known(kind: str, typed: Mapping, index: DataIndex) -> bool:
+    """True when the batch already knows the parameters are valid: a territory of the
+    reference or a known convention, and a plausible period (the child skips its check)."""
+    from .checks import check_period
+
+    try:
+        check_period(typed.get("period_start", 2017), typed.get("period_end", 2021))
+    except PvInputError:
+        return False
+    if kind == "territoire":
+        return str(typed.get("code", "")) in index.known.get(typed.get("level"), ())
+    if kind == "convention":
+        asked = str(typed.get("convention_id", ""))
+        return bool((index.conventions["convention_id"] == asked).any())
+    return False
+
+
 def _plan(pairs, previous, index: DataIndex, out_dir, notebooks_dir, force):
     """``(results, todo)``: reused results in place, and ``(i, kind, params, inputs,
-    reason, short)`` for each report to run (``short``: the short sheet)."""
+    reason, short, checked)`` for each report to run (``short``: the short sheet;
+    ``checked``: parameters known valid)."""
     results: list[ReportResult | None] = [None] * len(pairs)
     todo = []
     sha = {"short": template_sha()}
@@ -309,9 +327,10 @@ def _plan(pairs, previous, index: DataIndex, out_dir, notebooks_dir, force):
             typed = coerce_params(kind, params, notebooks_dir)
             notebook = notebook_path(kind, notebooks_dir)
         except PvInputError:
-            todo.append((i, kind, params, {}, "paramètres à vérifier", False))
+            todo.append((i, kind, params, {}, "paramètres à vérifier", False, False))
             continue
         short = _is_short(kind, typed, index)
+        checked = _known(kind, typed, index)
         source = "short" if short else notebook
         if source not in sha:
             sha[source] = store.sha256_file(notebook)
@@ -321,7 +340,7 @@ def _plan(pairs, previous, index: DataIndex, out_dir, notebooks_dir, force):
         if reason is None:
             results[i] = _reused(old)
         else:
-            todo.append((i, kind, params, inputs, reason, short))
+            todo.append((i, kind, params, inputs, reason, short, checked))
     return results, todo
 
 
@@ -412,8 +431,8 @@ def _run_local(run, todo, jobs: int, stop: threading.Event):
     pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="pv-report")
     try:
         futures = {pool.submit(_function(run, short), kind, params, inputs=inputs,
-                               reason=reason, stop=stop): i
-                   for i, kind, params, inputs, reason, short in todo}
+                               reason=reason, stop=stop, checked=checked): i
+                   for i, kind, params, inputs, reason, short, checked in todo}
         for future in as_completed(futures):
             try:
                 yield futures[future], future.result()
@@ -436,9 +455,9 @@ def _run_on_dask(run, todo, address: str, jobs: int):
         from distributed import as_completed
 
         futures = {client.submit(_function(run, short), kind, params, inputs=inputs,
-                                 reason=reason, pure=False,
+                                 reason=reason, checked=checked, pure=False,
                                  key=f"rapport-{i}-{report_id(kind, params)}"): i
-                   for i, kind, params, inputs, reason, short in todo}
+                   for i, kind, params, inputs, reason, short, checked in todo}
         try:
             for future in as_completed(futures):
                 yield futures[future], _dask_result(future, todo, futures)
@@ -451,7 +470,7 @@ def _dask_result(future, todo, futures) -> ReportResult:
     try:
         return future.result()
     except Exception as exc:  # the worker died or the task could not run
-        _, kind, params, inputs, reason, _ = next(t for t in todo if t[0] == futures[future])
+        _, kind, params, inputs, reason, *_ = next(t for t in todo if t[0] == futures[future])
         return ReportResult(kind, params, report_id(kind, params), "dead_kernel", 138,
                             f"le travailleur Dask s'est arrêté : {type(exc).__name__}",
                             given=params, reason=reason, inputs=inputs, engine="dask")

@@ -187,12 +187,15 @@ def run_notebook(notebook: Path, parameters: Mapping, folder: Path,
 
 
 def attempt(kind: str, params: Mapping, folder: str, processed: str, notebooks_dir: str,
-            timeout_s: float, index_href: str | None, engine: str, footer: str) -> dict:
+            timeout_s: float, index_href: str | None, engine: str, footer: str,
+            checked: bool = False) -> dict:
     """One run of a report into ``folder`` (what a child process does): check the
-    parameters against the data, execute, export. Returns the outcome as a dict."""
+    parameters against the data (unless ``checked``: the batch already knows the territory
+    or the convention), execute, export. Returns the outcome as a dict."""
     start = time.perf_counter()
     try:
-        validate_params(kind, params, processed, notebooks_dir)
+        if not checked:
+            validate_params(kind, params, processed, notebooks_dir)
     except PvInputError as exc:
         return {"status": "error", "exit_code": EXIT_PARAMETERS, "error": str(exc),
                 "html_bytes": 0, "duration_s": time.perf_counter() - start}
@@ -303,12 +306,14 @@ def execute_report(kind: str, params: Mapping | None, out_dir: str | Path,
                    notebooks_dir: str | Path = NOTEBOOKS_DIR,
                    timeout_s: float = DEFAULT_TIMEOUT_S, index_href: str | None = None,
                    engine: str = "fork", inputs: Mapping | None = None, reason: str = "",
-                   stop=None) -> ReportResult:
+                   stop=None, checked: bool = False) -> ReportResult:
     """:func:`run_report` without the site lock: what a batch runs for each report (in a
     thread of the batch, or on a Dask worker).
 
     ``stop`` (a ``threading.Event``) set while the notebook runs means the batch was
-    interrupted: the run is discarded and the site left as it was.
+    interrupted: the run is discarded and the site left as it was. ``checked``: the
+    parameters were already checked against the data (the notebook's own validation cell
+    still runs).
     """
     start = time.perf_counter()
     out_dir, params = Path(out_dir), dict(params or {})
@@ -320,7 +325,7 @@ def execute_report(kind: str, params: Mapping | None, out_dir: str | Path,
             typed = coerce_params(kind, params, notebooks_dir)
             return _execute(kind, params, typed, out_dir, version, Path(notebooks_dir),
                             timeout_s, index_href, engine, dict(inputs or {}), reason, start,
-                            stop)
+                            stop, checked)
     except PvInputError as exc:
         rid = report_id(kind if kind in KINDS else "inconnu", params)
         return ReportResult(kind, params, rid, "error", EXIT_PARAMETERS, str(exc),
@@ -333,7 +338,8 @@ def _now() -> str:
 
 
 def _execute(kind, params, typed, out_dir: Path, version: store.Version, notebooks_dir: Path,
-             timeout_s, index_href, engine, inputs, reason, start, stop) -> ReportResult:
+             timeout_s, index_href, engine, inputs, reason, start, stop,
+             checked=False) -> ReportResult:
     notebook = notebook_path(kind, notebooks_dir)
     rid = report_id(kind, typed)
     folder = _report_folder(out_dir, rid)
@@ -342,7 +348,7 @@ def _execute(kind, params, typed, out_dir: Path, version: store.Version, noteboo
               "processed": str(version.path.resolve()),
               "notebooks_dir": str(Path(notebooks_dir).resolve()), "timeout_s": timeout_s,
               "index_href": index_href, "engine": engine,
-              "footer": _footer(kind, typed, version)}
+              "footer": _footer(kind, typed, version), "checked": checked}
     outcome = _in_child(kwargs, timeout_s, _code_cells(notebook))
     if stop is not None and stop.is_set():
         files.discard(stage)
