@@ -179,13 +179,26 @@ def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 def _echo_progress(done: int, total: int, result) -> None:
+    """One line per report: state, duration, why it ran (or that it was reused), error."""
     from .reports import STATUS_LABELS
 
-    state = "repris" if result.skipped else STATUS_LABELS.get(result.status, result.status)
-    line = f"[{done}/{total}] {result.report_id} : {state} ({result.duration_s:.1f} s)"
+    if result.skipped:
+        line = f"[{done}/{total}] {result.report_id} : repris (inchangé)"
+    else:
+        state = STATUS_LABELS.get(result.status, result.status)
+        line = (f"[{done}/{total}] {result.report_id} : {state} ({result.duration_s:.1f} s) "
+                f"— motif : {result.reason or 'demandé'}")
     if result.error:
         line += f" — {result.error}"
+        if result.shown:
+            line += " — version précédente gardée"
     click.echo(line, err=not result.ok)
+
+
+engine_option = click.option(
+    "--engine", type=click.Choice(["fork", "kernel"]), default="fork", show_default=True,
+    help="fork : chaque rapport dans un nouveau processus issu d'un serveur qui a déjà "
+         "importé les bibliothèques ; kernel : un noyau Jupyter par rapport.")
 
 
 jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=1), default=1,
@@ -202,8 +215,10 @@ timeout_option = click.option("--timeout", type=click.FloatRange(min=1), default
 @processed_option
 @reports_option
 @timeout_option
+@engine_option
+@_friendly
 def report(kind: str, params: tuple[str, ...], processed: Path, out: Path,
-           timeout: float | None) -> None:
+           timeout: float | None, engine: str) -> None:
     """Exécute un rapport (carnet paramétré) dans son propre dossier de --out.
 
     Écrit le carnet exécuté, une copie HTML sans code, les cartes PNG et figures.json.
@@ -212,9 +227,12 @@ def report(kind: str, params: tuple[str, ...], processed: Path, out: Path,
     from .reports import DEFAULT_TIMEOUT_S, HTML_NAME, run_report
 
     result = run_report(kind, _parse_params(params), out, processed,
-                        timeout_s=timeout or DEFAULT_TIMEOUT_S)
+                        timeout_s=timeout or DEFAULT_TIMEOUT_S, engine=engine)
     if not result.ok:
-        failure = UnusableInput(result.error or result.status)
+        message = result.error or result.status
+        if result.shown:
+            message += " (version précédente du rapport gardée)"
+        failure = UnusableInput(message)
         failure.exit_code = result.exit_code
         raise failure
     click.echo(f"Rapport : {(out / result.report_id / HTML_NAME).resolve()}")
@@ -222,24 +240,60 @@ def report(kind: str, params: tuple[str, ...], processed: Path, out: Path,
 
 @cli.command()
 @click.option("--config", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Fichier YAML du lot ; par défaut le lot livré avec pvanalysis "
+              help="Fichier YAML du lot, ou « pays » (toutes les régions, provinces, "
+                   "communes et conventions) ; par défaut le lot livré avec pvanalysis "
                    "(bilan national, 12 régions, conventions des projets royaux).")
 @jobs_option
 @click.option("--force", is_flag=True, help="Refaire aussi les rapports inchangés.")
 @processed_option
 @reports_option
 @timeout_option
+@engine_option
+@click.option("--dask", "dask", metavar="ADRESSE", default=None,
+              help="Exécuter les rapports sur une grappe Dask : adresse de l'ordonnanceur "
+                   "(tcp://hôte:8786) ou « local » (grappe locale de --jobs processus).")
+@click.option("--region", default=None, metavar="CODE",
+              help="Seulement les rapports de cette région (fiches de ses territoires, "
+                   "conventions de ses projets), ou « national » pour les autres ; une "
+                   "partie d'un lot découpé par région, dans son propre dossier --out.")
 @_friendly
 def batch(config: Path | None, jobs: int, force: bool, processed: Path, out: Path,
-          timeout: float | None) -> None:
-    """Exécute un lot de rapports, écrit index.html et manifest.json ; code 1 si un échoue."""
+          timeout: float | None, engine: str, dask: str | None, region: str | None) -> None:
+    """Exécute un lot de rapports, écrit index.html et manifest.json ; code 1 si un échoue.
+
+    Seuls les rapports dont les données lues, le carnet ou la version de pvanalysis ont
+    changé sont refaits ; chaque ligne dit pourquoi. Un rapport en échec garde sa version
+    précédente. Interrompu (Ctrl-C, SIGTERM), le lot écrit l'index et le manifest puis
+    s'arrête avec le code 130.
+    """
     from .reports import run_batch
 
-    result = run_batch(config, out, jobs=jobs, force=force, processed_dir=processed,
-                       timeout_s=timeout, progress=_echo_progress)
+    try:
+        result = run_batch(None if config is None else str(config), out, jobs=jobs,
+                           force=force, processed_dir=processed, timeout_s=timeout,
+                           progress=_echo_progress, engine=engine, dask=dask, region=region)
+    except KeyboardInterrupt:
+        click.echo("Lot interrompu : index.html et manifest.json sont à jour ; les rapports "
+                   "non refaits gardent leur version précédente.", err=True)
+        raise SystemExit(130) from None
     click.echo(result.as_text())
     if result.exit_code:
         raise SystemExit(result.exit_code)
+
+
+@cli.command()
+@processed_option
+@reports_option
+@_friendly
+def site(processed: Path, out: Path) -> None:
+    """Réunit les parties d'un lot découpé par région (--out/<partie>/manifest.json) en un
+    seul site : index national, pages des régions et des provinces, recherche."""
+    from .reports import merge_sites
+
+    merged = merge_sites(out, processed)
+    n = len(merged.reports)
+    click.echo(f"{n} rapport{'s' if n > 1 else ''} réuni{'s' if n > 1 else ''} ; site : "
+               f"{merged.index.resolve()}")
 
 
 @cli.command("check-notebooks")

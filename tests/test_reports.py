@@ -69,7 +69,9 @@ def test_a_report_writes_its_record_html_and_figures(toy):
     folder = toy / "out" / result.report_id
     assert result.report_id == "qualite/qualite-ok"
     assert sorted(p.name for p in folder.iterdir()) == [
-        "figures.json", "qualite_donnees.ipynb", "rapport.html"]
+        "execution.json", "figures.json", "qualite_donnees.ipynb", "rapport.html"]
+    assert json.loads((folder / "execution.json").read_text("utf-8"))["status"] == "ok"
+    assert not (toy / "out" / ".staging").exists() or not any((toy / "out" / ".staging").iterdir())
     assert result.figures == {"title": "Essai <b>", "n": 3,
                               "data_version": store.current(toy / "processed").id}
     page = (folder / "rapport.html").read_text("utf-8")
@@ -90,7 +92,7 @@ def test_cell_error_is_recorded_with_its_french_message(toy):
 def test_dead_kernel_exits_138(toy):
     result = _run(toy, "dead")
     assert (result.status, result.exit_code) == ("dead_kernel", 138)
-    assert "noyau" in result.error
+    assert "processus du rapport s'est arrêté (code 1)" in result.error
 
 
 @pytest.mark.slow
@@ -221,6 +223,11 @@ def test_a_folium_map_is_shown_offline():
     assert "L.map(" in page and html.escape(page, quote=True) in str(present.map_frame(fmap))
 
 
+def _scripts(page: str) -> list[str]:
+    """Opening script tags of a page (the site index has exactly its two inline ones)."""
+    return re.findall(r"<script[^>]*>", page)
+
+
 def test_site_index_escapes_titles_and_groups_by_region(tmp_path):
     from pvanalysis.reports.site import write_index
 
@@ -240,7 +247,8 @@ def test_site_index_escapes_titles_and_groups_by_region(tmp_path):
     batch = reports.BatchResult([done, failed, other], tmp_path, tmp_path / "index.html",
                                 tmp_path / "manifest.json", 2.0, "sha", "v-1")
     page = write_index(batch).read_text("utf-8")
-    assert "<script" not in page and "&lt;script&gt;alert(" in page
+    assert _scripts(page) == ['<script type="application/json" id="rapports">', "<script>"]
+    assert '<script>alert("pv")' not in page and "&lt;script&gt;alert(" in page
     assert "&lt;99&gt;" in page and "3 &lt;b&gt;" in page
     assert 'href="territoire/territoire-region-03/rapport.html"' in page
     assert page.count('class="badge st-ok"') == 2 and 'class="badge st-error"' in page
@@ -271,13 +279,22 @@ def test_notebooks_with_outputs_are_reported(tmp_path):
 @pytest.mark.slow
 def test_index_lists_every_report_with_status_and_error(report_site):
     page = report_site.index.read_text("utf-8")
-    assert page.count('class="badge st-ok"') == len(report_site.reports) - 1
-    assert 'class="badge st-error"' in page and "territoire inconnu" in page
+    pages = [page] + [p.read_text("utf-8")
+                      for p in sorted((report_site.out_dir / "territoires").glob("*.html"))]
+    # a commune sheet makes the site deep: region and province pages list the sheets, and
+    # the province page lists its commune: every report shows once on the pages of its level
+    every = "".join(pages)
+    assert every.count('class="badge st-ok"') >= len(report_site.reports) - 1
+    assert 'class="badge st-error"' in every and "territoire inconnu" in every
     assert "Bilan national de la politique de la ville 2017–2021" in page and "Fès-Meknès" in page
+    assert 'href="territoires/region-03.html"' in page
     for r in report_site.reports:
         if r.ok:
-            assert f'href="{r.report_id}/rapport.html"' in page
-    assert "<script" not in page and "http" not in page.split("</style>")[1]
+            assert (f'href="{r.report_id}/rapport.html"' in page
+                    or f'href="../{r.report_id}/rapport.html"' in every), r.report_id
+    assert _scripts(page) == ['<script type="application/json" id="rapports">', "<script>"]
+    assert all(_scripts(p) == [] for p in pages[1:])
+    assert "http" not in page.split("</style>")[1]
 
 
 @pytest.mark.slow

@@ -131,3 +131,64 @@ def test_markup_titles_are_inert_in_the_browser(evil_site, browser):
     page, _, _ = _open(browser, dashboard)
     assert '<script>alert("pv")</script>' in page.inner_text("body")
     page.close()
+
+
+# --------------------------------------------------------------------------------------------
+# The country site: every territory and convention, by region and province, with a search
+# --------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def country_index(sample_processed, tmp_path_factory):
+    """The index pages of the country batch written for its ~1 900 reports (results made
+    here, no notebook run): every other commune failed, to check the filters."""
+    from pvanalysis import reports
+
+    out = tmp_path_factory.mktemp("pays")
+    pairs = reports.expand_config(reports.load_config("pays"), sample_processed)
+    results = []
+    for i, (kind, params) in enumerate(pairs):
+        ok = not (params.get("level") == "commune" and i % 2)
+        results.append(reports.ReportResult(
+            kind, params, reports.report_id(kind, params), "ok" if ok else "error",
+            0 if ok else 1, None if ok else "erreur dans la cellule [3] : essai", 1.0))
+    batch = reports.BatchResult(results, out, out / "index.html", out / "manifest.json", 9.0,
+                                "sha", store.current(sample_processed).id)
+    reports.write_index(batch, reports.territory_names(store.current(sample_processed)))
+    return batch
+
+
+def test_the_country_index_is_split_by_region_and_province(country_index, sample_processed):
+    out = country_index.out_dir
+    regions = sorted((out / "territoires").glob("region-*.html"))
+    provinces = sorted((out / "territoires").glob("province-*.html"))
+    communes = store.current(sample_processed).read("communes", ["code"])["code"]
+    # a page per province holding communes (préfectures d'arrondissements: on their region's)
+    assert len(regions) == 12 and len(provinces) == communes.str.slice(0, 6).nunique() == 75
+    for page in [country_index.index, *regions, *provinces]:
+        assert page.stat().st_size < HTML_MAX_BYTES, page
+    national = country_index.index.read_text("utf-8")
+    assert national.count('href="territoires/region-') == 12
+    fes = (out / "territoires" / "province-03.231.html").read_text("utf-8")
+    assert "Province : Fès" in fes and "فاس" in fes and 'href="region-03.html"' in fes
+    assert 'href="../territoire/territoire-commune-03.231.01.0/rapport.html"' not in fes  # no page
+    assert "Méchouar-Fès-El Jadid" in fes
+
+
+def test_the_country_search_finds_fes_in_french_and_arabic(country_index, browser):
+    page, external, problems = _open(browser, country_index.index)
+    assert external == [] and problems == []
+
+    def found(query, status=""):
+        page.fill("#q", query)
+        page.select_option("#status", status)
+        return page.inner_text("#resultats")
+
+    assert "Commune : Fès" in found("Fès") and "Province : Fès" in found("Fès")
+    assert "فاس" in found("فاس") and "Fès" in found("فاس")
+    assert "Fès" in found("fes") and "Fès-Meknès" in found("fes meknes")
+    assert "03.231" in found("03.231")
+    hits = found("", status="error")
+    assert "échec" in hits and "réussi" not in hits
+    assert "rapports trouvés" in page.inner_text("#compte")
+    page.screenshot(path=str(country_index.out_dir / "recherche.png"), full_page=False)
+    page.close()

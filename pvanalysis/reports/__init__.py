@@ -21,10 +21,18 @@ One module per step, imports pointing one way (each imports only those listed be
 - :mod:`~pvanalysis.reports.execute` — papermill and the kernel of this interpreter, over
   IPC sockets so that parallel kernels cannot race for TCP ports; exit codes;
 - :mod:`~pvanalysis.reports.export` — the HTML copy of an executed notebook;
-- :mod:`~pvanalysis.reports.run` — one report into its folder;
-- :mod:`~pvanalysis.reports.site` — the site index (Jinja2 template);
-- :mod:`~pvanalysis.reports.batch` — a batch in a process pool that goes on past failures
-  and skips reports whose data, parameters and notebook are unchanged; the manifest.
+- :mod:`~pvanalysis.reports.engine` — a papermill engine running the cells in this
+  process (``pvanalysis``), for a process of its own;
+- :mod:`~pvanalysis.reports.fork` — each report in a fresh child of a fork server that
+  has already imported the libraries; a dead child is exit code 138;
+- :mod:`~pvanalysis.reports.files` — atomic writes, the site's lock, staging and swap;
+- :mod:`~pvanalysis.reports.depends` — what each report reads, as row digests;
+- :mod:`~pvanalysis.reports.run` — one report into a staging folder, then in place only
+  when it succeeded;
+- :mod:`~pvanalysis.reports.site` — the national index, region and province pages, search;
+- :mod:`~pvanalysis.reports.distributed` — a Dask client (``LocalCluster`` or a scheduler);
+- :mod:`~pvanalysis.reports.batch` — a batch that goes on past failures, redoes only the
+  reports whose inputs changed and says why; the manifest.
 
 What the notebooks call to show things lives elsewhere: :mod:`pvanalysis.present` (tables,
 notes, figures, maps, ``figures.json``) and :mod:`pvanalysis.sections` (each report's
@@ -38,7 +46,9 @@ from .batch import (
     default_config_path,
     expand_config,
     load_config,
+    merge_sites,
     run_batch,
+    why_run,
     write_manifest,
 )
 from .checks import (
@@ -75,14 +85,15 @@ from .kinds import (
     notebooks_with_outputs,
     report_id,
 )
-from .run import ReportResult, run_key, run_notebook, run_report
-from .site import write_index
+from .run import ENGINES, ReportResult, execute_report, run_key, run_notebook, run_report
+from .site import search_fold, territory_names, write_index
 
 __all__ = [
     "DEFAULT_TIMEOUT_S", "EXIT_CELL_ERROR", "EXIT_DEAD_KERNEL", "EXIT_OK", "EXIT_PARAMETERS",
     "EXIT_TIMEOUT", "FIGURES_NAME", "HTML_MAX_BYTES", "HTML_NAME", "KERNEL_LOG", "KINDS",
     "NOTEBOOKS_DIR", "RESERVED", "STATUS_LABELS", "TERRITORY_LEVELS",
-    "BatchResult", "ReportKind", "ReportResult",
+    "ENGINES", "BatchResult", "ReportKind", "ReportResult",
+    "execute_report", "merge_sites", "search_fold", "territory_names", "why_run",
     "check_bilan", "check_convention", "check_period", "check_processed", "check_territoire",
     "coerce_params", "contracting_years", "default_config_path", "execute_notebook",
     "expand_config", "export_html", "framework_conventions", "load_config", "load_tables",

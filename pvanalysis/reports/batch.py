@@ -1,15 +1,24 @@
-"""Batches: a configuration expanded into reports, run in a process pool, recorded.
+"""Batches: a configuration expanded into reports, run in parallel, recorded.
 
-A batch goes on past failures, reuses reports whose data, parameters and notebook are
-unchanged, and writes the site's ``manifest.json`` and ``index.html``.
+A batch holds the site's lock, goes on past failures, redoes only the reports whose inputs
+changed (:mod:`~pvanalysis.reports.depends`: the rows they read, their notebook, the
+package version) and says why each one ran, and writes the site's ``manifest.json`` and
+index atomically — also when it is interrupted (SIGINT, SIGTERM): the reports not redone
+keep their previous version, and the index says so.
+
+Reports run in threads of this process, each waiting for its own child of the fork server
+(``jobs`` at a time), or on a Dask cluster (``dask="local"`` or a scheduler address).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import json
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -18,15 +27,23 @@ from pathlib import Path
 
 from .. import __version__, fmt, store
 from ..config import PROCESSED_DIR
-from ..errors import ParameterError
+from ..errors import ParameterError, PvInputError
 from ..history import write_news
 from ..text import suggestion
+from . import files
 from .checks import _territory_codes, framework_conventions
-from .execute import DEFAULT_TIMEOUT_S, EXIT_DEAD_KERNEL
+from .depends import DataIndex, changed
+from .execute import DEFAULT_TIMEOUT_S
 from .export import HTML_NAME
-from .kinds import KINDS, NOTEBOOKS_DIR, notebook_path, report_id
-from .run import ReportResult, run_key, run_report
-from .site import write_index
+from .kinds import NOTEBOOKS_DIR, coerce_params, notebook_path, report_id
+from .run import ReportResult, execute_report, run_key
+from .short import short_sheet, template_sha
+from .site import territory_names, write_index
+
+#: The manifest is rewritten at least this often during a batch (seconds).
+MANIFEST_EVERY_S = 15.0
+#: Packaged configurations, by name (``--config pays``).
+PACKAGED = {"defaut": "reports.yml", "pays": "pays.yml"}
 
 
 @dataclasses.dataclass
@@ -40,6 +57,9 @@ class BatchResult:
     duration_s: float
     data_hash: str
     data_version: str = ""
+    interrupted: bool = False
+    executor: str = ""
+    names: dict = dataclasses.field(default_factory=dict, repr=False)
 
     @property
     def failed(self) -> list[ReportResult]:
@@ -57,23 +77,31 @@ class BatchResult:
         skipped = sum(r.skipped for r in self.reports)
         lines = [f"{done}/{len(self.reports)} rapports réussis ({skipped} repris sans "
                  f"changement) en {fmt.number(self.duration_s, 1)} s"]
-        lines += [f"  échec {r.report_id} (code {r.exit_code}) : {r.error}" for r in self.failed]
+        lines += [f"  échec {r.report_id} (code {r.exit_code}) : {r.error}"
+                  + (" — version précédente affichée" if r.shown else "")
+                  for r in self.failed]
         lines.append(f"Site des rapports : {self.index.resolve()}")
         return "\n".join(lines)
 
 
-def default_config_path() -> Path:
-    """The batch configuration shipped with the package (``pvanalysis/data/reports.yml``)."""
-    return Path(str(resources.files("pvanalysis") / "data" / "reports.yml"))
+# --------------------------------------------------------------------------------------------
+# Configuration
+# --------------------------------------------------------------------------------------------
+
+def default_config_path(name: str = "defaut") -> Path:
+    """A batch configuration shipped with the package: ``defaut`` (``reports.yml``) or
+    ``pays`` (every territory and convention, ``pays.yml``)."""
+    return Path(str(resources.files("pvanalysis") / "data" / PACKAGED[name]))
 
 
 def load_config(config: str | Path | Mapping | None = None) -> dict:
-    """Read a batch configuration (YAML) or return a mapping given as is.
+    """Read a batch configuration (YAML), a packaged one by name, or a mapping given as is.
 
     The file lists ``reports``, each with a ``kind``, optional ``params``, and optionally
     ``for_each`` (``region``, ``province``, ``commune`` or ``convention``) with a ``where``
     filter for conventions (``scale``, ``period_start``, ``period_end``). A top-level
-    ``timeout_s`` sets the per-cell time limit.
+    ``timeout_s`` sets the per-cell time limit. ``"pays"`` and ``"defaut"`` name the
+    packaged configurations.
 
     Raises
     ------
@@ -86,10 +114,13 @@ def load_config(config: str | Path | Mapping | None = None) -> dict:
 
     if isinstance(config, Mapping):
         return dict(config)
-    path = Path(config) if config is not None else default_config_path()
+    if config is None or (str(config) in PACKAGED and not Path(config).is_file()):
+        path = default_config_path(str(config or "defaut"))
+    else:
+        path = Path(config)
     if not path.is_file():
         raise InputFileError("fichier de configuration introuvable", file=path,
-                             hint="donner --config FICHIER.yml")
+                             hint="donner --config FICHIER.yml, ou --config pays")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -126,68 +157,82 @@ def expand_config(config: Mapping, processed_dir: str | Path = PROCESSED_DIR) ->
     return pairs
 
 
-def _previous_runs(out_dir: Path) -> list[dict]:
+# --------------------------------------------------------------------------------------------
+# What to redo, and why
+# --------------------------------------------------------------------------------------------
+
+def _key(kind, params) -> str:
+    return json.dumps([kind, dict(params)], sort_keys=True, default=str)
+
+
+def _previous_runs(out_dir: Path) -> dict[str, dict]:
+    """Entries of the site's manifest, by kind and parameters as asked."""
     path = out_dir / "manifest.json"
     if not path.is_file():
-        return []
+        return {}
     try:
         entries = json.loads(path.read_text(encoding="utf-8")).get("reports", [])
     except (json.JSONDecodeError, AttributeError):
-        return []
-    return [e for e in entries if isinstance(e, dict) and "report_id" in e]
+        return {}
+    return {_key(e.get("kind"), e.get("given") or {}): e for e in entries
+            if isinstance(e, dict) and "report_id" in e}
 
 
-def _same(a, b) -> bool:
-    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True,
-                                                                    default=str)
+def why_run(kind: str, typed: Mapping, inputs: Mapping, notebook_sha: str,
+            old: Mapping | None, out_dir: Path) -> str | None:
+    """Why a report must run (French), or None when its earlier run can be reused.
 
-
-def _reusable(kind: str, params: Mapping, previous: list[dict], out_dir: Path,
-              notebooks_dir: Path, data_sha: str) -> ReportResult | None:
-    """The earlier result of an unchanged report, or None when it must run.
-
-    Unchanged means: same kind and parameters as asked, a successful run whose key (data
-    hash, converted parameters, notebook content, package version) is still the same, and its
-    HTML copy still there. Nothing is imported or executed to decide.
+    Reused means: a successful earlier run with its page still there, the same notebook and
+    package version, the same digests of what it reads and the same parameters.
     """
-    for old in previous:
-        if old.get("kind") != kind or not _same(old.get("given"), dict(params)):
-            continue
-        notebook = notebook_path(kind, notebooks_dir)
-        if (old.get("status") == "ok" and notebook.is_file()
-                and old.get("key") == run_key(kind, old.get("params", {}), notebook, data_sha)
-                and (out_dir / old["report_id"] / HTML_NAME).is_file()):
-            fields = {f.name for f in dataclasses.fields(ReportResult)}
-            return ReportResult(**{**{k: v for k, v in old.items() if k in fields},
-                                   "skipped": True})
+    if old is None:
+        return "première exécution"
+    if old.get("status") != "ok":
+        return "exécution précédente en échec"
+    if not (out_dir / old["report_id"] / HTML_NAME).is_file():
+        return "page absente du site"
+    if old.get("notebook_sha") != notebook_sha:
+        return "carnet modifié"
+    if old.get("package_version") != __version__:
+        return f"pvanalysis mis à jour ({old.get('package_version')} → {__version__})"
+    moved = changed(old.get("inputs"), inputs)
+    if moved:
+        return "données lues modifiées : " + ", ".join(moved)
+    if old.get("key") != run_key(kind, typed, notebook_sha, inputs):
+        return "paramètres modifiés"
     return None
 
 
-def _pool(jobs: int):
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+def _reused(old: Mapping) -> ReportResult:
+    fields = {f.name for f in dataclasses.fields(ReportResult)}
+    return ReportResult(**{**{k: v for k, v in old.items() if k in fields}, "skipped": True,
+                           "reason": "inchangé"})
 
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
 
+# --------------------------------------------------------------------------------------------
+# The batch
+# --------------------------------------------------------------------------------------------
 
 def run_batch(config: str | Path | Mapping | None = None, out_dir: str | Path = "reports",
               jobs: int = 1, force: bool = False, processed_dir: str | Path = PROCESSED_DIR, *,
               notebooks_dir: str | Path = NOTEBOOKS_DIR, timeout_s: float | None = None,
-              progress: Callable[[int, int, ReportResult], None] | None = None) -> BatchResult:
+              progress: Callable[[int, int, ReportResult], None] | None = None,
+              engine: str = "fork", dask: str | None = None,
+              region: str | None = None) -> BatchResult:
     """Run a set of reports, write ``index.html`` and ``manifest.json``.
 
     Parameters
     ----------
-    config : path or mapping, optional
+    config : path, name or mapping, optional
         Batch configuration (see ``load_config``); the packaged default when None: the
         national bilan 2017–2021, the 12 regions, the royal projects' conventions and the
-        data-quality report.
+        data-quality report. ``"pays"``: every region, province, commune and convention.
     out_dir : path
         Output directory of the site.
     jobs : int
-        Reports run at the same time (process pool; 1 runs them in this process).
+        Reports run at the same time (each in its own process).
     force : bool
-        Run every report even when an unchanged earlier run exists.
+        Run every report even when its inputs are unchanged.
     processed_dir : path
         Processed tables.
     notebooks_dir : path
@@ -195,7 +240,17 @@ def run_batch(config: str | Path | Mapping | None = None, out_dir: str | Path = 
     timeout_s : float, optional
         Per-cell time limit (seconds); else the configuration's ``timeout_s``, else 600.
     progress : callable, optional
-        Called as ``progress(done, total, result)`` after each report.
+        Called as ``progress(done, total, result)`` after each report (``result.reason``
+        says why it ran).
+    engine : {"fork", "kernel"}
+        Fresh children of the warm fork server running the cells, or a Jupyter kernel each.
+    dask : str, optional
+        ``"local"`` (a ``LocalCluster`` of ``jobs`` workers) or a Dask scheduler address:
+        the reports run on its workers (same folders, which must be shared).
+    region : str, optional
+        Only the reports of this region (territory sheets within it, conventions of its
+        projects), or ``"national"`` for the others: one part of a batch split by region,
+        each part in its own site folder (:func:`merge_sites` gathers them).
 
     Returns
     -------
@@ -203,80 +258,258 @@ def run_batch(config: str | Path | Mapping | None = None, out_dir: str | Path = 
         Every report's result; ``exit_code`` is 1 if any failed. Failed reports never stop
         the batch.
 
-    Notes
-    -----
-    With ``jobs > 1`` reports run in a pool of *spawned* processes (no fork of a process
-    that may hold ZMQ sockets); a script calling ``run_batch`` must therefore guard its entry
-    point with ``if __name__ == "__main__":`` (the ``pvanalysis`` command does).
+    Raises
+    ------
+    PvInputError
+        Another batch is writing the same site.
+    KeyboardInterrupt
+        On SIGINT or SIGTERM, after the manifest and the index are written.
     """
     start = time.perf_counter()
+    out_dir = Path(out_dir)
     version = store.current(processed_dir)
-    with version.pinned():
-        return _run_batch(config, Path(out_dir), jobs, force, version, Path(notebooks_dir),
-                          timeout_s, progress, start)
+    with files.site_lock(out_dir), version.pinned(), _terminate_as_interrupt():
+        files.recover(out_dir)
+        return _run_batch(config, out_dir, jobs, force, version, Path(notebooks_dir),
+                          timeout_s, progress, start, engine, dask, region)
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt():
+    """SIGTERM raises KeyboardInterrupt in the main thread while the block runs."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _is_short(kind: str, typed: Mapping, index: DataIndex) -> bool:
+    """A commune sheet for a commune that no project touches gets the short sheet."""
+    code = str(typed.get("code", ""))
+    return (kind == "territoire" and typed.get("level") == "commune"
+            and code in index.known.get("commune", ()) and index.project_count(code) == 0)
+
+
+def _known(kind: str, typed: Mapping, index: DataIndex) -> bool:
+    """True when the batch already knows the parameters are valid: a territory of the
+    reference or a known convention, and a plausible period (the child skips its check)."""
+    from .checks import check_period
+
+    try:
+        check_period(typed.get("period_start", 2017), typed.get("period_end", 2021))
+    except PvInputError:
+        return False
+    if kind == "territoire":
+        return str(typed.get("code", "")) in index.known.get(typed.get("level"), ())
+    if kind == "convention":
+        asked = str(typed.get("convention_id", ""))
+        return bool((index.conventions["convention_id"] == asked).any())
+    return False
+
+
+def _plan(pairs, previous, index: DataIndex, out_dir, notebooks_dir, force):
+    """``(results, todo)``: reused results in place, and ``(i, kind, params, inputs,
+    reason, short, checked)`` for each report to run (``short``: the short sheet;
+    ``checked``: parameters known valid)."""
+    results: list[ReportResult | None] = [None] * len(pairs)
+    todo = []
+    sha = {"short": template_sha()}
+    for i, (kind, params) in enumerate(pairs):
+        old = previous.get(_key(kind, params))
+        try:
+            typed = coerce_params(kind, params, notebooks_dir)
+            notebook = notebook_path(kind, notebooks_dir)
+        except PvInputError:
+            todo.append((i, kind, params, {}, "paramètres à vérifier", False, False))
+            continue
+        short = _is_short(kind, typed, index)
+        checked = _known(kind, typed, index)
+        source = "short" if short else notebook
+        if source not in sha:
+            sha[source] = store.sha256_file(notebook)
+        inputs = index.inputs(kind, typed)
+        reason = "refait sur demande (--force)" if force else why_run(
+            kind, typed, inputs, sha[source], old, out_dir)
+        if reason is None:
+            results[i] = _reused(old)
+        else:
+            todo.append((i, kind, params, inputs, reason, short, checked))
+    return results, todo
 
 
 def _run_batch(config, out_dir: Path, jobs: int, force: bool, version: store.Version,
-               notebooks_dir: Path, timeout_s, progress, start: float) -> BatchResult:
-    """``run_batch`` on one resolved version: every report reads it."""
+               notebooks_dir: Path, timeout_s, progress, start: float, engine: str,
+               dask: str | None, region: str | None) -> BatchResult:
+    """``run_batch`` on one resolved version, under the site lock."""
     cfg = load_config(config)
     timeout_s = timeout_s or cfg.get("timeout_s") or DEFAULT_TIMEOUT_S
     pairs = expand_config(cfg, version.path)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    data_sha = version.data_sha256
-    previous = [] if force else _previous_runs(out_dir)
-    results: list[ReportResult | None] = [None] * len(pairs)
-    todo = []
-    for i, (kind, params) in enumerate(pairs):
-        reused = _reusable(kind, params, previous, out_dir, notebooks_dir, data_sha) if (
-            kind in KINDS and not force) else None
-        if reused is None:
-            todo.append(i)
-        results[i] = reused
+    index = DataIndex(version)
+    if region is not None:
+        pairs = [(k, p) for k, p in pairs if index.region_of(k, p) == str(region)]
+    previous = _previous_runs(out_dir)
+    results, todo = _plan(pairs, previous, index, out_dir, notebooks_dir, force)
     done = 0
-    for i in (i for i, r in enumerate(results) if r is not None):
-        done += 1
-        if progress:
-            progress(done, len(pairs), results[i])
-    run = functools.partial(run_report, out_dir=out_dir, processed_dir=version,
-                            notebooks_dir=notebooks_dir, timeout_s=timeout_s,
-                            index_href="../../index.html")
-    for i, result in _run_all(run, pairs, todo, jobs):
-        results[i] = result
+    for result in (r for r in results if r is not None):
         done += 1
         if progress:
             progress(done, len(pairs), result)
+    stop = threading.Event()
+    run = functools.partial(execute_report, out_dir=out_dir.resolve(), processed_dir=version,
+                            notebooks_dir=notebooks_dir.resolve(), timeout_s=timeout_s,
+                            index_href="../../index.html", engine=engine)
     batch = BatchResult(results, out_dir, out_dir / "index.html", out_dir / "manifest.json",
-                        time.perf_counter() - start, data_sha, version.id)
-    write_manifest(batch, version)
-    write_index(batch)
-    write_news(out_dir)
+                        0.0, version.data_sha256, version.id,
+                        executor=f"dask {dask}" if dask else f"{engine}, {jobs} à la fois")
+    batch.names = territory_names(version)
+    last_write = time.monotonic()
+    if dask:
+        version = store.Version(version.id, version.path.resolve())
+        run = functools.partial(run, processed_dir=version)
+    runner = _run_on_dask(run, todo, dask, jobs) if dask else _run_local(run, todo, jobs, stop)
+    try:
+        for i, result in runner:
+            results[i] = result
+            done += 1
+            if progress:
+                progress(done, len(pairs), result)
+            if time.monotonic() - last_write > MANIFEST_EVERY_S:
+                _write_site(batch, version, previous, pairs, start, index=False)
+                last_write = time.monotonic()
+    except KeyboardInterrupt:
+        stop.set()
+        runner.close()
+        batch.interrupted = True
+        _write_site(batch, version, previous, pairs, start)
+        raise
+    _write_site(batch, version, previous, pairs, start)
     return batch
 
 
-def _run_all(run, pairs, todo, jobs):
-    """Yield ``(index, ReportResult)`` as reports finish; a crashed worker becomes an error."""
-    if jobs <= 1 or len(todo) <= 1:
-        for i in todo:
-            yield i, run(*pairs[i])
-        return
-    from concurrent.futures import as_completed
-    from concurrent.futures.process import BrokenProcessPool
+def _write_site(batch: BatchResult, version, previous, pairs, start, index: bool = True):
+    """Manifest (and index): finished reports, and the previous entry of each other one."""
+    shown = []
+    for r, (kind, params) in zip(batch.reports, pairs, strict=True):
+        if r is None:
+            old = previous.get(_key(kind, params))
+            if old is None or old.get("status") != "ok":
+                continue
+            r = _reused(old)
+            r.reason = "pas refait (lot interrompu) : version précédente"
+        shown.append(r)
+    view = dataclasses.replace(batch, reports=shown,
+                               duration_s=time.perf_counter() - start)
+    batch.duration_s = view.duration_s
+    write_manifest(view, version)
+    if index:
+        write_index(view, batch.names)
+        write_news(batch.out_dir)
 
-    with _pool(min(jobs, len(todo))) as pool:
-        futures = {pool.submit(run, *pairs[i]): i for i in todo}
+
+def _function(run, short: bool):
+    """The per-report function: the notebook run, or the short sheet with the same options."""
+    if not short:
+        return run
+    return functools.partial(short_sheet, **{k: v for k, v in run.keywords.items()
+                                             if k in ("out_dir", "processed_dir",
+                                                      "index_href")})
+
+
+def _run_local(run, todo, jobs: int, stop: threading.Event):
+    """Yield ``(index, ReportResult)`` as reports finish; ``jobs`` threads, each waiting
+    for its report's own process."""
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    from . import fork
+
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="pv-report")
+    try:
+        futures = {pool.submit(_function(run, short), kind, params, inputs=inputs,
+                               reason=reason, stop=stop, checked=checked): i
+                   for i, kind, params, inputs, reason, short, checked in todo}
         for future in as_completed(futures):
-            i = futures[future]
             try:
-                yield i, future.result()
-            except BrokenProcessPool:
-                kind, params = pairs[i]
-                yield i, ReportResult(kind, params, report_id(kind, params), "dead_kernel",
-                                      EXIT_DEAD_KERNEL, "le processus du rapport s'est arrêté")
+                yield futures[future], future.result()
+            except KeyboardInterrupt:
+                continue
+    finally:
+        if stop.is_set() or sys.exc_info()[0] is not None:
+            stop.set()
+            for future in futures:
+                future.cancel()
+            fork.kill_children()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_on_dask(run, todo, address: str, jobs: int):
+    """Yield ``(index, ReportResult)`` as reports finish on a Dask cluster."""
+    from .distributed import dask_client
+
+    with dask_client(address, jobs) as client:
+        from distributed import as_completed
+
+        futures = {client.submit(_function(run, short), kind, params, inputs=inputs,
+                                 reason=reason, checked=checked, pure=False,
+                                 key=f"rapport-{i}-{report_id(kind, params)}"): i
+                   for i, kind, params, inputs, reason, short, checked in todo}
+        try:
+            for future in as_completed(futures):
+                yield futures[future], _dask_result(future, todo, futures)
+        finally:
+            client.cancel(list(futures))
+
+
+def _dask_result(future, todo, futures) -> ReportResult:
+    """A finished Dask future's result; a lost worker becomes an error (138)."""
+    try:
+        return future.result()
+    except Exception as exc:  # the worker died or the task could not run
+        _, kind, params, inputs, reason, *_ = next(t for t in todo if t[0] == futures[future])
+        return ReportResult(kind, params, report_id(kind, params), "dead_kernel", 138,
+                            f"le travailleur Dask s'est arrêté : {type(exc).__name__}",
+                            given=params, reason=reason, inputs=inputs, engine="dask")
+
+
+def merge_sites(out_dir: str | Path, processed_dir: str | Path = PROCESSED_DIR) -> BatchResult:
+    """One index over the part sites of ``out_dir`` (``out_dir/<part>/manifest.json``, such
+    as the parts of a batch split by region): national page, region and province pages,
+    search, and a ``manifest.json`` listing every part's reports (ids prefixed by the part).
+    """
+    out_dir = Path(out_dir)
+    fields = {f.name for f in dataclasses.fields(ReportResult)}
+    results, versions, duration = [], set(), 0.0
+    with files.site_lock(out_dir):
+        for manifest in sorted(out_dir.glob("*/manifest.json")):
+            part = manifest.parent.name
+            content = json.loads(manifest.read_text(encoding="utf-8"))
+            versions.add(content.get("data_version", ""))
+            duration = max(duration, float(content.get("duration_s") or 0))
+            for entry in content.get("reports", []):
+                r = ReportResult(**{k: v for k, v in entry.items() if k in fields})
+                r.report_id = f"{part}/{r.report_id}"
+                if r.shown and r.shown.get("failed_href"):
+                    r.shown = {**r.shown, "failed_href": f"{part}/{r.shown['failed_href']}"}
+                results.append(r)
+        version = store.current(processed_dir)
+        batch = BatchResult(results, out_dir, out_dir / "index.html", out_dir / "manifest.json",
+                            duration, version.data_sha256, " + ".join(sorted(versions)),
+                            executor="parties réunies")
+        write_manifest(batch, version)
+        write_index(batch, territory_names(version))
+    return batch
 
 
 def write_manifest(batch: BatchResult, version: store.Version) -> Path:
-    """Write ``manifest.json``: versions, data hash, duration and every report's record."""
+    """Write ``manifest.json`` atomically: versions, data hash, duration, every report."""
+    peaks = [r.peak_rss_mb for r in batch.reports if r.peak_rss_mb and not r.skipped]
     content = {
         "package": "pvanalysis",
         "package_version": __version__,
@@ -286,9 +519,11 @@ def write_manifest(batch: BatchResult, version: store.Version) -> Path:
         "data_version": version.id,
         "data_hash": batch.data_hash,
         "duration_s": round(batch.duration_s, 3),
-        "status": "ok" if not batch.failed else "error",
+        "executor": batch.executor,
+        "peak_rss_mb": max(peaks) if peaks else None,
+        "status": ("interrupted" if batch.interrupted else
+                   "ok" if not batch.failed else "error"),
         "reports": [r.as_dict() for r in batch.reports],
     }
-    batch.manifest.write_text(json.dumps(content, ensure_ascii=False, indent=1, default=str),
-                              encoding="utf-8")
+    files.write_json_atomic(batch.manifest, content)
     return batch.manifest

@@ -82,8 +82,17 @@ def _kernel_manager_class():
                 kw.setdefault("stderr", log)
                 await super()._async_launch_kernel(kernel_cmd, **kw)
 
-    _HERE["km"] = PvKernelManager
+    _HERE["km"], _HERE["root"] = PvKernelManager, root
     return PvKernelManager
+
+
+def forget_kernel_spec() -> None:
+    """Remove the kernel spec folder written by this process (a report's child ends with
+    ``os._exit``, which skips ``atexit``)."""
+    root = _HERE.pop("root", None)
+    _HERE.pop("km", None)
+    if root is not None:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 _FRENCH_ERRORS = {"ParameterError", "UnknownTerritoryError", "InputFileError", "PvInputError"}
@@ -98,8 +107,9 @@ def _cell_message(exc) -> str:
 
 def execute_notebook(notebook: str | Path, output: str | Path, parameters: Mapping, cwd: Path,
                      timeout_s: float = DEFAULT_TIMEOUT_S,
-                     kernel_log: Path | None = None) -> tuple[str, int, str | None]:
-    """Run a notebook with papermill in this process; the kernel uses this interpreter.
+                     kernel_log: Path | None = None,
+                     engine: str = "kernel") -> tuple[str, int, str | None]:
+    """Run a notebook with papermill in this process, through a kernel or in this process.
 
     Parameters
     ----------
@@ -113,6 +123,10 @@ def execute_notebook(notebook: str | Path, output: str | Path, parameters: Mappi
         Time limit of each cell (seconds).
     kernel_log : Path, optional
         File receiving the kernel process's own output (default ``cwd/kernel.log``).
+    engine : {"kernel", "fork"}
+        ``"kernel"``: a Jupyter kernel of this interpreter; ``"fork"``: the cells run in this
+        process (papermill engine ``pvanalysis``, :mod:`~pvanalysis.reports.engine`) — for a
+        process of its own, such as a child of the fork server.
 
     Returns
     -------
@@ -124,12 +138,23 @@ def execute_notebook(notebook: str | Path, output: str | Path, parameters: Mappi
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     _HERE["log"] = kernel_log
+    if engine == "fork":
+        from .engine import ENGINE_NAME, TIMEOUT_ENAME
+
+        options = {"engine_name": ENGINE_NAME, "request_save_on_cell_execute": False}
+    else:
+        TIMEOUT_ENAME = None
+        options = {"kernel_manager_class": _kernel_manager_class(),
+                   "request_save_on_cell_execute": True}
     try:
         papermill.execute_notebook(
             str(notebook), str(output), parameters=dict(parameters), kernel_name=_KERNEL_NAME,
             language="python", progress_bar=False, cwd=str(cwd), execution_timeout=timeout_s,
-            kernel_manager_class=_kernel_manager_class(), request_save_on_cell_execute=True)
+            **options)
     except papermill.PapermillExecutionError as exc:
+        if TIMEOUT_ENAME and exc.ename == TIMEOUT_ENAME:
+            return "timeout", EXIT_TIMEOUT, (f"délai dépassé : une cellule a duré plus de "
+                                             f"{fmt.number(timeout_s)} s")
         return "error", EXIT_CELL_ERROR, _cell_message(exc)
     except CellTimeoutError:
         return "timeout", EXIT_TIMEOUT, (f"délai dépassé : une cellule a duré plus de "

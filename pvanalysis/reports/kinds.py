@@ -7,6 +7,7 @@ Nothing here starts a kernel: papermill's inspector and nbformat load on first u
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
@@ -48,7 +49,7 @@ STATUS_LABELS = {
     "ok": "réussi",
     "error": "échec",
     "timeout": "délai dépassé",
-    "dead_kernel": "noyau arrêté",
+    "dead_kernel": "processus arrêté",
 }
 
 
@@ -77,9 +78,17 @@ def notebook_parameters(path: str | Path) -> dict[str, dict]:
     dict
         name → ``{"type": "int", "default": "2017", "help": "…"}`` (papermill's inspector).
     """
+    stat = Path(path).stat()
+    return {name: dict(spec) for name, spec in
+            _inspected(str(path), stat.st_mtime_ns, stat.st_size).items()}
+
+
+@functools.lru_cache(maxsize=32)
+def _inspected(path: str, mtime_ns: int, size: int) -> dict:
+    """papermill's inspection of one notebook file, kept while the file is unchanged."""
     import papermill
 
-    inspected = papermill.inspect_notebook(str(path))
+    inspected = papermill.inspect_notebook(path)
     return {name: {"type": p["inferred_type_name"], "default": p["default"], "help": p["help"]}
             for name, p in inspected.items()}
 

@@ -1,7 +1,16 @@
 """One report: a notebook run with validated parameters into its own folder.
 
-The folder holds the executed notebook (the record), its HTML copy without code and the
-files the notebook writes (``figures.json``, maps); the result names the data version read.
+The folder holds the executed notebook (the record), its HTML copy without code, the files
+the notebook writes (``figures.json``, maps) and ``execution.json`` (which run it holds);
+the result names the data version read.
+
+A report runs into a folder of ``.staging/`` and replaces its folder only when it
+succeeded. A failed run keeps the previous good folder in place (its own executed
+notebook and page go to ``echecs/<kind>/<slug>/``) and its result says which run is shown
+(``shown``). The notebook runs in a fresh child of the fork server
+(:mod:`~pvanalysis.reports.fork`) with the in-process engine
+(:mod:`~pvanalysis.reports.engine`, ``engine="fork"``) or with a Jupyter kernel of its own
+(``engine="kernel"``).
 """
 
 from __future__ import annotations
@@ -9,20 +18,33 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import shutil
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .. import __version__, store
+from .. import __version__, fmt, store
 from ..config import PROCESSED_DIR
 from ..errors import PvInputError
 from ..present import FIGURES_NAME
+from . import files
 from .checks import validate_params
-from .execute import DEFAULT_TIMEOUT_S, EXIT_PARAMETERS, KERNEL_LOG, execute_notebook
+from .execute import (
+    DEFAULT_TIMEOUT_S,
+    EXIT_CELL_ERROR,
+    EXIT_DEAD_KERNEL,
+    EXIT_PARAMETERS,
+    EXIT_TIMEOUT,
+    KERNEL_LOG,
+    execute_notebook,
+)
 from .export import HTML_NAME, export_html
 from .kinds import KINDS, NOTEBOOKS_DIR, _report_folder, coerce_params, notebook_path, report_id
+
+#: Executors: a fresh fork of the warm server running the cells itself, or a Jupyter kernel.
+ENGINES = ("fork", "kernel")
+#: Folder of the site receiving the record of failed runs whose previous page stays shown.
+FAILED_DIR = "echecs"
 
 # --------------------------------------------------------------------------------------------
 # Results
@@ -61,6 +83,22 @@ class ReportResult:
         cheaply.
     data_version : str
         Id of the processed-data version the report read (``pvanalysis.store``).
+    reason : str
+        Why it ran (French), or why it was reused.
+    inputs : dict
+        Digests of what the report reads (:mod:`~pvanalysis.reports.depends`).
+    notebook_sha, package_version : str
+        The notebook's content hash and the package version of the run.
+    finished_at : str
+        End of the run (ISO 8601, UTC).
+    peak_rss_mb : float or None
+        Peak resident memory of the report's process (MiB).
+    engine : str
+        ``"fork"`` or ``"kernel"`` (see ``ENGINES``), ``"fiche courte"`` for the short sheet
+        of a commune without project.
+    shown : dict or None
+        When the run failed and an earlier good run stays shown: its ``finished_at`` and
+        ``data_version`` (and ``failed_href``, the failed run's page).
     """
 
     kind: str
@@ -76,6 +114,14 @@ class ReportResult:
     html_bytes: int = 0
     given: dict = dataclasses.field(default_factory=dict)
     data_version: str = ""
+    reason: str = ""
+    inputs: dict = dataclasses.field(default_factory=dict)
+    notebook_sha: str = ""
+    package_version: str = __version__
+    finished_at: str = ""
+    peak_rss_mb: float | None = None
+    engine: str = ""
+    shown: dict | None = None
 
     @property
     def ok(self) -> bool:
@@ -87,14 +133,17 @@ class ReportResult:
         return dataclasses.asdict(self)
 
 
+
 # --------------------------------------------------------------------------------------------
 # One report
 # --------------------------------------------------------------------------------------------
 
-def run_key(kind: str, params: Mapping, notebook: Path, data_sha: str) -> str:
-    """Hash deciding whether an earlier run can be reused: data, parameters, notebook, version."""
-    content = {"kind": kind, "params": dict(params), "notebook": store.sha256_file(notebook),
-               "data": data_sha, "version": __version__}
+def run_key(kind: str, params: Mapping, notebook_sha: str, inputs: Mapping,
+            version: str = __version__) -> str:
+    """Hash deciding whether an earlier run can be reused: what the report reads (its
+    ``inputs`` digests), its parameters, its notebook and the package version."""
+    content = {"kind": kind, "params": dict(params), "notebook": notebook_sha,
+               "inputs": dict(inputs), "version": version}
     return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -107,12 +156,15 @@ def _footer(kind: str, params: Mapping, version: store.Version) -> str:
 
 def run_notebook(notebook: Path, parameters: Mapping, folder: Path,
                  timeout_s: float = DEFAULT_TIMEOUT_S, *, kind_label: str = "",
-                 footer: str = "", index_href: str | None = None) -> tuple:
+                 footer: str = "", index_href: str | None = None,
+                 engine: str = "kernel") -> tuple:
     """Execute a notebook into ``folder`` and write its HTML copy (no parameter checks).
 
-    The kernel works in the notebook's own folder, as in JupyterLab, so relative defaults
+    The notebook works in its own folder, as in JupyterLab, so relative defaults
     (``../data/raw/published_figures.yaml``) mean the same in both; outputs go to
-    ``output_dir``. The executed notebook is kept even when a cell fails.
+    ``output_dir``. The executed notebook is kept even when a cell fails. ``engine="kernel"``
+    starts a Jupyter kernel; ``"fork"`` runs the cells in this process (meant for a fresh
+    child of the fork server).
 
     Returns
     -------
@@ -122,7 +174,7 @@ def run_notebook(notebook: Path, parameters: Mapping, folder: Path,
     executed = folder / Path(notebook).name
     status, code, error = execute_notebook(notebook, executed, parameters,
                                            Path(notebook).parent.resolve(), timeout_s,
-                                           folder / KERNEL_LOG)
+                                           folder / KERNEL_LOG, engine=engine)
     log = folder / KERNEL_LOG
     if log.is_file() and log.stat().st_size == 0:
         log.unlink()
@@ -134,14 +186,74 @@ def run_notebook(notebook: Path, parameters: Mapping, folder: Path,
     return status, code, error, html_bytes
 
 
+def attempt(kind: str, params: Mapping, folder: str, processed: str, notebooks_dir: str,
+            timeout_s: float, index_href: str | None, engine: str, footer: str,
+            checked: bool = False) -> dict:
+    """One run of a report into ``folder`` (what a child process does): check the
+    parameters against the data (unless ``checked``: the batch already knows the territory
+    or the convention), execute, export. Returns the outcome as a dict."""
+    start = time.perf_counter()
+    try:
+        if not checked:
+            validate_params(kind, params, processed, notebooks_dir)
+    except PvInputError as exc:
+        return {"status": "error", "exit_code": EXIT_PARAMETERS, "error": str(exc),
+                "html_bytes": 0, "duration_s": time.perf_counter() - start}
+    from .execute import forget_kernel_spec
+
+    folder = Path(folder)
+    injected = {**params, "processed_dir": processed, "output_dir": str(folder)}
+    try:
+        status, code, error, html_bytes = run_notebook(
+            notebook_path(kind, notebooks_dir), injected, folder, timeout_s,
+            kind_label=KINDS[kind].label, footer=footer, index_href=index_href, engine=engine)
+    finally:
+        forget_kernel_spec()
+    return {"status": status, "exit_code": code, "error": error, "html_bytes": html_bytes,
+            "duration_s": time.perf_counter() - start}
+
+
+def _in_child(kwargs: dict, timeout_s: float, cells: int) -> dict:
+    """:func:`attempt` in a fresh child of the fork server; a dead child becomes 138, one
+    past its hard limit (every cell at its limit, plus a minute) 124."""
+    from . import fork
+
+    if not fork.can_fork_children():  # a daemonic process: run here, through a kernel
+        kwargs = {**kwargs, "engine": "kernel"}
+        return {**attempt(**kwargs), "peak_rss_mb": fork.peak_rss_mb(), "engine": "kernel"}
+    state, value, peak, exitcode = fork.run_in_child(attempt, kwargs,
+                                                     hard_limit_s=timeout_s * cells + 60)
+    if state == "ok":
+        return {**value, "peak_rss_mb": peak}
+    if state == "killed":
+        limit = fmt.number(timeout_s * cells + 60)
+        return {"status": "timeout", "exit_code": EXIT_TIMEOUT, "html_bytes": 0,
+                "error": f"délai dépassé : le rapport a duré plus de {limit} s"}
+    if state == "raised":
+        return {"status": "error", "exit_code": EXIT_CELL_ERROR, "html_bytes": 0,
+                "error": f"erreur de l'exécution : {value}"}
+    how = f"signal {-exitcode}" if exitcode is not None and exitcode < 0 else f"code {exitcode}"
+    return {"status": "dead_kernel", "exit_code": EXIT_DEAD_KERNEL, "html_bytes": 0,
+            "error": f"le processus du rapport s'est arrêté ({how}) ; mémoire insuffisante ?"}
+
+
+def _code_cells(notebook: Path) -> int:
+    try:
+        cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError):
+        return 1
+    return max(1, sum(c.get("cell_type") == "code" for c in cells))
+
+
 def run_report(kind: str, params: Mapping | None = None, out_dir: str | Path = "reports",
                processed_dir: str | Path = PROCESSED_DIR, *,
                notebooks_dir: str | Path = NOTEBOOKS_DIR, timeout_s: float = DEFAULT_TIMEOUT_S,
-               index_href: str | None = None) -> ReportResult:
+               index_href: str | None = None, engine: str = "fork") -> ReportResult:
     """Run one report notebook into its own folder of ``out_dir``.
 
     Parameters are converted and validated first (the same check the notebook's validation
-    cell calls), so a wrong territory code or convention stops before any kernel starts.
+    cell calls), so a wrong territory code or convention stops before any notebook runs.
+    The site's lock is held during the run (another batch on the same site stops).
 
     Parameters
     ----------
@@ -160,45 +272,129 @@ def run_report(kind: str, params: Mapping | None = None, out_dir: str | Path = "
         Time limit of each cell (seconds).
     index_href : str, optional
         Link back to the site index shown at the top of the HTML copy.
+    engine : {"fork", "kernel"}
+        A fresh child of the warm fork server running the cells, or a Jupyter kernel.
 
     Returns
     -------
     ReportResult
         Status, exit code, French error, duration, key figures. Failures are recorded, not
-        raised.
+        raised; a failed run leaves the previous good report in place.
+    """
+    from .depends import DataIndex
+
+    out_dir, start = Path(out_dir), time.perf_counter()
+    try:  # a wrong parameter stops here, before anything is written
+        version = store.current(processed_dir)
+        typed = coerce_params(kind, params or {}, notebooks_dir)
+        validate_params(kind, typed, version.path, notebooks_dir)
+        inputs = DataIndex(version).inputs(kind, typed)
+    except PvInputError as exc:
+        rid = report_id(kind if kind in KINDS else "inconnu", dict(params or {}))
+        return ReportResult(kind, dict(params or {}), rid, "error", EXIT_PARAMETERS, str(exc),
+                            time.perf_counter() - start, given=dict(params or {}),
+                            reason="demandé", finished_at=_now(), engine=engine)
+    with files.site_lock(out_dir):
+        files.recover(out_dir)
+        return execute_report(kind, params, out_dir, version, notebooks_dir=notebooks_dir,
+                              timeout_s=timeout_s, index_href=index_href, engine=engine,
+                              inputs=inputs, reason="demandé")
+
+
+def execute_report(kind: str, params: Mapping | None, out_dir: str | Path,
+                   processed_dir: str | Path | store.Version, *,
+                   notebooks_dir: str | Path = NOTEBOOKS_DIR,
+                   timeout_s: float = DEFAULT_TIMEOUT_S, index_href: str | None = None,
+                   engine: str = "fork", inputs: Mapping | None = None, reason: str = "",
+                   stop=None, checked: bool = False) -> ReportResult:
+    """:func:`run_report` without the site lock: what a batch runs for each report (in a
+    thread of the batch, or on a Dask worker).
+
+    ``stop`` (a ``threading.Event``) set while the notebook runs means the batch was
+    interrupted: the run is discarded and the site left as it was. ``checked``: the
+    parameters were already checked against the data (the notebook's own validation cell
+    still runs).
     """
     start = time.perf_counter()
     out_dir, params = Path(out_dir), dict(params or {})
+    if engine not in ENGINES:
+        raise ValueError(f"engine={engine!r}: use one of {ENGINES}")
     try:
         version = store.current(processed_dir)
         with version.pinned():
-            return _run_report(kind, params, out_dir, version, Path(notebooks_dir), timeout_s,
-                               index_href, start)
+            typed = coerce_params(kind, params, notebooks_dir)
+            return _execute(kind, params, typed, out_dir, version, Path(notebooks_dir),
+                            timeout_s, index_href, engine, dict(inputs or {}), reason, start,
+                            stop, checked)
     except PvInputError as exc:
         rid = report_id(kind if kind in KINDS else "inconnu", params)
         return ReportResult(kind, params, rid, "error", EXIT_PARAMETERS, str(exc),
-                            time.perf_counter() - start, given=params)
+                            time.perf_counter() - start, given=params, reason=reason,
+                            finished_at=_now(), engine=engine)
 
 
-def _run_report(kind: str, params: dict, out_dir: Path, version: store.Version,
-                notebooks_dir: Path, timeout_s: float, index_href: str | None,
-                start: float) -> ReportResult:
-    """``run_report`` on one resolved version (parameter errors raise ``PvInputError``)."""
-    typed = coerce_params(kind, params, notebooks_dir)
-    validate_params(kind, typed, version.path, notebooks_dir)
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _execute(kind, params, typed, out_dir: Path, version: store.Version, notebooks_dir: Path,
+             timeout_s, index_href, engine, inputs, reason, start, stop,
+             checked=False) -> ReportResult:
     notebook = notebook_path(kind, notebooks_dir)
     rid = report_id(kind, typed)
     folder = _report_folder(out_dir, rid)
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
-    injected = {**typed, "processed_dir": str(version.path.resolve()),
-                "output_dir": str(folder)}
-    status, code, error, html_bytes = run_notebook(
-        notebook, injected, folder, timeout_s, kind_label=KINDS[kind].label,
-        footer=_footer(kind, typed, version), index_href=index_href)
-    figures_path = folder / FIGURES_NAME
-    figures = json.loads(figures_path.read_text(encoding="utf-8")) if figures_path.exists() else {}
-    return ReportResult(kind, typed, rid, status, code, error, time.perf_counter() - start,
-                        figures, key=run_key(kind, typed, notebook, version.data_sha256),
-                        html_bytes=html_bytes, given=params, data_version=version.id)
+    stage = files.staging_folder(out_dir, rid)
+    kwargs = {"kind": kind, "params": typed, "folder": str(stage),
+              "processed": str(version.path.resolve()),
+              "notebooks_dir": str(Path(notebooks_dir).resolve()), "timeout_s": timeout_s,
+              "index_href": index_href, "engine": engine,
+              "footer": _footer(kind, typed, version), "checked": checked}
+    outcome = _in_child(kwargs, timeout_s, _code_cells(notebook))
+    if stop is not None and stop.is_set():
+        files.discard(stage)
+        raise KeyboardInterrupt
+    nb_sha = store.sha256_file(notebook)
+    result = ReportResult(
+        kind, typed, rid, outcome["status"], outcome["exit_code"], outcome.get("error"),
+        time.perf_counter() - start, key=run_key(kind, typed, nb_sha, inputs),
+        html_bytes=outcome.get("html_bytes", 0), given=params, data_version=version.id,
+        reason=reason, inputs=inputs, notebook_sha=nb_sha, finished_at=_now(),
+        peak_rss_mb=outcome.get("peak_rss_mb"), engine=outcome.get("engine", engine))
+    figures_path = stage / FIGURES_NAME
+    if figures_path.exists():
+        result.figures = json.loads(figures_path.read_text(encoding="utf-8"))
+    publish(result, stage, folder, out_dir)
+    return result
+
+
+def publish(result: ReportResult, stage: Path, folder: Path, out_dir: Path) -> None:
+    """Put a finished run in place: a success replaces the report folder; a failure keeps
+    the previous good folder (the failed run goes to ``echecs/``) and says so in ``shown``.
+    """
+    record = {k: v for k, v in result.as_dict().items() if k in (
+        "status", "exit_code", "error", "finished_at", "data_version", "key", "html_bytes")}
+    previous = files.read_record(folder) if folder.is_dir() else {}
+    if not result.ok and previous.get("status") == "ok":
+        shown = previous
+        failed = out_dir / FAILED_DIR / result.report_id
+        if any(stage.iterdir()):
+            files.write_json_atomic(stage / files.RUN_RECORD, record)
+            files.swap_in(stage, failed, out_dir)
+        else:
+            files.discard(stage)
+        result.shown = {"finished_at": shown.get("finished_at"),
+                        "data_version": shown.get("data_version"),
+                        "failed_href": (f"{FAILED_DIR}/{result.report_id}/{HTML_NAME}"
+                                        if (failed / HTML_NAME).is_file() else None)}
+        figures_path = folder / FIGURES_NAME
+        result.figures = (json.loads(figures_path.read_text(encoding="utf-8"))
+                          if figures_path.is_file() else {})
+        result.html_bytes = previous.get("html_bytes", 0)
+        return
+    if not any(stage.iterdir()):  # stopped before writing anything: nothing to show
+        files.discard(stage)
+        return
+    files.write_json_atomic(stage / files.RUN_RECORD, record)
+    files.swap_in(stage, folder, out_dir)
+    if result.ok:
+        files.discard(out_dir / FAILED_DIR / result.report_id)

@@ -1,54 +1,107 @@
-"""The site index of a batch: ``index.html``, every report grouped by kind and region, with
-its status, key figures, error and links.
+"""The site of a batch: a national index, a page per region and per province, a search box.
 
-The page is rendered from the Jinja2 template ``pvanalysis/templates/site/index.html.j2``
-with autoescape on, so a title or an error message never becomes markup. French, inline
-CSS, no script, nothing fetched from a network. This module only gathers what to show, as
-plain text.
+- ``index.html``: every national report, the conventions and the region sheets; when the
+  batch holds province or commune sheets, one row per region leads to its page; an offline
+  search and filter box (name in French or Arabic, code, kind, status) over every report of
+  the site, with a small inline script and the list of reports embedded in the page.
+- ``territoires/region-<code>.html``: the region's sheet, its provinces (each leading to
+  its page) and its conventions; ``territoires/province-<code>.html``: the province's
+  sheet and its communes.
+
+Pages are rendered from the Jinja2 templates of ``pvanalysis/templates/site`` with
+autoescape on, so a title or an error message never becomes markup; French, inline CSS,
+nothing fetched from a network; each page is written atomically. This module only gathers
+what to show, as plain text.
 """
 
 from __future__ import annotations
 
+import json
+import unicodedata
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import __version__, fmt
 from ..present import FIGURES_NAME
+from ..sections import TERRITORY_LEVELS
 from .export import HTML_NAME, _templates_dir
+from .files import write_atomic
 from .kinds import KINDS, STATUS_LABELS
 
 if TYPE_CHECKING:
     from .run import ReportResult
 
-#: Template of the site index, relative to ``pvanalysis/templates``.
+#: Templates of the site, relative to ``pvanalysis/templates``.
 INDEX_TEMPLATE = "site/index.html.j2"
+PAGE_TEMPLATE = "site/territoire.html.j2"
+#: Folder of the region and province pages.
+PAGES_DIR = "territoires"
 #: Group of the reports whose region is unknown (listed last).
 _NO_REGION = "Région non déterminée"
+#: Above this many reports of a kind, the national page shows counts per region instead.
+LIST_LIMIT = 40
 
 
-def _title(result: ReportResult) -> str:
+def search_fold(text: object) -> str:
+    """Text as the search box compares it: marks removed (Latin accents, Arabic vowels and
+    hamza), tatweel removed, lower case — the page's script folds the query the same way."""
+    decomposed = unicodedata.normalize("NFD", str(text)).replace("\u0640", "")
+    return "".join(ch for ch in decomposed if not unicodedata.category(ch).startswith("M")
+                   ).lower()
+
+
+def _fr_time(iso: str | None) -> str:
+    if not iso:
+        return "date inconnue"
+    try:
+        stamp = datetime.fromisoformat(str(iso)).astimezone(UTC)
+    except ValueError:
+        return str(iso)
+    return stamp.strftime("%d/%m/%Y à %H:%M UTC")
+
+
+def _title(result: ReportResult, names: Mapping | None = None) -> str:
+    """The report's title: its figures' title, else its territory's name, else its kind and
+    parameters."""
     title = result.figures.get("title") if result.figures else None
     if title:
         return str(title)
+    level, code = result.params.get("level"), str(result.params.get("code", ""))
+    if result.kind == "territoire" and level in TERRITORY_LEVELS and code in (names or {}):
+        return f"{TERRITORY_LEVELS[level].capitalize()} : {names[code]['name_fr']}"
     shown = ", ".join(f"{k} {v}" for k, v in result.params.items())
     label = KINDS[result.kind].label if result.kind in KINDS else str(result.kind)
     return f"{label} — {shown}" if shown else label
 
 
-def _row(result: ReportResult, out_dir: Path) -> dict:
-    """What the index shows of one report: title and link, files, status, key figures."""
+def _error(result: ReportResult) -> str | None:
+    if not result.error:
+        return None
+    text = f"code {result.exit_code} : {result.error}"
+    if result.shown:
+        return (f"dernière exécution échouée le {_fr_time(result.finished_at)} ({text}) — "
+                f"version du {_fr_time(result.shown.get('finished_at'))} affichée")
+    return text
+
+
+def _row(result: ReportResult, out_dir: Path, prefix: str = "",
+         names: Mapping | None = None) -> dict:
+    """What a page shows of one report: title and link, files, status, key figures."""
     rid = result.report_id
     folder = out_dir / rid
-    files = [(f"{rid}/{FIGURES_NAME}", "chiffres (JSON)")] if (
+    files = [(f"{prefix}{rid}/{FIGURES_NAME}", "chiffres (JSON)")] if (
         folder / FIGURES_NAME).is_file() else []
     executed = sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
-    files += [(f"{rid}/{p.name}", "carnet exécuté") for p in executed]
+    files += [(f"{prefix}{rid}/{p.name}", "carnet exécuté") for p in executed]
+    if result.shown and result.shown.get("failed_href"):
+        files.append((prefix + result.shown["failed_href"], "page de l'exécution échouée"))
     summary = (result.figures or {}).get("summary") or {}
     return {
-        "title": _title(result),
-        "href": f"{rid}/{HTML_NAME}" if (folder / HTML_NAME).is_file() else None,
-        "error": f"code {result.exit_code} : {result.error}" if result.error else None,
+        "title": _title(result, names),
+        "href": f"{prefix}{rid}/{HTML_NAME}" if (folder / HTML_NAME).is_file() else None,
+        "error": _error(result),
         "files": files,
         "status": result.status,
         "status_label": STATUS_LABELS.get(result.status, result.status),
@@ -58,25 +111,32 @@ def _row(result: ReportResult, out_dir: Path) -> dict:
     }
 
 
-def _section(kind: str, results: list[ReportResult], out_dir: Path) -> dict:
-    """One table per kind; reports with a region are grouped under a row per region.
+def _region_of(result: ReportResult, names: Mapping) -> tuple[str | None, str | None]:
+    """``(region code, region name)`` of a report, when it has one."""
+    figures = result.figures or {}
+    code = figures.get("region_code")
+    if result.kind == "territoire" and result.params.get("code"):
+        own = str(result.params["code"])
+        code = code or (own if result.params.get("level") == "region" else own[:2])
+    code = None if code is None else str(code)
+    name = figures.get("region_name") or (names.get(code, {}).get("name_fr") if code else None)
+    return code, name
 
-    Returns
-    -------
-    dict
-        ``id``, ``label`` and ``groups``: ``(region name or None, rows)`` pairs, one pair
-        with None when the reports are not grouped.
-    """
+
+def _section(kind: str, results: list[ReportResult], out_dir: Path, names: Mapping,
+             prefix: str = "") -> dict:
+    """One table per kind; reports with a region are grouped under a row per region."""
     label = KINDS[kind].plural if kind in KINDS else "Rapports d'un type inconnu"
-    regions = [(r.figures or {}).get("region_name") for r in results]
+    regions = [_region_of(r, names)[1] for r in results]
     if set(regions) == {None} or len(set(regions)) == len(regions):
-        groups = [(None, [_row(r, out_dir) for r in sorted(results, key=_title)])]
+        groups = [(None, [_row(r, out_dir, prefix, names)
+                          for r in sorted(results, key=lambda r: _title(r, names))])]
         return {"id": kind, "label": label, "groups": groups}
     by_region: dict[str, list] = {}
-    for r in results:
-        name = (r.figures or {}).get("region_name") or _NO_REGION
-        by_region.setdefault(str(name), []).append(r)
-    groups = [(name, [_row(r, out_dir) for r in sorted(by_region[name], key=_title)])
+    for r, name in zip(results, regions, strict=True):
+        by_region.setdefault(str(name or _NO_REGION), []).append(r)
+    groups = [(name, [_row(r, out_dir, prefix, names)
+                      for r in sorted(by_region[name], key=lambda r: _title(r, names))])
               for name in sorted(by_region, key=lambda n: (n == _NO_REGION, n))]
     return {"id": kind, "label": label, "groups": groups}
 
@@ -95,32 +155,185 @@ def _environment():
                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
 
-def write_index(batch) -> Path:
-    """Write the site's ``index.html``: reports grouped by kind and region, with status,
-    key figures, errors and links; French, inline CSS, no script, nothing fetched.
+# --------------------------------------------------------------------------------------------
+# Search entries and the territorial tree
+# --------------------------------------------------------------------------------------------
+
+def _entry(result: ReportResult, out_dir: Path, names: Mapping) -> dict:
+    """One report in the search list (short keys: the list is embedded in the page)."""
+    params = result.params or {}
+    code = str(params.get("code") or params.get("convention_id") or "")
+    unit = names.get(code, {}) if result.kind == "territoire" else {}
+    _, region = _region_of(result, names)
+    href = f"{result.report_id}/{HTML_NAME}" if (out_dir / result.report_id / HTML_NAME
+                                                  ).is_file() else ""
+    words = [_title(result, names), unit.get("name_fr", ""), unit.get("name_ar", ""), code,
+             region or "", KINDS[result.kind].label if result.kind in KINDS else ""]
+    return {"t": _title(result, names), "a": unit.get("name_ar", ""), "c": code,
+            "n": search_fold(unit.get("name_fr") or _title(result, names)),
+            "k": result.kind, "s": result.status,
+            "l": STATUS_LABELS.get(result.status, result.status), "r": region or "",
+            "h": href, "f": search_fold(" ".join(w for w in words if w))}
+
+
+def _tree(results: list[ReportResult], names: Mapping) -> dict:
+    """Region code → {"sheet", "provinces": {code: {"sheet", "communes"}}, "conventions"}."""
+    tree: dict[str, dict] = {}
+
+    def region(code):
+        return tree.setdefault(code, {"sheet": None, "provinces": {}, "conventions": []})
+
+    for r in results:
+        code = str(r.params.get("code", ""))
+        level = r.params.get("level")
+        if r.kind == "territoire" and code and level in ("region", "province", "commune"):
+            node = region(code[:2])
+            if level == "region":
+                node["sheet"] = r
+                continue
+            # a préfecture d'arrondissements (code longer than a province's) is a row of
+            # its own; communes go to their province (first six characters)
+            key = code if level == "province" else code[:6]
+            province = node["provinces"].setdefault(key, {"sheet": None, "communes": []})
+            if level == "province":
+                province["sheet"] = r
+            else:
+                province["communes"].append(r)
+        elif r.kind == "convention":
+            rc, _ = _region_of(r, names)
+            if rc:
+                region(rc)["conventions"].append(r)
+    return tree
+
+
+def _deep(results: list[ReportResult]) -> bool:
+    """True when the batch holds province or commune sheets, or many of one kind."""
+    levels = {r.params.get("level") for r in results if r.kind == "territoire"}
+    return bool(levels & {"province", "commune"}) or sum(
+        r.kind == "convention" for r in results) > LIST_LIMIT
+
+
+def _region_rows(tree: Mapping, names: Mapping, out_dir: Path) -> list[dict]:
+    rows = []
+    for code in sorted(tree):
+        node = tree[code]
+        sheets = [p["sheet"] for p in node["provinces"].values() if p["sheet"]]
+        sheets += [c for p in node["provinces"].values() for c in p["communes"]]
+        every = [*sheets, *node["conventions"], *([node["sheet"]] if node["sheet"] else [])]
+        rows.append({"code": code, "name": names.get(code, {}).get("name_fr", code),
+                     "name_ar": names.get(code, {}).get("name_ar", ""),
+                     "sheet": _row(node["sheet"], out_dir, "", names) if node["sheet"] else None,
+                     "href": f"{PAGES_DIR}/region-{code}.html",
+                     "provinces": len(node["provinces"]),
+                     "communes": sum(len(p["communes"]) for p in node["provinces"].values()),
+                     "conventions": len(node["conventions"]),
+                     "failed": sum(not r.ok for r in every)})
+    return rows
+
+
+def _pages(tree: Mapping, names: Mapping, out_dir: Path, common: Mapping) -> list[tuple]:
+    """``(path, context)`` of every region and province page."""
+    pages = []
+    up = "../"
+    for code, node in sorted(tree.items()):
+        region_name = names.get(code, {}).get("name_fr", code)
+        provinces = []
+        for pcode, province in sorted(node["provinces"].items()):
+            pname = names.get(pcode, {}).get("name_fr", pcode)
+            communes = sorted(province["communes"], key=lambda r: _title(r, names))
+            provinces.append({"code": pcode, "name": pname,
+                              "name_ar": names.get(pcode, {}).get("name_ar", ""),
+                              "sheet": _row(province["sheet"], out_dir, up, names)
+                              if province["sheet"] else None,
+                              "href": f"province-{pcode}.html" if communes else None,
+                              "communes": len(communes),
+                              "failed": sum(not r.ok for r in communes)})
+            if communes:
+                pages.append((out_dir / PAGES_DIR / f"province-{pcode}.html", {
+                    **common, "level": "Province", "name": pname,
+                    "name_ar": names.get(pcode, {}).get("name_ar", ""), "code": pcode,
+                    "crumbs": [("../index.html", "Accueil"),
+                               (f"region-{code}.html", region_name)],
+                    "sheet": (_row(province["sheet"], out_dir, up, names)
+                              if province["sheet"] else None),
+                    "children_label": "Communes", "children": [],
+                    "rows": [_row(r, out_dir, up, names) for r in communes], "conventions": []}))
+        pages.append((out_dir / PAGES_DIR / f"region-{code}.html", {
+            **common, "level": "Région", "name": region_name,
+            "name_ar": names.get(code, {}).get("name_ar", ""), "code": code,
+            "crumbs": [("../index.html", "Accueil")],
+            "sheet": _row(node["sheet"], out_dir, up, names) if node["sheet"] else None,
+            "children_label": "Provinces et préfectures", "children": provinces, "rows": [],
+            "conventions": [_row(r, out_dir, up, names) for r in sorted(
+                node["conventions"], key=lambda r: _title(r, names))]}))
+    return pages
+
+
+def territory_names(version) -> dict:
+    """HCP code → ``{"name_fr", "name_ar"}`` of the regions, provinces and communes of a
+    data version (``store.Version``), for :func:`write_index`."""
+    names = {}
+    for layer in ("regions", "provinces", "communes"):
+        if not version.has(layer):
+            continue
+        frame = version.read(layer, ["code", "name_fr", "name_ar"], geometry=False)
+        frame = frame.astype(object).where(frame.notna(), "")
+        names.update({str(code): {"name_fr": str(fr), "name_ar": str(ar)}
+                      for code, fr, ar in frame.itertuples(index=False)})
+    return names
+
+
+# --------------------------------------------------------------------------------------------
+# Writing the site
+# --------------------------------------------------------------------------------------------
+
+def write_index(batch, territories: Mapping | None = None) -> Path:
+    """Write the site's ``index.html`` and, for a deep batch, the region and province pages.
 
     Parameters
     ----------
     batch : BatchResult
         The batch (``pvanalysis.reports.batch``): its reports, folder and data version.
+    territories : mapping, optional
+        HCP code → ``{"name_fr", "name_ar"}`` of the regions, provinces and communes (names
+        in the search list and on the pages); else names come from the reports' figures.
 
     Returns
     -------
     Path
         ``batch.index``.
     """
-    out_dir = batch.out_dir
+    out_dir, names = batch.out_dir, dict(territories or {})
+    results = list(batch.reports)
+    deep = _deep(results)
+    tree = _tree(results, names) if deep else {}
+    in_tree = {id(r) for node in tree.values() for r in [
+        node["sheet"], *node["conventions"],
+        *(p["sheet"] for p in node["provinces"].values()),
+        *(c for p in node["provinces"].values() for c in p["communes"])] if r is not None}
+    national = [r for r in results if id(r) not in in_tree]
     by_kind: dict[str, list] = {}
-    for r in batch.reports:
+    for r in national:
         by_kind.setdefault(r.kind if r.kind in KINDS else "?", []).append(r)
     order = [k for k in [*KINDS, "?"] if k in by_kind]
+    common = {"stamp": datetime.now(UTC).strftime("%d/%m/%Y à %H:%M UTC"),
+              "version": __version__, "data_version": batch.data_version,
+              "interrupted": getattr(batch, "interrupted", False)}
+    entries = [_entry(r, out_dir, names) for r in results]
     page = _environment().get_template(INDEX_TEMPLATE).render(
-        stamp=datetime.now(UTC).strftime("%d/%m/%Y à %H:%M UTC"),
-        ok=len(batch.reports) - len(batch.failed), failed=len(batch.failed),
-        duration=fmt.number(batch.duration_s, 1), version=__version__,
-        data_version=batch.data_version,
-        nav=[(k, KINDS[k].plural if k in KINDS else "Autres") for k in order],
-        sections=[_section(k, by_kind[k], out_dir) for k in order],
+        **common, ok=len(results) - len(batch.failed), failed=len(batch.failed),
+        duration=fmt.number(batch.duration_s, 1), total=len(results),
+        nav=[(k, KINDS[k].plural if k in KINDS else "Autres") for k in order]
+        + ([("regions", "Par région")] if tree else []),
+        sections=[_section(k, by_kind[k], out_dir, names) for k in order],
+        regions=_region_rows(tree, names, out_dir),
+        kinds=[(k, KINDS[k].plural) for k in KINDS if any(r.kind == k for r in results)],
+        statuses=sorted({(r.status, STATUS_LABELS.get(r.status, r.status)) for r in results}),
+        search=json.dumps(entries, ensure_ascii=False).replace("<", "\\u003c"),
         images=[(p.name, alt) for p, alt in _site_images(out_dir)])
-    batch.index.write_text(page, encoding="utf-8")
+    template = _environment().get_template(PAGE_TEMPLATE)
+    for path, context in _pages(tree, names, out_dir, common):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, template.render(**context))
+    write_atomic(batch.index, page)
     return batch.index
