@@ -174,6 +174,10 @@ def validate_params(kind: str, params: Mapping, processed_dir: str | Path = PROC
             from ..history import check_since
 
             check_since(values["since"], processed_dir)
+        if values.get("ref_date"):
+            from ..sections import check_ref_date
+
+            check_ref_date(values["ref_date"])
 
 
 # --------------------------------------------------------------------------------------------

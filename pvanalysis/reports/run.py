@@ -147,8 +147,20 @@ def run_key(kind: str, params: Mapping, notebook_sha: str, inputs: Mapping,
     return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
 
 
+#: French names of the report parameters, for the page footer.
+PARAMETER_LABELS = {
+    "level": "niveau", "code": "territoire", "period_start": "de", "period_end": "à",
+    "scales": "échelles", "ref_date": "date d'arrêt", "convention_id": "convention",
+    "published": "chiffres publiés", "since": "depuis l'édition", "census_date": "recensement",
+    "neighbours": "voisins", "bands": "bandes", "indicators": "indicateurs",
+}
+_LEVELS_FR = {"region": "région", "province": "province", "commune": "commune"}
+
+
 def _footer(kind: str, params: Mapping, version: store.Version) -> str:
-    shown = ", ".join(f"{k} = {v}" for k, v in params.items()) or "paramètres par défaut"
+    shown = ", ".join(f"{PARAMETER_LABELS.get(k, k)} : "
+                      f"{_LEVELS_FR.get(v, v) if k == 'level' else v}"
+                      for k, v in params.items()) or "paramètres par défaut"
     stamp = datetime.now(UTC).strftime("%d/%m/%Y %H:%M UTC")
     return (f"{KINDS[kind].label} — {shown}. Produit par pvanalysis {__version__} le {stamp} ; "
             f"données : version {version.id}.")
