@@ -22,7 +22,7 @@ from pvanalysis import reports, store
 from pvanalysis.cli import cli
 from pvanalysis.errors import PvInputError
 from pvanalysis.reports import files
-from pvanalysis.reports.depends import DataIndex
+from pvanalysis.reports.depends import DataIndex, changed
 
 pytestmark = pytest.mark.slow
 
@@ -282,6 +282,29 @@ def test_after_one_disbursement_edit_only_the_reports_reading_it_are_redone(samp
     new = {r.report_id: r for r in again.reports}
     rid = "convention/convention-cc-r00001"
     assert new[rid].figures["released_dh"] == old[rid].figures["released_dh"] + 1_000
+
+
+def test_a_new_cut_off_redoes_every_sheet(sample_processed, tmp_path):
+    """Every page opens with « Données arrêtées au … »: a cut-off that moves (a later release
+    anywhere) changes what each territory sheet and dashboard reads."""
+    import shutil
+
+    processed = tmp_path / "processed"
+    shutil.copytree(sample_processed, processed)
+    version = store.current(processed)
+    before = DataIndex(version)
+    with store.publish(processed) as draft:
+        draft.link_from(version, version.names())
+        draft.manifest = {k: v for k, v in version.manifest.items()
+                          if k not in ("version", "published_at", "files", "data_sha256")} \
+            | {"cutoff_date": "2030-01-01"}
+    after = DataIndex(store.current(processed))
+    region = {"level": "region", "code": sorted(before.known["region"])[0]}
+    assert changed(before.inputs("territoire", region), after.inputs("territoire", region)) \
+        == ["date d'arrêt ou sources absentes"]
+    dashboard = {"convention_id": "CC-R00001"}
+    assert changed(before.inputs("convention", dashboard),
+                   after.inputs("convention", dashboard)) == ["date d'arrêt ou sources absentes"]
 
 
 # --------------------------------------------------------------------------------------------

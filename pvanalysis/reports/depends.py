@@ -8,9 +8,9 @@ The rules, written once (keep them in step with the notebooks):
   (the nation for a region, the region for a province, the province for a commune), which
   give the per-inhabitant comparison; the partners, quartiers and centres (populations of
   the targets); the quarantine and the row counts of the sources (quality summary); the
-  territorial reference files.
+  territorial reference files; the data cut-off and the list of absent sources.
 - **convention dashboard**: every programme row of its project; the partners; the
-  territorial reference files.
+  territorial reference files; the cut-off and the absent sources.
 - **bilan, quality, exploration** (and any other kind): all the data of the version.
 
 A digest is the sum (modulo 2⁶⁴) of pandas' row hashes (``hash_pandas_object``) and the
@@ -42,7 +42,8 @@ LABELS = {"projects": "projets", "project_targets": "cibles", "actions": "action
           "schedule": "échéancier", "disbursements": "déblocages", "partners": "partenaires",
           "quartiers": "quartiers", "centres": "centres", "quarantine": "quarantaine",
           "sources": "lignes des sources", "reference": "référentiel territorial",
-          "context": "projets du territoire parent", "data": "données nationales"}
+          "context": "projets du territoire parent", "data": "données nationales",
+          "cutoff": "date d'arrêt ou sources absentes"}
 
 _MASK = (1 << 64) - 1
 
@@ -91,6 +92,9 @@ class DataIndex:
         sources = [{k: v for k, v in s.items() if k != "sha256"}
                    for s in manifest.get("sources", [])]
         self.whole["sources"] = _sha(sources)
+        # every page opens with the cut-off and says which sources are absent: national facts
+        self.whole["cutoff"] = _sha({"cutoff_date": manifest.get("cutoff_date"),
+                                     "absent": sorted(manifest.get("absent") or [])})
         files = manifest.get("files", {})
         self.whole["reference"] = _sha({k: v for k, v in files.items()
                                         if k.removesuffix(".parquet") not in [*PROGRAMME,
@@ -169,7 +173,8 @@ class DataIndex:
             if project is None:
                 return {"data": self.data}
             out = {name: self._project_sum(name, project) for name in PROGRAMME}
-            out.update({k: self.whole[k] for k in ("partners", "reference") if k in self.whole})
+            out.update({k: self.whole[k] for k in ("partners", "reference", "cutoff")
+                        if k in self.whole})
             return out
         return {"data": self.data}
 
