@@ -265,6 +265,7 @@ def test_after_one_disbursement_edit_only_the_reports_reading_it_are_redone(samp
                                                 "convention_id"]))
     after = DataIndex(store.current(processed))
     assert before.inputs("bilan", {}) != after.inputs("bilan", {})  # national: redone too
+    assert before.inputs("qualite", {}) == after.inputs("qualite", {})  # counts unchanged
 
     lines = []
     again = reports.run_batch(config, site, jobs=2, processed_dir=processed,

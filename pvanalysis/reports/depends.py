@@ -11,7 +11,10 @@ The rules, written once (keep them in step with the notebooks):
   territorial reference files; the data cut-off and the list of absent sources.
 - **convention dashboard**: every programme row of its project; the partners; the
   territorial reference files; the cut-off and the absent sources.
-- **bilan, quality, exploration** (and any other kind): all the data of the version.
+- **quality report**: the row count of each table, the quarantine, the row counts of the
+  sources, the territorial reference files, the cut-off and the absent sources — not the
+  values of the programme rows.
+- **bilan, exploration** (and any other kind): all the data of the version.
 
 A digest is the sum (modulo 2⁶⁴) of pandas' row hashes (``hash_pandas_object``) and the
 row count: it follows the rows' content, not the files, so a rebuild that writes the same
@@ -43,7 +46,7 @@ LABELS = {"projects": "projets", "project_targets": "cibles", "actions": "action
           "quartiers": "quartiers", "centres": "centres", "quarantine": "quarantaine",
           "sources": "lignes des sources", "reference": "référentiel territorial",
           "context": "projets du territoire parent", "data": "données nationales",
-          "cutoff": "date d'arrêt ou sources absentes"}
+          "cutoff": "date d'arrêt ou sources absentes", "counts": "nombre de lignes des tables"}
 
 _MASK = (1 << 64) - 1
 
@@ -86,6 +89,7 @@ class DataIndex:
                                    "h": _row_hashes(frame), "n": 1})
             self.per_project[name] = hashes.groupby("project_id").agg(h=("h", "sum"),
                                                                       n=("n", "sum"))
+        self.counts = _sha({name: len(frame) for name, frame in tables.items()})
         self.whole = {name: _digest(int(_row_hashes(tables[name]).sum(dtype="uint64")),
                                     len(tables[name])) for name in SHARED if name in tables}
         manifest = version.manifest
@@ -168,6 +172,10 @@ class DataIndex:
             out["context"] = _sha([self._sum(name, parent) for name in CONTEXT])
             out.update(self.whole)
             return out
+        if kind == "qualite":
+            return {"counts": self.counts} | {k: self.whole[k] for k in
+                                              ("quarantine", "sources", "reference", "cutoff")
+                                              if k in self.whole}
         if kind == "convention":
             project = self._project_of_convention(str(params.get("convention_id", "")))
             if project is None:
@@ -198,6 +206,10 @@ class DataIndex:
         ``"national"`` for the national reports."""
         if kind == "territoire" and params.get("code"):
             return str(params["code"])[:2]
+        if kind == "qualite":
+            return {"counts": self.counts} | {k: self.whole[k] for k in
+                                              ("quarantine", "sources", "reference", "cutoff")
+                                              if k in self.whole}
         if kind == "convention":
             project = self._project_of_convention(str(params.get("convention_id", "")))
             return self.project_region.get(project, "national") if project else "national"
