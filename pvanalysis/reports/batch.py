@@ -504,6 +504,7 @@ def merge_sites(out_dir: str | Path, processed_dir: str | Path = PROCESSED_DIR) 
                             executor="parties réunies")
         write_manifest(batch, version)
         write_index(batch, territory_names(version))
+        write_news(out_dir)
     return batch
 
 
