@@ -206,10 +206,6 @@ class DataIndex:
         ``"national"`` for the national reports."""
         if kind == "territoire" and params.get("code"):
             return str(params["code"])[:2]
-        if kind == "qualite":
-            return {"counts": self.counts} | {k: self.whole[k] for k in
-                                              ("quarantine", "sources", "reference", "cutoff")
-                                              if k in self.whole}
         if kind == "convention":
             project = self._project_of_convention(str(params.get("convention_id", "")))
             return self.project_region.get(project, "national") if project else "national"
