@@ -379,6 +379,11 @@ def _link(frame: pd.DataFrame, raw: RawTable, steps: _Steps, matcher: TerritoryM
                                                           details=details)))
 
 
+#: How a declared parent column reads in a quarantine reason.
+_PARENT_LABELS = {"region_code": "région déclarée", "province_code": "province déclarée",
+                  "_region": "région du projet", "_province": "province du projet"}
+
+
 def _parents_agree(frame: pd.DataFrame, raw: RawTable, steps: _Steps,
                    matcher: TerritoryMatcher, field_: str, level: str,
                    parents: dict[str, str]) -> pd.DataFrame:
@@ -398,8 +403,8 @@ def _parents_agree(frame: pd.DataFrame, raw: RawTable, steps: _Steps,
         bad = known & declared.notna() & actual[ref_col].notna() \
             & (actual[ref_col] != declared)
         details = details.mask(bad & details.isna(),
-                               f"{declared_col} déclaré " + declared + ", unité dans "
-                               + actual[ref_col].fillna(""))
+                               f"{_PARENT_LABELS[declared_col]} " + declared
+                               + ", l'unité est dans " + actual[ref_col].fillna(""))
         wrong |= bad.fillna(False).astype(bool)
     return steps(Cleaned(frame[~wrong], quarantine_rows(raw, field_, wrong,
                                                         REASONS["wrong_parent"],
@@ -434,8 +439,8 @@ def _places(raw: RawTable, kind: str, steps: _Steps, matcher: TerritoryMatcher, 
     types = pd.Series(np.asarray(geoms.geom_type, dtype=object), index=geoms.index)
     frame = steps(Cleaned(frame[~wrong], quarantine_rows(
         raw, "geometry", wrong, REASONS["geometry_type"], values=types,
-        details=("attendu : " + " ou ".join(rules.GEOMETRY_TYPES[kind])
-                 + pd.Series("", index=types.index)))))
+        details=pd.Series("attendu : " + " ou ".join(rules.GEOMETRY_TYPES[kind]),
+                          index=types.index))))
     geoms = raw.geometry.reindex(frame.index)
     frame = steps(reject(frame, raw, rules.outside_morocco(geoms, communes.total_bounds),
                          "geometry", REASONS["outside"]))

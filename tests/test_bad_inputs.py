@@ -609,7 +609,8 @@ MORE_CASES = [
     ("commune-under-another-province",
      {"sheets": _cells("Projets", {("P1", "Province"): "01.571",
                                    ("P1", "Commune"): "01.511.05.07"})},
-     (Q, XLSX, "Projets", 4, "Commune", "territoire hors de son territoire parent déclaré")),
+     (Q, XLSX, "Projets", 4, "Commune", "territoire hors de son territoire parent déclaré"
+      " — province déclarée 01.571, l'unité est dans 01.511")),
     ("province-under-another-region",
      {"sheets": with_cell("Projets", "P3", "Région", "02")},
      (Q, XLSX, "Projets", 6, "Province", "territoire hors de son territoire parent déclaré")),
@@ -625,7 +626,8 @@ MORE_CASES = [
      (Q, XLSX, "Cibles", 9, "Commune", "territoire hors de son territoire parent déclaré")),
     ("target-outside-its-project-province",
      {"sheets": with_row("Cibles", ["P1", "commune", "Tétouan", "Tétouan", "Tétouan"])},
-     (Q, XLSX, "Cibles", 9, "Commune", "territoire hors de son territoire parent déclaré")),
+     (Q, XLSX, "Cibles", 9, "Commune", "territoire hors de son territoire parent déclaré"
+      " — province du projet 01.511, l'unité est dans 01.571")),
     ("codes-typed-as-numbers",
      {"sheets": _cells("Projets", {("P2", "Région"): 1, ("P2", "Province"): 1.511})},
      ("ok", lambda t: t["projects"].set_index("project_id").at["P2", "province_code"]
