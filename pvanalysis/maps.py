@@ -197,9 +197,16 @@ def _figure(gdf: gpd.GeoDataFrame, ax=None, figsize=None, width: float = 8.0):
         minx, miny, maxx, maxy = gdf.total_bounds
         ratio = (maxy - miny) / max((maxx - minx) * np.cos(np.radians((miny + maxy) / 2)), 1e-9)
         figsize = (width, float(np.clip(width * ratio, 3.5, 12.0)) + 0.8)
-    fig = plt.figure(figsize=figsize)
+    fig = _deferred(plt.figure(figsize=figsize))
     ax = fig.add_axes((0.01, 0.035, 0.98, 0.89))
     return fig, ax
+
+
+def _deferred(fig):
+    """``fig`` drawn only when saved or shown: geopandas asks for a redraw after each
+    layer it plots, which on the Agg canvas is a full draw (layout included) per layer."""
+    fig.canvas.draw_idle = lambda *args, **kwargs: None
+    return fig
 
 
 def _draw_classes(ax, gdf: gpd.GeoDataFrame, classes: np.ndarray, colors) -> list[Patch]:
@@ -340,6 +347,7 @@ def locator_map(level: str, code: str, processed_dir, *, out=None,
     with charts.style():
         ncols = 1 if level == "region" else 2
         fig, axes = plt.subplots(1, ncols, figsize=(5.2 * ncols, 6.2), layout="constrained")
+        _deferred(fig)
         fig.get_layout_engine().set(rect=(0, 0.04, 1, 0.96))
         axes = np.atleast_1d(axes)
         in_region = regions["code"].astype("string") == str(unit.get("region_code", code)) \

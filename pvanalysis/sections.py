@@ -322,6 +322,12 @@ def load_tables(processed_dir: str | Path = PROCESSED_DIR) -> dict:
     report. The projects and flows tables are shared between indicators
     (``indicators.share``).
 
+    A version never changes once published, so the tables of the last version read are
+    kept in memory: a later call returns shallow copies of them (copy-on-write: editing a
+    copy leaves the kept tables intact) that share what indicators computed. A process
+    that warms a version before forking reports (:mod:`pvanalysis.reports.fork`) hands
+    them to every report.
+
     Returns
     -------
     SharedTables
@@ -331,9 +337,17 @@ def load_tables(processed_dir: str | Path = PROCESSED_DIR) -> dict:
     from .indicators import share
 
     version = store.current(processed_dir)
-    tables = version.load(list(TABLES))
-    tables.update({name: version.read(name, geometry=False) for name in LAYERS})
-    return share(tables)
+    key = str(version.path.resolve())
+    if key not in _TABLES:
+        tables = version.load(list(TABLES))
+        tables.update({name: version.read(name, geometry=False) for name in LAYERS})
+        _TABLES.clear()  # one version at a time
+        _TABLES[key] = share(tables)
+    return _TABLES[key].copy()
+
+
+#: The tables of the last version read by :func:`load_tables` (version folder → tables).
+_TABLES: dict = {}
 
 
 def region_layer(tables, processed_dir: str | Path, period_start: int, period_end: int,

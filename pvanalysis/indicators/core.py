@@ -123,17 +123,22 @@ class SharedTables(dict):
     is not detected, so use a plain dict for tables you edit.
     """
 
-    def __init__(self, tables: Mapping[str, pd.DataFrame]):
+    def __init__(self, tables: Mapping[str, pd.DataFrame], memo: dict | None = None):
         super().__init__(tables)
-        self.memo: dict = {}
+        self.memo: dict = {} if memo is None else memo
 
     def __setitem__(self, name, table):
-        self.memo.clear()
+        self.memo = {}  # a fresh memo: copies sharing the old one keep it
         super().__setitem__(name, table)
 
     def __delitem__(self, name):
-        self.memo.clear()
+        self.memo = {}
         super().__delitem__(name)
+
+    def copy(self) -> SharedTables:
+        """Shallow copies of the tables (copy-on-write: editing one leaves this intact)
+        sharing what was computed so far and what either computes next."""
+        return SharedTables({k: v.copy(deep=False) for k, v in self.items()}, self.memo)
 
 
 def share(tables: Mapping[str, pd.DataFrame]) -> SharedTables:
@@ -289,7 +294,16 @@ def flows(tables: Mapping[str, pd.DataFrame], slice_: Slice | None = None, *,
     s = make_slice(slice_, **filters)
     if level is not None and level not in LEVELS:
         raise ValueError(f"level={level!r}: use one of {list(LEVELS)}")
-    return _memo(tables, ("flows", repr(s), level), lambda: _flows(tables, s, level))
+    level = level or s.territory_level
+    # Attribution is per project: the flows of a territory are the national flows
+    # attributed at that level, then filtered, so every territory shares one computation.
+    whole = dataclasses.replace(s, region=None, province=None, commune=None)
+    out = _memo(tables, ("flows", repr(whole), level), lambda: _flows(tables, whole, level))
+    for lvl in LEVELS:
+        codes = _as_list(getattr(s, lvl))
+        if codes is not None:
+            out = out[_isin(out[_LEVEL_COL[lvl]], codes)]
+    return out if s.territory_level is None else out.reset_index(drop=True)
 
 
 def _flows(tables: Mapping[str, pd.DataFrame], s: Slice, level: str | None) -> pd.DataFrame:
@@ -303,13 +317,8 @@ def _flows(tables: Mapping[str, pd.DataFrame], s: Slice, level: str | None) -> p
     out["is_ministry"] = (out["category"] == "ministry").fillna(False).astype(bool)
     for col in ("region_code", "province_code", "commune_code"):
         out[col] = out[col].astype("string")
-    level = level or s.territory_level
     if level is not None:
         out = _allocate(out, attribution(tables, projects), ["project_id", "partner_id"])
-        for lvl in LEVELS:
-            codes = _as_list(getattr(s, lvl))
-            if codes is not None:
-                out = out[_isin(out[_LEVEL_COL[lvl]], codes)]
     if s.partner is not None:
         out = out[_isin(out["partner_id"], _as_list(s.partner))]
     return out[FLOW_COLUMNS].reset_index(drop=True)

@@ -423,6 +423,21 @@ def _function(run, short: bool):
                                                       "index_href")})
 
 
+def _warm_pool(run, todo, jobs: int):
+    """Warm processes for the notebook reports of ``todo`` (fork engine): each reads the
+    version and the national flows of the periods asked, then forks the reports."""
+    from . import fork, warm
+
+    notebooks = [params for _, _, params, _, _, short, _ in todo if not short]
+    if run.keywords.get("engine") != "fork" or not notebooks or not fork.can_fork_children():
+        return contextlib.nullcontext()
+    periods = sorted({(p["period_start"], p["period_end"]) for p in notebooks
+                      if "period_start" in p and "period_end" in p})
+    processed = str(store.current(run.keywords["processed_dir"]).path.resolve())
+    return fork.WarmPool(min(jobs, len(notebooks)), warm.warm_data,
+                         {"processed": processed, "periods": periods})
+
+
 def _run_local(run, todo, jobs: int, stop: threading.Event):
     """Yield ``(index, ReportResult)`` as reports finish; ``jobs`` threads, each waiting
     for its report's own process."""
@@ -430,6 +445,9 @@ def _run_local(run, todo, jobs: int, stop: threading.Event):
 
     from . import fork
 
+    warm = _warm_pool(run, todo, jobs)
+    if isinstance(warm, fork.WarmPool):
+        run = functools.partial(run, pool=warm)
     pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="pv-report")
     try:
         futures = {pool.submit(_function(run, short), kind, params, inputs=inputs,
@@ -447,6 +465,7 @@ def _run_local(run, todo, jobs: int, stop: threading.Event):
                 future.cancel()
             fork.kill_children()
         pool.shutdown(wait=True, cancel_futures=True)
+        warm.__exit__(None, None, None)
 
 
 def _run_on_dask(run, todo, address: str, jobs: int):

@@ -225,16 +225,17 @@ def attempt(kind: str, params: Mapping, folder: str, processed: str, notebooks_d
             "duration_s": time.perf_counter() - start}
 
 
-def _in_child(kwargs: dict, timeout_s: float, cells: int) -> dict:
-    """:func:`attempt` in a fresh child of the fork server; a dead child becomes 138, one
+def _in_child(kwargs: dict, timeout_s: float, cells: int, pool=None) -> dict:
+    """:func:`attempt` in a fresh child of the fork server (or of a warm process of
+    ``pool``, a :class:`~pvanalysis.reports.fork.WarmPool`); a dead child becomes 138, one
     past its hard limit (every cell at its limit, plus a minute) 124."""
     from . import fork
 
     if not fork.can_fork_children():  # a daemonic process: run here, through a kernel
         kwargs = {**kwargs, "engine": "kernel"}
         return {**attempt(**kwargs), "peak_rss_mb": fork.peak_rss_mb(), "engine": "kernel"}
-    state, value, peak, exitcode = fork.run_in_child(attempt, kwargs,
-                                                     hard_limit_s=timeout_s * cells + 60)
+    run = fork.run_in_child if pool is None or kwargs["engine"] != "fork" else pool.run
+    state, value, peak, exitcode = run(attempt, kwargs, hard_limit_s=timeout_s * cells + 60)
     if state == "ok":
         return {**value, "peak_rss_mb": peak}
     if state == "killed":
@@ -318,14 +319,15 @@ def execute_report(kind: str, params: Mapping | None, out_dir: str | Path,
                    notebooks_dir: str | Path = NOTEBOOKS_DIR,
                    timeout_s: float = DEFAULT_TIMEOUT_S, index_href: str | None = None,
                    engine: str = "fork", inputs: Mapping | None = None, reason: str = "",
-                   stop=None, checked: bool = False) -> ReportResult:
+                   stop=None, checked: bool = False, pool=None) -> ReportResult:
     """:func:`run_report` without the site lock: what a batch runs for each report (in a
     thread of the batch, or on a Dask worker).
 
     ``stop`` (a ``threading.Event``) set while the notebook runs means the batch was
     interrupted: the run is discarded and the site left as it was. ``checked``: the
     parameters were already checked against the data (the notebook's own validation cell
-    still runs).
+    still runs). ``pool``: warm processes to fork the report from
+    (:class:`~pvanalysis.reports.fork.WarmPool`, fork engine only).
     """
     start = time.perf_counter()
     out_dir, params = Path(out_dir), dict(params or {})
@@ -337,7 +339,7 @@ def execute_report(kind: str, params: Mapping | None, out_dir: str | Path,
             typed = coerce_params(kind, params, notebooks_dir)
             return _execute(kind, params, typed, out_dir, version, Path(notebooks_dir),
                             timeout_s, index_href, engine, dict(inputs or {}), reason, start,
-                            stop, checked)
+                            stop, checked, pool)
     except PvInputError as exc:
         rid = report_id(kind if kind in KINDS else "inconnu", params)
         return ReportResult(kind, params, rid, "error", EXIT_PARAMETERS, str(exc),
@@ -351,7 +353,7 @@ def _now() -> str:
 
 def _execute(kind, params, typed, out_dir: Path, version: store.Version, notebooks_dir: Path,
              timeout_s, index_href, engine, inputs, reason, start, stop,
-             checked=False) -> ReportResult:
+             checked=False, pool=None) -> ReportResult:
     notebook = notebook_path(kind, notebooks_dir)
     rid = report_id(kind, typed)
     folder = _report_folder(out_dir, rid)
@@ -361,7 +363,7 @@ def _execute(kind, params, typed, out_dir: Path, version: store.Version, noteboo
               "notebooks_dir": str(Path(notebooks_dir).resolve()), "timeout_s": timeout_s,
               "index_href": index_href, "engine": engine,
               "footer": _footer(kind, typed, version), "checked": checked}
-    outcome = _in_child(kwargs, timeout_s, _code_cells(notebook))
+    outcome = _in_child(kwargs, timeout_s, _code_cells(notebook), pool)
     if stop is not None and stop.is_set():
         files.discard(stage)
         raise KeyboardInterrupt

@@ -35,14 +35,10 @@ def _figure() -> None:
 
 def _exporter() -> None:
     import nbformat
-    from nbconvert import HTMLExporter
 
-    from .export import _templates_dir
+    from .export import _exporter
 
-    exporter = HTMLExporter(template_name="pvreport",
-                            extra_template_basedirs=[str(_templates_dir())],
-                            exclude_input=True)
-    exporter.from_notebook_node(nbformat.v4.new_notebook(), resources={
+    _exporter().from_notebook_node(nbformat.v4.new_notebook(), resources={
         "pv_kind_label": "", "pv_footer": "", "pv_index_href": None})
 
 
@@ -66,3 +62,25 @@ def warm() -> list[str]:
 
 with contextlib.suppress(Exception):
     FAILED = warm()
+
+
+def warm_data(processed: str, periods=()) -> None:
+    """Read one version of the data and compute what the reports of a batch share.
+
+    Run by each warm process of a batch (:class:`~pvanalysis.reports.fork.WarmPool`)
+    before it forks the reports: the tables (:func:`pvanalysis.sections.load_tables` keeps
+    the last version read), the territory layers (attributes and display outlines), and
+    the national flows of each ``(period_start, period_end)`` of ``periods`` at each level,
+    sliced by the territory sheets afterwards. Nothing is written.
+    """
+    from .. import indicators, sections, territories
+
+    tables = sections.load_tables(processed)
+    cutoff = sections.cutoff(tables, processed, "")
+    for level in ("region", "province", "commune"):
+        territories.load_layer(level, processed)
+        territories.load_layer(level, processed, display=True)
+    for start, end in periods:
+        where = indicators.Slice(period=(int(start), int(end)), ref_date=cutoff)
+        for level in (None, "region", "province", "commune"):
+            indicators.flows(tables, where, level=level)
