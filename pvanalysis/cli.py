@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from . import lean  # noqa: F401  (first: declines a slow optional import)
 from .config import KEEP_VERSIONS, PROCESSED_DIR, RAW_DIR, REPORTS_DIR
 from .errors import PvInputError
 

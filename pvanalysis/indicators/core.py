@@ -236,6 +236,14 @@ def attribution(tables: Mapping[str, pd.DataFrame], projects: pd.DataFrame) -> p
         ``province_code``, ``region_code`` (strings; commune NA for a project with neither
         targets nor commune) and ``weight`` (float, sums to 1 per project).
     """
+    if getattr(tables, "memo", None) is None:
+        return _attribution(tables, projects)
+    # A project's shares depend on it alone: those of every project are kept, then sliced.
+    whole = _memo(tables, ("attribution",), lambda: _attribution(tables, tables["projects"]))
+    return whole[_isin(whole["project_id"], projects["project_id"])].reset_index(drop=True)
+
+
+def _attribution(tables: Mapping[str, pd.DataFrame], projects: pd.DataFrame) -> pd.DataFrame:
     targets = tables["project_targets"]
     targets = targets[_isin(targets["project_id"], projects["project_id"])]
     targets = targets.assign(pop=_target_population(tables, targets), n=1.0)

@@ -423,10 +423,32 @@ def _function(run, short: bool):
                                                       "index_href")})
 
 
+def warm_version(processed: str, periods=()) -> None:
+    """Read one version of the data and compute what the reports of a batch share.
+
+    Run by each warm process of a batch (:class:`~pvanalysis.reports.fork.WarmPool`)
+    before it forks the reports: the tables (:func:`pvanalysis.sections.load_tables` keeps
+    the last version read), the territory layers (attributes and display outlines), and
+    the national flows of each ``(period_start, period_end)`` of ``periods`` at each level,
+    sliced by the territory sheets afterwards. Nothing is written.
+    """
+    from .. import indicators, sections, territories
+
+    tables = sections.load_tables(processed)
+    cutoff = sections.cutoff(tables, processed, "")
+    for level in ("region", "province", "commune"):
+        territories.load_layer(level, processed)
+        territories.load_layer(level, processed, display=True)
+    for start, end in periods:
+        where = indicators.Slice(period=(int(start), int(end)), ref_date=cutoff)
+        for level in (None, "region", "province", "commune"):
+            indicators.flows(tables, where, level=level)
+
+
 def _warm_pool(run, todo, jobs: int):
     """Warm processes for the notebook reports of ``todo`` (fork engine): each reads the
     version and the national flows of the periods asked, then forks the reports."""
-    from . import fork, warm
+    from . import fork
 
     notebooks = [params for _, _, params, _, _, short, _ in todo if not short]
     if run.keywords.get("engine") != "fork" or not notebooks or not fork.can_fork_children():
@@ -434,7 +456,7 @@ def _warm_pool(run, todo, jobs: int):
     periods = sorted({(p["period_start"], p["period_end"]) for p in notebooks
                       if "period_start" in p and "period_end" in p})
     processed = str(store.current(run.keywords["processed_dir"]).path.resolve())
-    return fork.WarmPool(min(jobs, len(notebooks)), warm.warm_data,
+    return fork.WarmPool(min(jobs, len(notebooks)), warm_version,
                          {"processed": processed, "periods": periods})
 
 

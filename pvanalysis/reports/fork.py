@@ -27,8 +27,9 @@ from collections.abc import Callable, Mapping
 
 #: Modules imported once by the fork server, before any report.
 PRELOAD = [
+    "pvanalysis.lean",  # first: declines a slow optional import of nbformat's
     "pandas", "numpy", "pyarrow.parquet", "geopandas", "shapely", "matplotlib.pyplot",
-    "seaborn", "folium", "mapclassify", "scipy.stats", "jinja2", "nbformat", "nbconvert",
+    "folium", "mapclassify", "scipy.stats", "jinja2", "nbformat", "nbconvert",
     "papermill", "IPython", "matplotlib_inline.backend_inline",
     "pvanalysis.indicators", "pvanalysis.charts", "pvanalysis.maps", "pvanalysis.present",
     "pvanalysis.sections", "pvanalysis.territories", "pvanalysis.schemas",
@@ -38,6 +39,8 @@ PRELOAD = [
 _CONTEXT = {}
 #: Report processes forked by warm processes and still running (pid → True).
 _RUNNING: dict[int, bool] = {}
+#: Warm processes alive (pid → True).
+_WARM: dict[int, bool] = {}
 
 
 def context():
@@ -119,12 +122,15 @@ def run_in_child(func: Callable, kwargs: Mapping, hard_limit_s: float | None = N
 
 
 def kill_children() -> None:
-    """Kill the report processes still running (on SIGINT or SIGTERM of the batch)."""
+    """Kill the report processes still running (on SIGINT or SIGTERM of the batch).
+
+    Warm processes are left to reap their killed report and stop when their pool closes.
+    """
     for pid in list(_RUNNING):
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
     for child in multiprocessing.active_children():
-        if child.is_alive():
+        if child.is_alive() and child.pid not in _WARM:
             os.kill(child.pid, signal.SIGKILL)
             child.join(1)
 
@@ -195,6 +201,7 @@ class WarmProcess:
                                      args=(theirs, warm, dict(warm_kwargs or {})))
         self._process.start()
         theirs.close()
+        _WARM[self._process.pid] = True
 
     def run(self, func: Callable, kwargs: Mapping, hard_limit_s: float | None = None) -> tuple:
         """Like :func:`run_in_child`; a warm process that is gone falls back to it."""
@@ -228,6 +235,7 @@ class WarmProcess:
         if self._process.is_alive():
             self._process.kill()
             self._process.join()
+        _WARM.pop(self._process.pid, None)
 
 
 class WarmPool:

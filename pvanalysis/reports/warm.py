@@ -1,8 +1,9 @@
 """Importing this module warms what a report would otherwise pay on first use.
 
 The fork server imports it (:data:`~pvanalysis.reports.fork.PRELOAD`), so that every report
-forked from it starts with: the pandera schemas built (their typing imports ``dask`` when it
-is installed: seconds), the Agg renderer and its fonts loaded, the HTML exporter's
+forked from it starts with: the pandera schemas built (without ``dask.dataframe``, which
+pandera's typing imports when it is installed — a second of the server's start for a
+library no report uses), the Agg renderer and its fonts loaded, the HTML exporter's
 templates compiled, the IPython and papermill machinery imported. Each step is independent
 and a failing step is skipped: warming never stops the server.
 """
@@ -13,7 +14,9 @@ import contextlib
 
 
 def _schemas() -> None:
-    from .. import schemas
+    from .. import lean, schemas
+
+    lean.decline("dask.dataframe", unless_loaded="pandera.typing.dask")
 
     schemas.labels()
 
@@ -63,24 +66,3 @@ def warm() -> list[str]:
 with contextlib.suppress(Exception):
     FAILED = warm()
 
-
-def warm_data(processed: str, periods=()) -> None:
-    """Read one version of the data and compute what the reports of a batch share.
-
-    Run by each warm process of a batch (:class:`~pvanalysis.reports.fork.WarmPool`)
-    before it forks the reports: the tables (:func:`pvanalysis.sections.load_tables` keeps
-    the last version read), the territory layers (attributes and display outlines), and
-    the national flows of each ``(period_start, period_end)`` of ``periods`` at each level,
-    sliced by the territory sheets afterwards. Nothing is written.
-    """
-    from .. import indicators, sections, territories
-
-    tables = sections.load_tables(processed)
-    cutoff = sections.cutoff(tables, processed, "")
-    for level in ("region", "province", "commune"):
-        territories.load_layer(level, processed)
-        territories.load_layer(level, processed, display=True)
-    for start, end in periods:
-        where = indicators.Slice(period=(int(start), int(end)), ref_date=cutoff)
-        for level in (None, "region", "province", "commune"):
-            indicators.flows(tables, where, level=level)
