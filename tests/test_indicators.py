@@ -57,6 +57,26 @@ def test_financial_national(programme):
     assert row["schedule_adherence"] == pytest.approx(850_000 / 1_400_001)
 
 
+def test_territory_flows_are_sliced_from_the_national_ones_with_the_same_figures(programme):
+    shared = ind.share(programme)
+    for level, code in (("region", "02"), ("province", "02.111"), ("commune", "02.222.01.01")):
+        plain = ind.flows(programme, period=P, ref_date=REF, **{level: code})
+        assert len(plain) > 0
+        pd.testing.assert_frame_equal(ind.flows(shared, period=P, ref_date=REF, **{level: code}),
+                                      plain)
+        pd.testing.assert_frame_equal(
+            ind.financial(shared, f"{level}_code", period=P, ref_date=REF, **{level: code}),
+            ind.financial(programme, f"{level}_code", period=P, ref_date=REF, **{level: code}))
+    # one national computation per level serves every territory
+    assert ("flows", repr(ind.Slice(period=P, ref_date=REF)), "commune") in shared.memo
+    assert not any(key[0] == "flows" and "02.222" in key[1] for key in shared.memo)
+    # a copy shares what was computed, and its replaced tables forget only for itself
+    copy = shared.copy()
+    assert copy.memo is shared.memo
+    copy["commitments"] = programme["commitments"].iloc[0:0]
+    assert copy.memo == {} and shared.memo != {}
+
+
 def test_shared_tables_give_the_same_indicators_and_forget_replaced_tables(programme):
     shared = ind.share(programme)
     assert ind.share(shared) is shared

@@ -371,3 +371,15 @@ def test_report_tables_are_the_loaded_tables_with_layer_attributes_only(sample_p
             table = pd.DataFrame(table.drop(columns="geometry"))
         pd.testing.assert_frame_equal(pd.DataFrame(got[name]), pd.DataFrame(table))
     assert "geometry" in got["quartiers"].columns
+
+
+def test_report_tables_read_once_per_version_stay_intact_when_a_report_edits_them(
+        sample_processed):
+    first = sections.load_tables(sample_processed)
+    kept = int(first["commitments"]["committed_dh"].sum())
+    first["commitments"].loc[first["commitments"].index[0], "committed_dh"] += 1_000_000
+    first["projects"] = first["projects"].iloc[0:0]
+    again = sections.load_tables(sample_processed)
+    assert again is not first
+    assert int(again["commitments"]["committed_dh"].sum()) == kept
+    assert len(again["projects"]) > 0
