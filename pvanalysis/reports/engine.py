@@ -133,16 +133,18 @@ def _shell_classes():
 
 
 def new_shell():
-    """The IPython shell of this process (created once; figures through the inline backend).
+    """The IPython shell of this process (created once; figures through the inline backend;
+    made by the fork server before any report, so a report forked from it finds it ready).
 
     History is kept in memory only (no SQLite file, no saving thread).
     """
     from traitlets.config import Config
 
     Shell, Publisher, Hook = _shell_classes()
-    if Shell.initialized():  # a notebook already ran in this process: start afresh
+    if Shell.initialized():
         shell = Shell.instance()
-        shell.reset(new_session=True)
+        if shell.execution_count > 1:  # a notebook already ran in this process: start afresh
+            shell.reset(new_session=True)
         return shell
     config = Config()
     config.HistoryManager.enabled = False

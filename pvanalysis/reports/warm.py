@@ -4,8 +4,9 @@ The fork server imports it (:data:`~pvanalysis.reports.fork.PRELOAD`), so that e
 forked from it starts with: the pandera schemas built (without ``dask.dataframe``, which
 pandera's typing imports when it is installed — a second of the server's start for a
 library no report uses), the Agg renderer and its fonts loaded, the HTML exporter's
-templates compiled, the IPython and papermill machinery imported. Each step is independent
-and a failing step is skipped: warming never stops the server.
+templates compiled, the IPython shell made (no cell run in it) and papermill's machinery
+imported. Each step is independent and a failing step is skipped: warming never stops the
+server.
 """
 
 from __future__ import annotations
@@ -46,10 +47,11 @@ def _exporter() -> None:
 
 
 def _shell_machinery() -> None:
-    import IPython.core.interactiveshell  # noqa: F401
     import papermill.translators  # noqa: F401
 
-    from . import engine  # noqa: F401
+    from . import engine
+
+    engine.new_shell()  # no cell has run in it: a report forked from here uses it as it is
 
 
 def warm() -> list[str]:
