@@ -1,0 +1,126 @@
+"""Languages of the reports: French (the source) and Arabic (an edition), via gettext/Babel.
+
+French stays the source language: every message id is the French text a reader sees, so the
+French edition is the code's own strings. The Arabic catalogue is
+``pvanalysis/locale/ar/LC_MESSAGES/pvanalysis.po``, read at run time with Babel (no compile
+step at install). One language is active per process (a report runs in a process of its
+own): :func:`activate` sets it, :func:`_` and :func:`ngettext` translate into it.
+
+In Arabic every number inserted in text is isolated (U+2068 … U+2069) so that « 35,3 % »
+reads as written inside a right-to-left sentence (:func:`isolate`).
+
+``make messages`` extracts the messages (``babel.cfg``: the package and the notebooks) and
+updates the catalogue; ``tests/test_arabic.py`` checks it is complete.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+from .errors import ParameterError
+
+#: Languages of the editions; French first (the source and the default).
+LANGS = ("fr", "ar")
+#: Babel locale of each language (Moroccan official usage for Arabic: Western digits).
+LOCALES = {"fr": "fr_FR", "ar": "ar_MA"}
+#: Gettext domain of the package's catalogues.
+DOMAIN = "pvanalysis"
+#: First-strong isolate and pop-directional isolate (Unicode bidi).
+FSI, PDI = "\u2068", "\u2069"
+
+_LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+_active = "fr"
+
+
+def catalogue_path(lang: str = "ar") -> Path:
+    """Path of a language's ``.po`` catalogue in the package."""
+    return _LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def check_lang(lang: str) -> str:
+    """``lang`` if it names an edition, else a French :class:`ParameterError`."""
+    if lang not in LANGS:
+        raise ParameterError(f"langue inconnue pour « lang » : « {lang} » (langues "
+                             f"disponibles : {', '.join(LANGS)})")
+    return lang
+
+
+def activate(lang: str = "fr") -> None:
+    """Make ``lang`` the language of every text this process writes from now on."""
+    global _active
+    _active = check_lang(lang)
+    if lang != "fr":
+        _translations(lang)  # a broken catalogue fails here, not halfway through a report
+
+
+def active() -> str:
+    """The active language (``"fr"`` unless :func:`activate` said otherwise)."""
+    return _active
+
+
+def locale() -> str:
+    """Babel locale of the active language (``fr_FR`` or ``ar_MA``)."""
+    return LOCALES[_active]
+
+
+def rtl() -> bool:
+    """True when the active language is written right to left."""
+    return _active == "ar"
+
+
+@functools.lru_cache(maxsize=4)
+def _translations(lang: str):
+    """The catalogue of ``lang`` as gettext translations (read with Babel, compiled in memory)."""
+    import io
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+    from babel.support import Translations
+
+    with catalogue_path(lang).open("rb") as handle:
+        catalogue = read_po(handle, locale=LOCALES[lang], domain=DOMAIN)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalogue)
+    buffer.seek(0)
+    return Translations(fp=buffer, domain=DOMAIN)
+
+
+def _(message: str) -> str:
+    """``message`` (French) in the active language."""
+    if _active == "fr" or not message:
+        return message
+    return _translations(_active).gettext(message)
+
+
+gettext = _
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The singular or plural form for ``n`` in the active language (Arabic has six)."""
+    if _active == "fr":
+        return singular if n == 1 else plural
+    return _translations(_active).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:  # noqa: N802 (gettext's name for "mark, translate later")
+    """Mark ``message`` for extraction without translating it (constants, defaults)."""
+    return message
+
+
+def isolate(text: str) -> str:
+    """``text`` between Unicode isolates in a right-to-left edition, as is otherwise."""
+    if _active == "fr" or not text or text.startswith(FSI):
+        return text
+    return FSI + text + PDI
+
+
+_ISOLATED = re.compile(f"{FSI}([^{FSI}{PDI}]*){PDI}")
+
+
+def bdi(escaped_html: str) -> str:
+    """HTML text whose isolated runs become ``<bdi>`` elements (already escaped text)."""
+    if FSI not in escaped_html:
+        return escaped_html
+    return _ISOLATED.sub(r"<bdi>\1</bdi>", escaped_html)
