@@ -124,3 +124,85 @@ def bdi(escaped_html: str) -> str:
     if FSI not in escaped_html:
         return escaped_html
     return _ISOLATED.sub(r"<bdi>\1</bdi>", escaped_html)
+
+
+def name_column() -> str:
+    """Column of territory names shown in the active language (HCP's Arabic names in Arabic)."""
+    return "name_ar" if _active == "ar" else "name_fr"
+
+
+def translate_markdown(source: str) -> str:
+    """A notebook's markdown cell in the active language: each paragraph (a heading, a
+    sentence block) is one message, ``## `` kept outside the message."""
+    if _active == "fr":
+        return source
+    out = []
+    for block in source.split("\n\n"):
+        stripped = block.strip()
+        marks = re.match(r"^(#+\s+)", stripped)
+        if marks:
+            out.append(marks.group(1) + _(stripped[marks.end():]))
+        else:
+            out.append(_(stripped) if stripped else block)
+    return "\n\n".join(out)
+
+
+def markdown_messages(source: str) -> list[str]:
+    """The messages of a markdown cell, as :func:`translate_markdown` looks them up."""
+    found = []
+    for block in source.split("\n\n"):
+        stripped = block.strip()
+        marks = re.match(r"^(#+\s+)", stripped)
+        text = stripped[marks.end():] if marks else stripped
+        if text:
+            found.append(text)
+    return found
+
+
+def extract_notebook(fileobj, keywords, comment_tags, options):
+    """Babel extractor of a notebook (``babel.cfg``): its markdown paragraphs, and the
+    ``_()`` calls of its code cells (Babel's Python extractor)."""
+    import io
+    import json
+
+    from babel.messages.extract import extract_python
+
+    cells = json.loads(fileobj.read().decode("utf-8")).get("cells", [])
+    for number, cell in enumerate(cells, 1):
+        source = "".join(cell.get("source", []))
+        if cell.get("cell_type") == "markdown":
+            for text in markdown_messages(source):
+                yield number, None, text, []
+        elif cell.get("cell_type") == "code":
+            for lineno, func, message, comments in extract_python(
+                    io.BytesIO(source.encode("utf-8")), keywords, comment_tags, options):
+                yield number * 1000 + lineno, func, message, comments
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict) or hasattr(value, "values") and callable(value.values):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+
+
+def extract_tables(fileobj, keywords, comment_tags, options):
+    """Babel extractor of the label tables listed in ``locale/tables.txt`` (the values of
+    dictionaries the code declares once, and the YAML scales)."""
+    from importlib import import_module
+
+    for lineno, line in enumerate(fileobj.read().decode("utf-8").splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        target, tail = (line[:-4], True) if line.endswith("[1:]") else (line, False)
+        module, attribute = target.split(":")
+        value = getattr(import_module(module), attribute)
+        value = value() if callable(value) else value
+        rows = [row[1:] for row in value] if tail else [value]
+        for text in dict.fromkeys(s for row in rows for s in _strings(row) if s.strip()):
+            yield lineno, None, text, []
