@@ -206,3 +206,67 @@ def extract_tables(fileobj, keywords, comment_tags, options):
         rows = [row[1:] for row in value] if tail else [value]
         for text in dict.fromkeys(s for row in rows for s in _strings(row) if s.strip()):
             yield lineno, None, text, []
+
+
+class using:  # noqa: N801 (reads as a statement: ``with i18n.using("ar"):``)
+    """Context in which ``lang`` is active, the previous language restored on exit."""
+
+    def __init__(self, lang: str):
+        self.lang, self.previous = check_lang(lang), _active
+
+    def __enter__(self):
+        self.previous = _active
+        activate(self.lang)
+        return self
+
+    def __exit__(self, *exc):
+        activate(self.previous)
+        return False
+
+
+def font_face(text: str, family: str = "PV Arabic") -> str:
+    """A CSS ``@font-face`` embedding the shipped Arabic font (``fontpkg-noto-sans-arabic``),
+    cut down to the characters of ``text`` (fontTools), as base64: pages stay self-contained
+    and look the same on any machine."""
+    import base64
+    import io
+
+    import fontpkg_noto_sans_arabic
+    from fontTools import subset
+
+    path = next(iter(sorted(fontpkg_noto_sans_arabic.ROOT.glob("files/*.ttf"))))
+    options = subset.Options()
+    options.layout_features = ["*"]  # joining forms and ligatures of Arabic
+    options.name_IDs = ["*"]
+    font = subset.load_font(str(path), options)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=text + "0123456789.,%")
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    font.save(buffer)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return (f'@font-face {{ font-family: "{family}"; font-weight: 100 900; '
+            f'src: url(data:font/ttf;base64,{data}) format("truetype"); }}')
+
+
+def untranslated(lang: str = "ar") -> list[str]:
+    """Message ids of ``lang``'s catalogue left empty or fuzzy (a complete one has none)."""
+    from babel.messages.pofile import read_po
+
+    with catalogue_path(lang).open("rb") as handle:
+        catalogue = read_po(handle, locale=LOCALES[lang], domain=DOMAIN)
+    out = []
+    for message in catalogue:
+        if not message.id:
+            continue
+        strings = message.string if isinstance(message.string, tuple | list) else [message.string]
+        if message.fuzzy or not all(s.strip() for s in strings):
+            out.append(message.id if isinstance(message.id, str) else message.id[0])
+    return out
+
+
+if __name__ == "__main__":  # make messages: say what is left to translate
+    left = untranslated("ar")
+    print(f"catalogue arabe : {len(left)} message(s) à traduire")
+    for message in left[:20]:
+        print(f"  {message}")

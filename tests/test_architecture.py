@@ -17,7 +17,7 @@ TIERS = [
     {"build", "indicators", "maps", "charts", "sample", "template"},
     {"link", "convert", "quarantine", "ingest", "contract", "schemas", "territories",
      "matching", "boundaries", "rules"},
-    {"store", "text", "config", "errors", "fmt"},
+    {"store", "text", "config", "errors", "fmt", "i18n"},
 ]
 MAX_LINES = 800
 
