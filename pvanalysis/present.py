@@ -202,7 +202,8 @@ def table(frame, labels: Mapping[str, str] | None = None, caption: str | None = 
     cap = f"<caption>{e(_(caption))}</caption>" if caption else ""
     if frame.empty:
         title = f"<strong>{e(_(caption))}</strong> : " if caption else ""
-        return Html(f'<p class="pv-note">{title}{e(_(empty or "aucune ligne."))}</p>')
+        nothing = _(empty) if empty else _("aucune ligne.")
+        return Html(f'<p class="pv-note">{title}{e(nothing)}</p>')
     return Html(f'<table class="pv-table">{cap}<thead><tr>{head}</tr></thead>'
                 f"<tbody>{''.join(rows)}</tbody></table>{more}")
 
@@ -315,9 +316,10 @@ def _map_html(interactive) -> str:
 def map_frame(interactive, height_px: int = 480) -> Html:
     """An interactive map as an ``iframe srcdoc`` (its page escaped once for the attribute)."""
     page = _map_html(interactive)
+    label = _("Carte interactive")
     return Html(f'<iframe class="pv-map" srcdoc="{html.escape(page, quote=True)}" '
                 f'style="width:100%;height:{int(height_px)}px;border:1px solid #ccc" '
-                f'title="{html.escape(_("Carte interactive"))}"></iframe>')
+                f'title="{html.escape(label)}"></iframe>')
 
 
 def show_map(static=None, interactive=None, output_dir: str | Path | None = None,

@@ -60,14 +60,15 @@ def header(title: str, cutoff, intro: str = "", messages: Iterable[str] = ()) ->
         Three to five key messages (:func:`bilan_messages`, …).
     """
     e = _esc
+    glossary_title, key_messages = _("Glossaire des indicateurs"), _("Messages clés")
     parts = [f'<h1 class="pv-title">{e(title)}</h1>',
              f'<p class="pv-cutoff"><strong>{e(cutoff_line(cutoff))}</strong> · '
-             f'<a href="#{GLOSSARY_ANCHOR}">{e(_("Glossaire des indicateurs"))}</a></p>']
+             f'<a href="#{GLOSSARY_ANCHOR}">{e(glossary_title)}</a></p>']
     if intro:
         parts.append(f'<p class="pv-intro">{e(_(intro))}</p>')
     items = "".join(f"<li>{e(m)}</li>" for m in messages if m)
     if items:
-        parts.append(f'<div class="pv-messages"><h2>{e(_("Messages clés"))}</h2>'
+        parts.append(f'<div class="pv-messages"><h2>{e(key_messages)}</h2>'
                      f'<ul>{items}</ul></div>')
     return Header("".join(parts), title)
 
@@ -86,8 +87,10 @@ def glossary() -> Html:
     e = html.escape
     rows = "".join(f'<tr id="g-{e(a)}"><th>{e(_(n))}</th><td>{e(_(f))}</td>'
                    f"<td>{e(_(u))}</td><td>{e(_(m))}</td></tr>" for a, n, f, u, m in GLOSSARY)
-    head = "".join(f"<th>{e(_(h))}</th>" for h in ("Indicateur", "Formule", "Unité", "Lecture"))
-    return Html(f'<section id="{GLOSSARY_ANCHOR}"><h2>{e(_("Glossaire des indicateurs"))}</h2>'
+    head = "".join(f"<th>{e(h)}</th>" for h in (_("Indicateur"), _("Formule"), _("Unité"),
+                                                  _("Lecture")))
+    title = _("Glossaire des indicateurs")
+    return Html(f'<section id="{GLOSSARY_ANCHOR}"><h2>{e(title)}</h2>'
                 f'<table class="pv-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody>'
                 "</table></section>")
 

@@ -46,10 +46,11 @@ def _presentable(nb):
             if out.output_type == "stream" and out.name == "stderr":
                 continue
             if out.output_type == "error":
+                word = _("Erreur")
                 text = out.evalue if out.ename in _FRENCH_ERRORS else f"{out.ename} : {out.evalue}"
                 out = nbformat.v4.new_output(
                     "display_data", data={"text/html": '<div class="pv-error"><strong>'
-                                          f"{html.escape(_('Erreur'))}"
+                                          f"{html.escape(word)}"
                                           f"</strong> : {html.escape(text)}</div>"})
             outputs.append(out)
         cell.outputs = outputs
