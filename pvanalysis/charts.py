@@ -405,7 +405,8 @@ def phase_funnel(funnel, *, title: str = N_("Projets par phase et étape"),
             ax.text(0.5, 0.5, _(EMPTY_MESSAGE), transform=ax.transAxes, ha="center",
                     va="center", fontsize=11, color="#555555",
                     bbox={"facecolor": "white", "edgecolor": "none"})
-        ax.barh([_(x) for x in data["step_label"]], counts, color=[colors[p] for p in data["phase"]])
+        ax.barh([_(x) for x in data["step_label"]], counts,
+                color=[colors[p] for p in data["phase"]])
         for y, v in enumerate(counts):
             ax.text(v + max(counts.max(), 1) * 0.01, y, fmt.number(v), va="center", fontsize=8)
         from matplotlib.patches import Patch
@@ -464,7 +465,7 @@ def delay_distribution(delays, *, title: str = N_("Retards des projets"), bins=N
             _empty(ax, N_("Aucun projet dont le retard soit mesurable"))
             return _finish(fig, source, out)
         edges = delay_bins(values) if bins is None else bins
-        counts, edges, _ = ax.hist(values, bins=edges, color=PALETTE[0], edgecolor="white")
+        counts, edges, _bars = ax.hist(values, bins=edges, color=PALETTE[0], edgecolor="white")
         ax.axvline(0, color="#333333", linewidth=1)
         if np.count_nonzero(counts) <= 30:
             for count, left, right in zip(counts, edges[:-1], edges[1:], strict=True):

@@ -181,8 +181,11 @@ def table(frame, labels: Mapping[str, str] | None = None, caption: str | None = 
     for values in frame.head(max_rows).itertuples(index=False, name=None):
         cells = []
         for col, val in zip(frame.columns, values, strict=True):
-            text = e(fmt.UNKNOWN if str(col) in unknown
+            shown = (fmt.UNKNOWN if str(col) in unknown
                      else format_value(str(col), val, mdh_decimals))
+            if str(col).endswith(("_id", "code")) and not _is_missing(val):
+                shown = i18n.isolate(shown)  # an identifier reads left to right in Arabic
+            text = e(shown)
             numeric = (isinstance(val, numbers.Number) and not isinstance(val, bool)
                        and not _is_missing(val)) or str(col) in unknown or (
                 isinstance(val, str) and number_text.match(val) is not None)
@@ -197,7 +200,7 @@ def table(frame, labels: Mapping[str, str] | None = None, caption: str | None = 
     head = "".join(f"<th{num if c in numeric_columns else ''}>"
                    f"{e(_(str(names.get(c, str(c).replace('_', ' ')))))}</th>"
                    for c in frame.columns)
-    more = (f'<p class="pv-note">' + e(_("{n} lignes de plus non affichées.").format(
+    more = ('<p class="pv-note">' + e(_("{n} lignes de plus non affichées.").format(
         n=fmt.number(len(frame) - max_rows))) + "</p>") if len(frame) > max_rows else ""
     cap = f"<caption>{e(_(caption))}</caption>" if caption else ""
     if frame.empty:

@@ -14,6 +14,7 @@ import pytest
 from pvanalysis import fmt, i18n
 
 ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
 FSI, PDI = i18n.FSI, i18n.PDI
 
 
@@ -173,8 +174,6 @@ def arabic_reports(sample_processed, tmp_path_factory):
     """The Arabic bilan and the Arabic sheet of region 03, beside their French reports."""
     from pvanalysis.reports import run_report
 
-    from .conftest import NOTEBOOKS
-
     out = tmp_path_factory.mktemp("arabe")
     runs = {name: run_report(kind, params, out, sample_processed, notebooks_dir=NOTEBOOKS)
             for name, kind, params in (
@@ -198,7 +197,7 @@ def test_arabic_report_is_right_to_left_and_fully_translated(arabic_reports, nam
     assert left == []
     assert "الرسائل الرئيسية" in text and "مسرد المؤشرات" in text
     assert _unisolated_figures(page) == []
-    assert 'lang="fr" href="../' in page  # the FR | ع switch to the French report
+    assert '<span class="pv-lang"><a href="../' in page  # FR | ع: a link to the French
 
 
 @pytest.mark.slow
