@@ -123,7 +123,9 @@ def bdi(escaped_html: str) -> str:
     """HTML text whose isolated runs become ``<bdi>`` elements (already escaped text)."""
     if FSI not in escaped_html:
         return escaped_html
-    return _ISOLATED.sub(r"<bdi>\1</bdi>", escaped_html)
+    # dir="ltr": an isolated run is a figure; a bare <bdi> would take the paragraph's
+    # direction when it holds no strong letter (HTML dir=auto) and show « % 35,3 »
+    return _ISOLATED.sub(r'<bdi dir="ltr">\1</bdi>', escaped_html)
 
 
 def name_column() -> str:

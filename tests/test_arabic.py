@@ -110,7 +110,8 @@ def test_french_numbers_are_unchanged():
 
 def test_isolated_numbers_become_bdi_in_html(arabic):
     text = html.escape(f"soit {fmt.percent(0.353)} & {fmt.number(12)}")
-    assert i18n.bdi(text) == "soit <bdi>35,3\u00a0%</bdi> &amp; <bdi>12</bdi>"
+    assert i18n.bdi(text) == ('soit <bdi dir="ltr">35,3\u00a0%</bdi> &amp; '
+                              '<bdi dir="ltr">12</bdi>')
 
 
 def test_sentences_take_their_arabic_form_with_isolated_figures(arabic):
@@ -164,7 +165,7 @@ _FIGURE = re.compile(r"\d+,\d+|\d{1,3}(?:\.\d{3})+(?!\d)|\d+\u00a0%")
 
 
 def _unisolated_figures(page: str) -> list[str]:
-    text = _visible_text(re.sub(r"<bdi>.*?</bdi>", " ", page, flags=re.S))
+    text = _visible_text(re.sub(r"<bdi\b[^>]*>.*?</bdi>", " ", page, flags=re.S))
     text = re.sub(f"{FSI}[^{PDI}]*{PDI}", " ", text)
     return _FIGURE.findall(text)
 
