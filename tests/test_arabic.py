@@ -219,3 +219,56 @@ def test_arabic_charts_draw_arabic_text(arabic_reports):
     drawn = " ".join(t for values in texts.values() for t in values)
     assert "مساهمة الوزارة حسب مستوى التدخل" in drawn
     assert "Participation du Ministère" not in drawn
+
+
+# --------------------------------------------------------------------------------------------
+# Editions in runs and batches
+# --------------------------------------------------------------------------------------------
+
+def test_an_edition_sits_beside_its_french_report():
+    from pvanalysis.reports.kinds import edition_href, report_id
+
+    french = report_id("territoire", {"level": "region", "code": "03"})
+    assert report_id("territoire", {"level": "region", "code": "03", "lang": "fr"}) == french
+    arabic = report_id("territoire", {"level": "region", "code": "03", "lang": "ar"})
+    assert arabic == french + "-ar"
+    assert edition_href(arabic, "fr") == "../territoire-region-03/rapport.html"
+    assert edition_href(french, "ar") == "../territoire-region-03-ar/rapport.html"
+
+
+def test_lang_parameter_is_checked_and_french_is_the_report_as_before():
+    from pvanalysis.errors import ParameterError
+    from pvanalysis.reports import coerce_params
+
+    assert coerce_params("bilan", {"lang": "fr"}, NOTEBOOKS) == {}
+    assert coerce_params("bilan", {"lang": "ar"}, NOTEBOOKS) == {"lang": "ar"}
+    with pytest.raises(ParameterError, match="langue inconnue"):
+        coerce_params("bilan", {"lang": "en"}, NOTEBOOKS)
+    with pytest.raises(ParameterError, match="pas encore d'édition en arabe"):
+        coerce_params("convention", {"convention_id": "CC-R00001", "lang": "ar"}, NOTEBOOKS)
+
+
+def test_batch_langs_add_an_edition_to_each_report_that_has_one():
+    from pvanalysis.errors import ParameterError
+    from pvanalysis.reports.batch import editions, with_editions
+
+    assert editions({"reports": []}) == []
+    assert editions({"langs": ["fr", "ar"], "reports": []}) == ["ar"]
+    with pytest.raises(ParameterError):
+        editions({"langs": "ar", "reports": []})
+    pairs = [("bilan", {}), ("convention", {"convention_id": "CC-R00001"})]
+    assert with_editions(pairs, ["ar"], NOTEBOOKS) == [
+        ("bilan", {}), ("bilan", {"lang": "ar"}),
+        ("convention", {"convention_id": "CC-R00001"})]
+
+
+def test_index_rows_carry_their_editions():
+    from pvanalysis.reports.run import ReportResult
+    from pvanalysis.reports.site import split_editions
+
+    fr = ReportResult("bilan", {}, "bilan/bilan", "ok", 0)
+    ar = ReportResult("bilan", {"lang": "ar"}, "bilan/bilan-ar", "ok", 0)
+    alone = ReportResult("territoire", {"level": "region", "code": "01", "lang": "ar"},
+                         "territoire/territoire-region-01-ar", "ok", 0)
+    assert split_editions([fr, ar, alone]) == [fr, alone]
+    assert fr.editions == {"ar": ar}

@@ -45,6 +45,7 @@ from .kinds import (
     _report_folder,
     coerce_params,
     edition_href,
+    notebook_parameters,
     notebook_path,
     report_id,
 )
@@ -391,7 +392,8 @@ def _execute(kind, params, typed, out_dir: Path, version: store.Version, noteboo
               "notebooks_dir": str(Path(notebooks_dir).resolve()), "timeout_s": timeout_s,
               "index_href": index_href, "engine": engine,
               "footer": _footer(kind, typed, version), "checked": checked,
-              "switch": _switch(rid, typed.get("lang", "fr"), editions)}
+              "switch": _switch(rid, typed.get("lang", "fr"),
+                                editions if "lang" in notebook_parameters(notebook) else ())}
     outcome = _in_child(kwargs, timeout_s, _code_cells(notebook))
     if stop is not None and stop.is_set():
         files.discard(stage)
