@@ -352,7 +352,7 @@ def write_index(batch, territories: Mapping | None = None) -> Path:
               "interrupted": getattr(batch, "interrupted", False)}
     entries = [_entry(r, out_dir, names) for r in results]
     page = _environment().get_template(INDEX_TEMPLATE).render(
-        **common, ok=len(results) - len(batch.failed), failed=len(batch.failed),
+        **common, ok=len(batch.reports) - len(batch.failed), failed=len(batch.failed),
         duration=fmt.number(batch.duration_s, 1), total=len(results),
         nav=[(k, KINDS[k].plural if k in KINDS else "Autres") for k in order]
         + ([("regions", "Par région")] if tree else []),
