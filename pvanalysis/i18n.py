@@ -111,8 +111,10 @@ def N_(message: str) -> str:  # noqa: N802 (gettext's name for "mark, translate 
 
 def isolate(text: str) -> str:
     """``text`` between Unicode isolates in a right-to-left edition, as is otherwise."""
-    if _active == "fr" or not text or text.startswith(FSI):
+    if _active == "fr" or not text:
         return text
+    if text.startswith(FSI) and text.find(PDI) == len(text) - 1:
+        return text  # already one isolated run
     return FSI + text + PDI
 
 
