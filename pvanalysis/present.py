@@ -129,6 +129,8 @@ def format_value(column: str, value, mdh_decimals: int | None = None) -> str:
         return _PRECISE[column](value)
     if isinstance(value, numbers.Real):
         return fmt.number(value, 0 if float(value).is_integer() else 2)
+    if column.endswith(("_id", "code")):
+        return str(value)  # a code or identifier is never translated
     return _(str(value))  # a label the data carries (status, scale) reads translated
 
 

@@ -197,6 +197,8 @@ def test_arabic_report_is_right_to_left_and_fully_translated(arabic_reports, nam
     left = sorted(f for f in _french_fragments() if f in text)
     assert left == []
     assert "الرسائل الرئيسية" in text and "مسرد المؤشرات" in text
+    assert "Depuis l'édition" not in text and "منذ الإصدار السابق" in text
+    assert ">commune</bdi>" in page  # a stable reason code is never translated
     assert _unisolated_figures(page) == []
     assert '<span class="pv-lang"><a href="../' in page  # FR | ع: a link to the French
 
