@@ -115,7 +115,7 @@ def export_html(notebook: str | Path, html_path: str | Path, *, kind_label: str 
             extra.update(pv_switch_href=switch[0], pv_switch_html=switch_html(lang, switch))
         if lang != "fr":
             extra.update(pv_rtl=True, pv_font_css=_FONT_MARK,
-                         pv_index_label=html.escape(_("Tous les rapports")) + " &rarr;")
+                         pv_index_label="&rarr; " + html.escape(_("Tous les rapports")))
         body, _resources = exporter.from_notebook_node(nb, resources=extra)
     if lang != "fr":
         body = body.replace(f'<html lang="{lang}">', f'<html lang="{lang}" dir="rtl">', 1)
