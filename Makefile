@@ -48,6 +48,15 @@ lab: install
 sample: install
 	$(PV) sample --out $(RAW)
 
+## messages: extract the French messages (babel.cfg) and update the Arabic catalogue
+messages: install
+	$(PYTHON) -m babel.messages.frontend extract -F babel.cfg --no-default-keywords \
+	  -k _ -k N_ -k ngettext:1,2 -k _plural:2,3 --no-location --sort-output \
+	  -o pvanalysis/locale/pvanalysis.pot .
+	$(PYTHON) -m babel.messages.frontend update -i pvanalysis/locale/pvanalysis.pot \
+	  -d pvanalysis/locale -D pvanalysis -l ar --no-fuzzy-matching --ignore-obsolete
+	@$(PYTHON) -m pvanalysis.i18n
+
 ## bench: run the benchmarks (prints figures; not part of the tests)
 bench: install
 	for f in benchmarks/bench_*.py; do $(PYTHON) $$f || exit 1; done
@@ -69,4 +78,4 @@ clean:
 help:
 	@grep -E '^## ' $(MAKEFILE_LIST) | sed 's/^## /  make /'
 
-.PHONY: install demo test lint lab sample bench browser clean help
+.PHONY: install demo test lint lab sample bench browser clean help messages

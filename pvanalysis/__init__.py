@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 _LAZY = {"store", "contract", "ingest", "convert", "quarantine", "link", "schemas", "territories",
          "matching", "boundaries", "rules", "build", "indicators", "charts", "maps", "present",
          "sections", "story", "history", "evaluation", "reports", "sample", "template", "text",
-         "fmt", "config", "errors"}
+         "fmt", "config", "errors", "i18n"}
 
 
 def __getattr__(name):

@@ -15,12 +15,13 @@ import matplotlib as mpl
 from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter, FuncFormatter
 
-from . import fmt
+from . import fmt, i18n
+from .i18n import N_, _
 
 _MDH = 1_000_000  # dirhams per MDH
 
 #: Default source line under figures built from the evaluators' data.
-SOURCE = "Source : conventions et déblocages (données d'évaluation) ; calculs pvanalysis"
+SOURCE = N_("Source : conventions et déblocages (données d'évaluation) ; calculs pvanalysis")
 
 #: Qualitative palette (colour-blind safe, Okabe–Ito order).
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442",
@@ -53,14 +54,35 @@ RC = {
 
 @contextlib.contextmanager
 def style():
-    """Context applying the package's matplotlib style (rcParams), restored on exit."""
-    with mpl.rc_context(RC):
+    """Context applying the package's matplotlib style (rcParams), restored on exit; in
+    Arabic the shipped Arabic font (:func:`arabic_font`) comes first."""
+    rc = {**RC, "font.family": [arabic_font(), "DejaVu Sans"]} if i18n.rtl() else RC
+    with mpl.rc_context(rc):
         yield
+
+
+def arabic_font_path():
+    """The OFL Arabic font shipped as a dependency (``fontpkg-noto-sans-arabic``)."""
+    import fontpkg_noto_sans_arabic
+
+    return next(iter(sorted(fontpkg_noto_sans_arabic.ROOT.glob("files/*.ttf"))))
+
+
+def arabic_font() -> str:
+    """Register the shipped Arabic font with matplotlib (once) and return its family."""
+    from matplotlib import font_manager
+
+    path = str(arabic_font_path())
+    if path not in {f.fname for f in font_manager.fontManager.ttflist}:
+        font_manager.fontManager.addfont(path)
+    return font_manager.FontProperties(fname=path).get_name()
 
 
 def add_source(fig: Figure, text: str = SOURCE) -> None:
     """Write the source line in small grey type under the figure."""
-    fig.text(0.01, 0.005, text, ha="left", va="bottom", fontsize=7.5, color="#555555")
+    right = i18n.rtl()
+    fig.text(0.99 if right else 0.01, 0.005, _(text), ha="right" if right else "left",
+             va="bottom", fontsize=7.5, color="#555555")
 
 
 def save(fig: Figure, out: str | Path | None) -> Figure:
@@ -155,7 +177,7 @@ def wrap(label, width: int = 40) -> str:
 
 
 #: Message drawn in place of a chart whose selection holds nothing.
-EMPTY_MESSAGE = "Aucun projet dans la sélection"
+EMPTY_MESSAGE = N_("Aucun projet dans la sélection")
 
 
 def _empty(ax, message: str = EMPTY_MESSAGE) -> None:
@@ -166,7 +188,7 @@ def _empty(ax, message: str = EMPTY_MESSAGE) -> None:
         ax.spines[side].set_visible(False)
     ax.set_xlabel("")
     ax.set_ylabel("")
-    ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center",
+    ax.text(0.5, 0.5, _(message), transform=ax.transAxes, ha="center", va="center",
             fontsize=11, color="#555555")
 
 
@@ -184,6 +206,12 @@ def _new(figsize=(8, 4.5)):
     return fig, ax
 
 
+def _side(opposite: bool = False) -> str:
+    """Where a title starts: left in French, right in Arabic (``opposite`` for a side note)."""
+    return ("left" if opposite else "right") if i18n.rtl() else (
+        "right" if opposite else "left")
+
+
 def _integer_axis(axis) -> None:
     fine_axis(axis, steps=(1, 2, 5, 10), integer=True)
 
@@ -196,11 +224,12 @@ def _finish(fig: Figure, source: str, out) -> Figure:
 def _scale_labels(scales) -> list[str]:
     from .config import SCALES
 
-    return [SCALES.get(s, s) for s in scales]
+    return [_(SCALES.get(s, s)) for s in scales]
 
 
 def ministry_participation(bilan, *, source: str = SOURCE, out=None,
-                           title: str = "Participation du Ministère par échelle d'intervention"
+                           title: str = N_("Participation du Ministère par échelle "
+                                           "d'intervention")
                            ) -> Figure:
     """Stacked bars per scale: Ministry contribution M and partners' T − M, in MDH.
 
@@ -220,21 +249,22 @@ def ministry_participation(bilan, *, source: str = SOURCE, out=None,
     rest = (data["total_cost_dh"] - data["ministry_dh"]).astype(float).to_numpy() / _MDH
     with style():
         fig, ax = _new((8.5, 0.7 * max(len(data), 1) + 2))
-        ax.set_title(title, loc="left")
+        ax.set_title(_(title), loc=_side())
         if not len(data):
             _empty(ax)
             return _finish(fig, source, out)
-        ax.barh(labels, m, color=MINISTRY_COLOR, label="Ministère")
-        ax.barh(labels, rest, left=m, color=PARTNERS_COLOR, label="Autres partenaires")
+        ax.barh(labels, m, color=MINISTRY_COLOR, label=_("Ministère"))
+        ax.barh(labels, rest, left=m, color=PARTNERS_COLOR, label=_("Autres partenaires"))
         pairs = zip(data["total_cost_dh"], data["ministry_dh"], strict=True)
         for y, (total_dh, m_dh) in enumerate(pairs):
             share = m_dh / total_dh if total_dh else float("nan")
-            ax.annotate(f"{mdh_text(m_dh)} sur {mdh_text(total_dh)} ({fmt.percent(share)})",
+            ax.annotate(_("{part} sur {total} ({share})").format(
+                part=mdh_text(m_dh), total=mdh_text(total_dh), share=fmt.percent(share)),
                         (m[y] + rest[y], y), xytext=(4, 0), textcoords="offset points",
                         va="center", fontsize=8.5)
         ax.set_xlim(0, (m + rest).max() * 1.6)
         fine_axis(ax.xaxis)
-        ax.set_xlabel("Coût total des projets (MDH)")
+        ax.set_xlabel(_("Coût total des projets (MDH)"))
         _legend(fig, ax)
         return _finish(fig, source, out)
 
@@ -276,18 +306,19 @@ def committed_vs_released(frame, by: str, *, labels=None, title: str | None = No
     c = data[c_col].astype(float).fillna(0).to_numpy() / _MDH
     d = data[d_col].astype(float).fillna(0).to_numpy() / _MDH
     y = np.arange(len(data))
-    who = "du Ministère" if ministry else "tous partenaires"
     with style():
         fig, ax = _new((8.5, 0.6 * max(len(data), 1) + 2))
-        ax.set_title(title or f"Engagé et débloqué {who}", loc="left")
+        ax.set_title(title or (_("Engagé et débloqué du Ministère") if ministry else
+                               _("Engagé et débloqué tous partenaires")), loc=_side())
         if not len(data):
             _empty(ax)
             return _finish(fig, source, out)
-        ax.barh(y + 0.2, c, height=0.4, color=COMMITTED_COLOR, label="Engagé")
-        ax.barh(y - 0.2, d, height=0.4, color=RELEASED_COLOR, label="Débloqué")
+        ax.barh(y + 0.2, c, height=0.4, color=COMMITTED_COLOR, label=_("Engagé"))
+        ax.barh(y - 0.2, d, height=0.4, color=RELEASED_COLOR, label=_("Débloqué"))
         for yi, (c_dh, d_dh) in enumerate(zip(data[c_col], data[d_col], strict=True)):
             rate = d_dh / c_dh if c_dh else float("nan")
-            ax.annotate(f"engagé {mdh_text(c_dh)}, débloqué {fmt.percent(rate)}",
+            ax.annotate(_("engagé {committed}, débloqué {rate}").format(
+                committed=mdh_text(c_dh), rate=fmt.percent(rate)),
                         (max(c[yi], d[yi]), yi),
                         xytext=(4, 0), textcoords="offset points", va="center", fontsize=8)
         ax.set_yticks(y, names)
@@ -295,12 +326,13 @@ def committed_vs_released(frame, by: str, *, labels=None, title: str | None = No
         top = max(c.max(), d.max())
         ax.set_xlim(0, top * 1.6 if top > 0 else 1)  # room for the labels
         fine_axis(ax.xaxis)
-        ax.set_xlabel(f"Montants {who} (MDH)")
+        ax.set_xlabel(_("Montants du Ministère (MDH)") if ministry else
+                      _("Montants tous partenaires (MDH)"))
         _legend(fig, ax)
         return _finish(fig, source, out)
 
 
-def release_curve(curve, *, title: str = "Échéancier et déblocages cumulés",
+def release_curve(curve, *, title: str = N_("Échéancier et déblocages cumulés"),
                   source: str = SOURCE, out=None) -> Figure:
     """S-curve: cumulative échéancier versus cumulative releases (MDH) over time.
 
@@ -311,19 +343,20 @@ def release_curve(curve, *, title: str = "Échéancier et déblocages cumulés",
     """
     with style():
         fig, ax = _new((8, 4.5))
-        ax.set_title(title, loc="left")
+        ax.set_title(_(title), loc=_side())
         if not len(curve):
             _empty(ax)
             return _finish(fig, source, out)
         yearly = bool((curve["date"].dt.month == 12).all() and (curve["date"].dt.day == 31).all())
         x = curve["date"].dt.year if yearly else curve["date"]
         ax.plot(x, curve["cum_scheduled_dh"].astype(float) / _MDH, marker="s", markersize=5,
-                color=COMMITTED_COLOR, linewidth=2.4, label="Échéancier cumulé")
+                color=COMMITTED_COLOR, linewidth=2.4, label=_("Échéancier cumulé"))
         ax.plot(x, curve["cum_released_dh"].astype(float) / _MDH, marker="o",
-                color=RELEASED_COLOR, linewidth=2, label="Déblocages cumulés")
+                color=RELEASED_COLOR, linewidth=2, label=_("Déblocages cumulés"))
         top = float(curve["cum_committed_dh"].iloc[0]) / _MDH
         ax.axhline(top, color="#777777", linestyle="--", linewidth=1)
-        ax.annotate(f"Engagé : {mdh_text(curve['cum_committed_dh'].iloc[0])}",
+        ax.annotate(_("Engagé : {amount}").format(
+                    amount=mdh_text(curve["cum_committed_dh"].iloc[0])),
                     (0, top), xycoords=("axes fraction", "data"), xytext=(4, 3),
                     textcoords="offset points", fontsize=8, color="#555555")
         last = curve.iloc[-1]
@@ -335,25 +368,25 @@ def release_curve(curve, *, title: str = "Échéancier et déblocages cumulés",
             from matplotlib.ticker import MaxNLocator
 
             ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
-            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:.0f}"))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: i18n.isolate(f"{v:.0f}")))
             first, final = int(x.min()), int(x.max())
             ax.set_xlim(first - 0.3, final + max(0.6, 0.08 * (final - first)))
-            ax.set_xlabel("Année (cumul au 31 décembre)")
+            ax.set_xlabel(_("Année (cumul au 31 décembre)"))
         else:
             from matplotlib.dates import DateFormatter
 
             ax.xaxis.set_major_formatter(DateFormatter("%m/%Y"))
-            ax.set_xlabel("Date (fin de période)")
+            ax.set_xlabel(_("Date (fin de période)"))
         highest = max(top, float(curve[["cum_scheduled_dh", "cum_released_dh"]].max().max())
                       / _MDH)
         ax.set_ylim(0, highest * 1.12 if highest > 0 else 1)
         fine_axis(ax.yaxis)
-        ax.set_ylabel("Montant cumulé (MDH)")
+        ax.set_ylabel(_("Montant cumulé (MDH)"))
         _legend(fig, ax)
         return _finish(fig, source, out)
 
 
-def phase_funnel(funnel, *, title: str = "Projets par phase et étape",
+def phase_funnel(funnel, *, title: str = N_("Projets par phase et étape"),
                  source: str = SOURCE, out=None) -> Figure:
     """Horizontal bars of projects per step, coloured by phase, in process order.
 
@@ -369,22 +402,23 @@ def phase_funnel(funnel, *, title: str = "Projets par phase et étape",
         fig, ax = _new((10, 0.32 * len(data) + 1.8))
         counts = data["projects"].astype(float)
         if not counts.sum():
-            ax.text(0.5, 0.5, EMPTY_MESSAGE, transform=ax.transAxes, ha="center",
+            ax.text(0.5, 0.5, _(EMPTY_MESSAGE), transform=ax.transAxes, ha="center",
                     va="center", fontsize=11, color="#555555",
                     bbox={"facecolor": "white", "edgecolor": "none"})
-        ax.barh(data["step_label"], counts, color=[colors[p] for p in data["phase"]])
+        ax.barh([_(x) for x in data["step_label"]], counts,
+                color=[colors[p] for p in data["phase"]])
         for y, v in enumerate(counts):
             ax.text(v + max(counts.max(), 1) * 0.01, y, fmt.number(v), va="center", fontsize=8)
         from matplotlib.patches import Patch
 
-        labels = dict(zip(funnel["phase"], funnel["phase_label"], strict=True))
+        labels = dict(zip(funnel["phase"], map(_, funnel["phase_label"]), strict=True))
         ax.legend(handles=[Patch(color=colors[p], label=labels[p]) for p in phases],
-                  loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, title="Phase",
+                  loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, title=_("Phase"),
                   title_fontsize=8.5)
         _integer_axis(ax.xaxis)
         ax.set_xlim(0, max(counts.max(), 1) * 1.12)
-        ax.set_xlabel("Nombre de projets")
-        ax.set_title(title, loc="left")
+        ax.set_xlabel(_("Nombre de projets"))
+        ax.set_title(_(title), loc=_side())
         return _finish(fig, source, out)
 
 
@@ -403,7 +437,7 @@ def delay_bins(values, most: int = 24):
     return (np.arange(first, last + 2) - 0.5) * width
 
 
-def delay_distribution(delays, *, title: str = "Retards des projets", bins=None,
+def delay_distribution(delays, *, title: str = N_("Retards des projets"), bins=None,
                        source: str = SOURCE, out=None) -> Figure:
     """Histogram of project delays (months); negative = ahead of the planned end.
 
@@ -424,14 +458,14 @@ def delay_distribution(delays, *, title: str = "Retards des projets", bins=None,
     n = len(values)
     with style():
         fig, ax = _new((8, 4.2))
-        ax.set_title(title, loc="left")
+        ax.set_title(_(title), loc=_side())
         if not n:
-            ax.set_title("0 projet mesuré", loc="right", fontsize=8.5, fontweight="normal",
-                         color="#333333")
-            _empty(ax, "Aucun projet dont le retard soit mesurable")
+            ax.set_title(fmt.number(0) + " " + _("projet mesuré"), loc=_side(True),
+                         fontsize=8.5, fontweight="normal", color="#333333")
+            _empty(ax, N_("Aucun projet dont le retard soit mesurable"))
             return _finish(fig, source, out)
         edges = delay_bins(values) if bins is None else bins
-        counts, edges, _ = ax.hist(values, bins=edges, color=PALETTE[0], edgecolor="white")
+        counts, edges, _bars = ax.hist(values, bins=edges, color=PALETTE[0], edgecolor="white")
         ax.axvline(0, color="#333333", linewidth=1)
         if np.count_nonzero(counts) <= 30:
             for count, left, right in zip(counts, edges[:-1], edges[1:], strict=True):
@@ -443,19 +477,20 @@ def delay_distribution(delays, *, title: str = "Retards des projets", bins=None,
         ax.set_xlim(min(edges[0], -0.5 * width) - width, max(edges[-1], 0.5 * width) + width)
         ax.set_ylim(0, max(counts.max(), 1) * 1.15)
         late = (values > 0).mean()
-        what = "1 projet mesuré" if n == 1 else f"{fmt.number(n)} projets mesurés"
-        ax.set_title(f"{what} ; en retard : {fmt.percent(late)} ; retard médian : "
-                     f"{fmt.number(values.median(), 1)} mois",
-                     loc="right", fontsize=8.5, fontweight="normal", color="#333333")
+        what = i18n.ngettext("{n} projet mesuré", "{n} projets mesurés", n).format(
+            n=fmt.number(n))
+        ax.set_title(_("{what} ; en retard : {late} ; retard médian : {median} mois").format(
+                     what=what, late=fmt.percent(late), median=fmt.number(values.median(), 1)),
+                     loc=_side(True), fontsize=8.5, fontweight="normal", color="#333333")
         fine_axis(ax.xaxis, steps=(1, 2, 3, 6, 10), integer=True)
         _integer_axis(ax.yaxis)
-        ax.set_xlabel("Retard (mois ; négatif = en avance)")
-        ax.set_ylabel("Nombre de projets")
+        ax.set_xlabel(_("Retard (mois ; négatif = en avance)"))
+        ax.set_ylabel(_("Nombre de projets"))
         return _finish(fig, source, out)
 
 
-def lorenz_curve(lorenz, *, title: str = "Concentration de l'investissement",
-                 territory: str = "régions", source: str = SOURCE, out=None) -> Figure:
+def lorenz_curve(lorenz, *, title: str = N_("Concentration de l'investissement"),
+                 territory: str = N_("régions"), source: str = SOURCE, out=None) -> Figure:
     """Lorenz curve of investment against population, with the equality diagonal.
 
     Parameters
@@ -471,30 +506,31 @@ def lorenz_curve(lorenz, *, title: str = "Concentration de l'investissement",
     with style():
         fig, ax = _new((5.8, 5.4))
         ax.plot([0, 1], [0, 1], color="#999999", linestyle="--", linewidth=1,
-                label="Répartition proportionnelle à la population")
+                label=_("Répartition proportionnelle à la population"))
         ax.plot(x, y, marker="o", markersize=3, color=PALETTE[0],
-                label=f"Courbe de Lorenz ({territory})")
+                label=_("Courbe de Lorenz ({territory})").format(territory=_(territory)))
         if np.isfinite(y).sum() > 1:
             ax.fill_between(x, y, x, color=PALETTE[0], alpha=0.12)
-            ax.text(0.04, 0.8, f"Indice de Gini : {fmt.number(gini, 2)}",
+            ax.text(0.04, 0.8, _("Indice de Gini : {gini}").format(gini=fmt.number(gini, 2)),
                     transform=ax.transAxes, fontsize=9)
         else:
-            ax.text(0.5, 0.35, "Aucun investissement dans la sélection", ha="center",
+            ax.text(0.5, 0.35, _("Aucun investissement dans la sélection"), ha="center",
                     transform=ax.transAxes, fontsize=11, color="#555555",
                     bbox={"facecolor": "white", "edgecolor": "none"})
         ax.xaxis.set_major_formatter(percent_formatter())
         ax.yaxis.set_major_formatter(percent_formatter())
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
-        ax.set_xlabel(f"Population cumulée des {territory} (%)")
-        ax.set_ylabel("Investissement cumulé (%)")
-        ax.set_title(title, loc="left")
+        ax.set_xlabel(_("Population cumulée des {territory} (%)").format(
+            territory=_(territory)))
+        ax.set_ylabel(_("Investissement cumulé (%)"))
+        ax.set_title(_(title), loc=_side())
         ax.legend(loc="upper left", fontsize=8)
         return _finish(fig, source, out)
 
 
 def need_alignment(equity, *, rho: float | None = None,
-                   title: str = "Investissement et défavorisation des communes",
+                   title: str = N_("Investissement et défavorisation des communes"),
                    source: str = SOURCE, out=None) -> Figure:
     """Scatter of investment per capita (DH/hab.) against the deprivation index of communes.
 
@@ -510,28 +546,29 @@ def need_alignment(equity, *, rho: float | None = None,
     with style():
         fig, ax = _new((9.5, 5))
         ax.scatter(data.loc[~invested, "deprivation"], data.loc[~invested, "cost_per_capita_dh"],
-                   s=8, color="#bbbbbb", label="Communes sans investissement")
+                   s=8, color="#bbbbbb", label=_("Communes sans investissement"))
         ax.scatter(data.loc[invested, "deprivation"], data.loc[invested, "cost_per_capita_dh"],
-                   s=18, color=PALETTE[3], alpha=0.8, label="Communes bénéficiaires")
+                   s=18, color=PALETTE[3], alpha=0.8, label=_("Communes bénéficiaires"))
         if rho is not None:
             rho_text = fmt.number(rho, 2).replace("-", "\u2212")  # typographic minus
-            ax.set_title(f"ρ de Spearman : {rho_text}", loc="right", fontsize=9,
+            ax.set_title(_("ρ de Spearman : {rho}").format(rho=rho_text), loc=_side(True),
+                         fontsize=9,
                          fontweight="normal")
         per_capita = data.loc[invested, "cost_per_capita_dh"].astype(float)
         if len(per_capita) and per_capita.max() > max(20 * per_capita.median(), 1_000):
             ax.set_yscale("symlog", linthresh=100)  # skewed: log above 100 DH/hab.
             ax.set_ylim(bottom=0)
             ax.yaxis.set_major_formatter(number_formatter())
-            ax.set_ylabel("Investissement par habitant (DH/hab., échelle log.)")
+            ax.set_ylabel(_("Investissement par habitant (DH/hab., échelle log.)"))
         else:
             ax.set_ylim(0, per_capita.max() * 1.05 if len(per_capita) else 1)
             fine_axis(ax.yaxis)
-            ax.set_ylabel("Investissement par habitant (DH/hab.)")
+            ax.set_ylabel(_("Investissement par habitant (DH/hab.)"))
         if not len(per_capita):
-            ax.text(0.5, 0.5, "Aucune commune bénéficiaire dans la sélection", ha="center",
+            ax.text(0.5, 0.5, _("Aucune commune bénéficiaire dans la sélection"), ha="center",
                     va="center", transform=ax.transAxes, fontsize=11, color="#555555")
         fine_axis(ax.xaxis)
-        ax.set_xlabel("Indice de défavorisation (écarts-types ; élevé = plus défavorisée)")
-        ax.set_title(title, loc="left")
+        ax.set_xlabel(_("Indice de défavorisation (écarts-types ; élevé = plus défavorisée)"))
+        ax.set_title(_(title), loc=_side())
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
         return _finish(fig, source, out)

@@ -213,12 +213,14 @@ timeout_option = click.option("--timeout", type=click.FloatRange(min=1), default
                                            "exploration", "impact"]))
 @click.option("--param", "-p", "params", multiple=True, metavar="NOM=VALEUR",
               help="Paramètre du carnet (répétable), par ex. -p level=region -p code=01.")
+@click.option("--lang", type=click.Choice(["fr", "ar"]), default="fr", show_default=True,
+              help="Édition : fr (français) ou ar (arabe, dossier <rapport>-ar à côté).")
 @processed_option
 @reports_option
 @timeout_option
 @engine_option
 @_friendly
-def report(kind: str, params: tuple[str, ...], processed: Path, out: Path,
+def report(kind: str, params: tuple[str, ...], lang: str, processed: Path, out: Path,
            timeout: float | None, engine: str) -> None:
     """Exécute un rapport (carnet paramétré) dans son propre dossier de --out.
 
@@ -227,7 +229,10 @@ def report(kind: str, params: tuple[str, ...], processed: Path, out: Path,
     """
     from .reports import DEFAULT_TIMEOUT_S, HTML_NAME, run_report
 
-    result = run_report(kind, _parse_params(params), out, processed,
+    given = _parse_params(params)
+    if lang != "fr":
+        given["lang"] = lang
+    result = run_report(kind, given, out, processed,
                         timeout_s=timeout or DEFAULT_TIMEOUT_S, engine=engine)
     if not result.ok:
         message = result.error or result.status

@@ -1,5 +1,9 @@
 """French display of numbers: integer dirhams shown as MDH, rates as %, via Babel.
 
+The Arabic edition (``i18n.activate("ar")``) writes them with Babel's ``ar_MA`` locale
+(Western digits, ``1.684.000,5``), Arabic units, and each number isolated (U+2068 … U+2069)
+so that it reads as written inside a right-to-left sentence.
+
 One precision per quantity, written once here (:data:`PRECISION`) and used by every table,
 card, sentence and chart of every report; rounding is half-up (``decimal.ROUND_HALF_UP``,
 never banker's rounding); negative numbers carry the typographic minus (U+2212); a gap is
@@ -15,14 +19,17 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 from babel.numbers import format_decimal
 
+from . import i18n
 from .config import DH_PER_MDH
+from .i18n import N_, _
 
 LOCALE = "fr_FR"
 _NNBSP = "\u202f"  # Babel's French group separator; shown as a plain no-break space
 MINUS = "\u2212"
 NBSP = "\u00a0"
-#: What a reader sees for a value the data does not give (absent source, empty slice).
-UNKNOWN = "non renseigné"
+#: What a reader sees for a value the data does not give (absent source, empty slice);
+#: ``fmt.UNKNOWN`` reads it in the active language.
+_UNKNOWN = N_("non renseigné")
 #: What a reader sees for a value that does not apply (e.g. a rate over nothing).
 DASH = "–"
 
@@ -32,8 +39,27 @@ PRECISION = {"mdh": 3, "percent": 1, "pts": 1, "per_capita": 0, "ratio": 2, "mon
              "days": 0, "rho": 2, "p_value": 3, "deprivation": 2}
 
 
+def __getattr__(name):
+    if name == "UNKNOWN":
+        return _(_UNKNOWN)
+    if name == "LOCALE_ACTIVE":
+        return i18n.locale()
+    raise AttributeError(f"module 'pvanalysis.fmt' has no attribute {name!r}")
+
+
 def _fr(text: str) -> str:
     return text.replace(_NNBSP, NBSP).replace("-", MINUS)
+
+
+#: Bidi marks Babel's Arabic patterns carry around signs (the isolate does their work).
+_MARKS = str.maketrans("", "", "\u200e\u200f\u061c")
+
+
+def _ar(text: str) -> str:
+    return text.translate(_MARKS).replace("-", MINUS)
+
+
+_ISO = i18n.isolate
 
 
 def _missing(x) -> bool:
@@ -54,7 +80,14 @@ def rounded(x, decimals: int = 0) -> Decimal:
 
 
 def number(x, decimals: int = 0) -> str:
-    """A number in French (``1 684``, ``424,565``, ``−3,5``), half-up; ``–`` when missing."""
+    """A number in French (``1 684``, ``424,565``, ``−3,5``), half-up; ``–`` when missing.
+
+    In Arabic: ``1.684``, ``424,565``, isolated."""
+    return _ISO(_number(x, decimals))
+
+
+def _number(x, decimals: int = 0) -> str:
+    """:func:`number` without the isolate (to build a longer isolated run)."""
     if _missing(x):
         return DASH
     if isinstance(x, float) and not math.isfinite(x):
@@ -63,6 +96,9 @@ def number(x, decimals: int = 0) -> str:
     if value == 0:
         value = abs(value)  # never "−0"
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    if i18n.active() != "fr":
+        return _ar(format_decimal(value, format=pattern, locale=i18n.locale(),
+                                  decimal_quantization=True))
     return _fr(format_decimal(value, format=pattern, locale=LOCALE,
                               decimal_quantization=True))
 
@@ -85,7 +121,7 @@ def mdh(amount_dh, decimals: int | None = None) -> str:
         return DASH
     value = rounded(Decimal(int(amount_dh)) / DH_PER_MDH,
                     PRECISION["mdh"] if decimals is None else decimals)
-    return number(value, _mdh_decimals(value, decimals)) + NBSP + "MDH"
+    return number(value, _mdh_decimals(value, decimals)) + NBSP + _("MDH")
 
 
 def percent(fraction, decimals: int | None = None) -> str:
@@ -96,36 +132,36 @@ def percent(fraction, decimals: int | None = None) -> str:
     decimals = PRECISION["percent"] if decimals is None else decimals
     value = rounded(_decimal(fraction) * 100, decimals)
     if value == 0 and fraction > 0:  # a small share is not nothing
-        return "<" + NBSP + number(Decimal(1).scaleb(-decimals), decimals) + NBSP + "%"
-    return number(value, decimals) + NBSP + "%"
+        return _ISO("<" + NBSP + _number(Decimal(1).scaleb(-decimals), decimals) + NBSP + "%")
+    return _ISO(_number(value, decimals) + NBSP + "%")
 
 
 def ratio(x, decimals: int | None = None) -> str:
     """A multiplier such as leverage: ``1.4`` → ``'1,40 ×'``."""
     if _missing(x):
         return DASH
-    return number(x, PRECISION["ratio"] if decimals is None else decimals) + NBSP + "×"
+    return _ISO(_number(x, PRECISION["ratio"] if decimals is None else decimals) + NBSP + "×")
 
 
 def per_capita(x) -> str:
     """Dirhams per inhabitant: ``'1 234 DH/hab.'``."""
     if _missing(x):
         return DASH
-    return number(x, PRECISION["per_capita"]) + NBSP + "DH/hab."
+    return number(x, PRECISION["per_capita"]) + NBSP + _("DH/hab.")
 
 
 def points(x) -> str:
     """Percentage points: ``'−0,8 pts'``."""
     if _missing(x):
         return DASH
-    return number(x, PRECISION["pts"]) + NBSP + "pts"
+    return number(x, PRECISION["pts"]) + NBSP + _("pts")
 
 
 def months(x) -> str:
     """A duration in months: ``'18 mois'``."""
     if _missing(x):
         return DASH
-    return number(x, PRECISION["months"]) + NBSP + "mois"
+    return number(x, PRECISION["months"]) + NBSP + _("mois")
 
 
 def p_value(p) -> str:
@@ -133,7 +169,7 @@ def p_value(p) -> str:
     if _missing(p):
         return DASH
     if p < 0.001:
-        return "<" + NBSP + number(0.001, 3)
+        return _ISO("<" + NBSP + _number(0.001, 3))
     return number(p, PRECISION["p_value"])
 
 
@@ -167,18 +203,37 @@ def gap(value, reference, quantity: str) -> str:
     diff = a - b
     sign = "+" if diff > 0 else ""
     if quantity == "mdh":
-        return sign + number(diff, _mdh_decimals(diff, None)) + NBSP + "MDH"
+        return _ISO(sign + _number(diff, _mdh_decimals(diff, None))) + NBSP + _("MDH")
     if quantity == "percent":
-        return sign + number(diff, PRECISION["pts"]) + NBSP + "pts"
+        return _ISO(sign + _number(diff, PRECISION["pts"])) + NBSP + _("pts")
     if quantity == "per_capita":
-        return sign + per_capita(diff)
-    return sign + number(diff, PRECISION[quantity])
+        return _ISO(sign + _number(diff, PRECISION["per_capita"])) + NBSP + _("DH/hab.")
+    return _ISO(sign + _number(diff, PRECISION[quantity]))
 
 
 def date(value) -> str:
-    """A date the French way: ``'31 décembre 2024'`` (Babel)."""
+    """A date the French way: ``'31 décembre 2024'`` (Babel); in Arabic with ``ar_MA``, its
+    numbers isolated."""
     if _missing(value):
         return DASH
     from babel.dates import format_date
 
+    if i18n.active() != "fr":
+        text = format_date(pd.Timestamp(value).date(), format="long", locale=i18n.locale())
+        return isolate_digits(text.translate(_MARKS))
     return format_date(pd.Timestamp(value).date(), format="long", locale=LOCALE)
+
+
+def short_date(value) -> str:
+    """``jj/mm/aaaa`` (isolated in Arabic)."""
+    return _ISO(pd.Timestamp(value).strftime("%d/%m/%Y"))
+
+
+def isolate_digits(text: str) -> str:
+    """Every run of digits of ``text`` isolated in Arabic (a year in a title, a code)."""
+    if i18n.active() == "fr":
+        return text
+    import re
+
+    return re.sub(r"[\d][\d.,/\u2013\u2212\u00a0-]*\d|\d",
+                  lambda m: _ISO(m.group(0)), text)

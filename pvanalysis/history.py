@@ -19,6 +19,7 @@ from pathlib import Path
 from . import fmt, store
 from .config import CONVENTION_KINDS
 from .errors import PvInputError
+from .i18n import N_, _
 from .present import FIGURES_NAME, Html, format_value, note, table, write_figures
 
 #: The site page written by :func:`write_news`, in the batch folder.
@@ -26,15 +27,20 @@ NEWS_NAME = "nouveautes.html"
 #: Its Jinja2 template, relative to ``pvanalysis/templates``.
 NEWS_TEMPLATE = "site/nouveautes.html.j2"
 #: French names of the fields a revision may touch.
-FIELD_LABELS = {"amount_dh": "montant", "released_on": "date", "partner_id": "partenaire",
-                "convention_id": "convention", "committed_dh": "montant engagé",
-                "signed_on": "date de signature", "planned_end": "fin prévue", "": ""}
+FIELD_LABELS = {"amount_dh": N_("montant"), "released_on": N_("date"),
+                "partner_id": N_("partenaire"), "convention_id": N_("convention"),
+                "committed_dh": N_("montant engagé"), "signed_on": N_("date de signature"),
+                "planned_end": N_("fin prévue"), "": ""}
 
 
 def _date(stamp) -> str:
     """A date in words: ``2 décembre 2026``."""
     from babel.dates import format_date
 
+    from . import i18n
+
+    if i18n.active() != "fr":
+        return fmt.date(stamp)
     return format_date(stamp, format="d MMMM y", locale=fmt.LOCALE)
 
 
@@ -59,8 +65,8 @@ def check_since(since: str = "", processed_dir=None) -> None:
 
 def _heading(changes) -> str:
     if changes.first_edition:
-        return "Depuis l'édition précédente"
-    return f"Depuis l'édition du {_date(changes.base_date)}"
+        return _("Depuis l'édition précédente")
+    return _("Depuis l'édition du {date}").format(date=_date(changes.base_date))
 
 
 def _figures_table(changes) -> Html:
@@ -72,47 +78,50 @@ def _figures_table(changes) -> Html:
         change_text=[_signed(f, v) for f, v in zip(changes.figures["figure"],
                                                    changes.figures["change"], strict=True)])
     return table(rows[["label", "before_text", "now_text", "change_text"]],
-                 labels={"label": "Chiffre",
-                         "before_text": f"Édition précédente ({_date(changes.base_date)})",
-                         "now_text": f"Cette édition ({_date(changes.now_date)})",
-                         "change_text": "Évolution"},
-                 caption="Chiffres clés, édition précédente et cette édition")
+                 labels={"label": _("Chiffre"),
+                         "before_text": _("Édition précédente ({date})").format(
+                             date=_date(changes.base_date)),
+                         "now_text": _("Cette édition ({date})").format(
+                             date=_date(changes.now_date)),
+                         "change_text": _("Évolution")},
+                 caption=_("Chiffres clés, édition précédente et cette édition"))
 
 
 def _status_table(changes) -> Html:
     from .indicators.changes import STALLED_MONTHS, STATUS_LABELS
 
-    rule = Html(note(
+    rule = Html(note(_(
         "Règle : un projet est achevé quand sa date d'achèvement effectif est renseignée ; en "
         "retard quand son achèvement prévu est passé à la date d'arrêt des données sans qu'il "
-        f"soit achevé ; à l'arrêt quand aucun déblocage n'a suivi, {STALLED_MONTHS} mois "
-        "après, la signature de sa convention cadre.").text)
+        "soit achevé ; à l'arrêt quand aucun déblocage n'a suivi, {months} mois après, la "
+        "signature de sa convention cadre.").format(months=fmt.number(STALLED_MONTHS))).text)
     if changes.status.empty:
-        return Html(note("Aucun projet n'est devenu en retard, à l'arrêt ou achevé.").text
+        return Html(note(_("Aucun projet n'est devenu en retard, à l'arrêt ou achevé.")).text
                     + rule.text)
     shown = changes.status.assign(status_label=changes.status["status"].map(STATUS_LABELS))
     return Html(table(shown[["project_id", "title", "status_label"]],
-                      labels={"status_label": "Devenu"},
-                      caption="Projets dont la situation a changé").text + rule.text)
+                      labels={"status_label": N_("Devenu")},
+                      caption=N_("Projets dont la situation a changé")).text + rule.text)
 
 
 def _revisions_table(changes) -> Html:
     if changes.revisions.empty:
-        return note("Aucune révision des enregistrements déjà publiés.")
+        return note(_("Aucune révision des enregistrements déjà publiés."))
     rev = changes.revisions
     shown = rev.assign(
-        field_label=rev["field"].map(FIELD_LABELS).fillna(rev["field"]),
+        field_label=rev["field"].map(FIELD_LABELS).fillna(rev["field"]).map(_),
         before_text=[format_value(f, v) for f, v in zip(rev["field"], rev["before"],
                                                         strict=True)],
-        after_text=[v if v == "supprimé" else format_value(f, v)
+        after_text=[_(v) if v == "supprimé" else format_value(f, v)
                     for f, v in zip(rev["field"], rev["after"], strict=True)])
     text = table(shown[["record", "record_id", "field_label", "before_text", "after_text"]],
-                 labels={"record": "Enregistrement", "record_id": "Identifiant",
-                         "field_label": "Champ", "before_text": "Avant", "after_text": "Après"},
-                 caption="Révisions des données (avant → après)").text
-    return Html(text + note("Corrections rétroactives d'enregistrements déjà publiés : elles "
-                            "modifient les chiffres de l'édition précédente et ne sont pas "
-                            "comptées comme de nouveaux déblocages.").text)
+                 labels={"record": N_("Enregistrement"), "record_id": N_("Identifiant"),
+                         "field_label": N_("Champ"), "before_text": N_("Avant"),
+                         "after_text": N_("Après")},
+                 caption=N_("Révisions des données (avant → après)")).text
+    return Html(text + note(_("Corrections rétroactives d'enregistrements déjà publiés : "
+                              "elles modifient les chiffres de l'édition précédente et ne sont "
+                              "pas comptées comme de nouveaux déblocages.")).text)
 
 
 def section(changes) -> Html:
@@ -125,30 +134,36 @@ def section(changes) -> Html:
     """
     head = f'<h2 id="depuis-edition">{html.escape(_heading(changes))}</h2>'
     if changes.first_edition:
-        return Html(head + note("Première édition : rien à comparer pour l'instant.").text)
-    version = note(f"Comparaison avec la version {changes.base_id} des données (arrêtée le "
-                   f"{_date(changes.base_date)}) ; cette édition : version {changes.now_id}.")
+        return Html(head + note(_("Première édition : rien à comparer pour l'instant.")).text)
+    iso = fmt.isolate_digits
+    version = note(_("Comparaison avec la version {base} des données (arrêtée le {date}) ; "
+                     "cette édition : version {now}.").format(
+        base=iso(str(changes.base_id)), date=_date(changes.base_date),
+        now=iso(str(changes.now_id))))
     if changes.unchanged:
-        return Html(head + note(f"Aucun changement depuis l'édition du "
-                                f"{_date(changes.base_date)}.").text + version.text)
+        return Html(head + note(_("Aucun changement depuis l'édition du {date}.").format(
+            date=_date(changes.base_date))).text + version.text)
+    e = html.escape
+    h_conventions, h_releases = e(_("Conventions signées")), e(_("Déblocages"))
+    h_projects, h_revisions = e(_("Projets")), e(_("Révisions des données"))
     parts = [head, version.text, _figures_table(changes).text,
-             "<h3>Conventions signées</h3>",
+             f"<h3>{h_conventions}</h3>",
              table(changes.conventions.assign(kind=changes.conventions["kind"].map(
                  CONVENTION_KINDS).fillna(changes.conventions["kind"])),
-                   caption="Conventions signées depuis l'édition précédente").text
+                   caption=N_("Conventions signées depuis l'édition précédente")).text
              if len(changes.conventions)
-             else note("Aucune convention signée.").text,
-             "<h3>Déblocages</h3>"]
+             else note(_("Aucune convention signée.")).text,
+             f"<h3>{h_releases}</h3>"]
     if changes.releases.empty:
-        parts.append(note("Aucun nouveau déblocage.").text)
+        parts.append(note(_("Aucun nouveau déblocage.")).text)
     else:
         parts.append(table(changes.by_partner.drop(columns="partner_id"),
-                           labels={"releases": "Déblocages"},
-                           caption="Nouveaux déblocages par partenaire").text)
+                           labels={"releases": N_("Déblocages")},
+                           caption=N_("Nouveaux déblocages par partenaire")).text)
         parts.append(table(changes.releases.drop(columns="partner_id"),
-                           caption="Nouveaux déblocages").text)
-    parts += ["<h3>Projets</h3>", _status_table(changes).text,
-              "<h3>Révisions des données</h3>", _revisions_table(changes).text]
+                           caption=N_("Nouveaux déblocages")).text)
+    parts += [f"<h3>{h_projects}</h3>", _status_table(changes).text,
+              f"<h3>{h_revisions}</h3>", _revisions_table(changes).text]
     return Html("".join(parts))
 
 

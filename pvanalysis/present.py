@@ -18,8 +18,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
-from . import fmt, schemas, store
+from . import fmt, i18n, schemas, store
 from .config import SCALES
+from .i18n import _
 from .text import fold
 
 #: Name of the key-figures file in each report folder (the runner reads it back).
@@ -47,6 +48,11 @@ class Html:
         return self.text
 
 
+def esc(text) -> str:
+    """HTML-escaped text; in Arabic its isolated numbers become ``<bdi>`` elements."""
+    return i18n.bdi(html.escape(str(text)))
+
+
 def _is_missing(value) -> bool:
     import pandas as pd
 
@@ -66,12 +72,15 @@ def _code_label(column: str, value) -> str | None:
     labels = {"scale": SCALES, "phase": {k: v[0] for k, v in PHASES.items()}, "step": steps,
               "category": PARTNER_CATEGORIES, "axis": AXES,
               "target_type": TARGET_TYPES}.get(column)
-    return labels.get(str(value)) if labels else None
+    label = labels.get(str(value)) if labels else None
+    return _(label) if label is not None else None
 
 
 #: A text cell that is a formatted number (right-aligned like numbers).
 _NUMBER_TEXT = re.compile(
     r"^(plus de |<[ \u00a0]?|\u2212|-|\+)?[\d\u00a0 ,]+(\u00a0\S+)*( \(.*\))?$")
+#: The same in the Arabic edition: an isolated number (``1.684``), then its unit.
+_NUMBER_TEXT_AR = re.compile("^\u2068[^\u2069]*\\d[^\u2069]*\u2069[^\u2068]{0,20}$")
 
 #: Columns with their own display (one precision per quantity, ``fmt.PRECISION``).
 _PRECISE = {"p_value": fmt.p_value,
@@ -107,11 +116,11 @@ def format_value(column: str, value, mdh_decimals: int | None = None) -> str:
     if column.endswith("_ratio"):
         return fmt.ratio(value)
     if isinstance(value, pd.Timestamp | datetime):
-        return value.strftime("%d/%m/%Y")
+        return i18n.isolate(value.strftime("%d/%m/%Y"))
     if isinstance(value, bool):
-        return "oui" if value else "non"
+        return _("oui") if value else _("non")
     if isinstance(value, numbers.Integral) or column in {"year"}:
-        return str(int(value)) if column == "year" else fmt.number(value)
+        return i18n.isolate(str(int(value))) if column == "year" else fmt.number(value)
     if column.endswith("_months") and isinstance(value, numbers.Real):
         return fmt.number(value, fmt.PRECISION["months"])
     if column.endswith("_days") and isinstance(value, numbers.Real):
@@ -120,7 +129,9 @@ def format_value(column: str, value, mdh_decimals: int | None = None) -> str:
         return _PRECISE[column](value)
     if isinstance(value, numbers.Real):
         return fmt.number(value, 0 if float(value).is_integer() else 2)
-    return str(value)
+    if column.endswith(("_id", "code")):
+        return str(value)  # a code or identifier is never translated
+    return _(str(value))  # a label the data carries (status, scale) reads translated
 
 
 def table(frame, labels: Mapping[str, str] | None = None, caption: str | None = None,
@@ -165,17 +176,21 @@ def table(frame, labels: Mapping[str, str] | None = None, caption: str | None = 
         frame = frame.sort_values("scale", key=lambda s: s.map(order), kind="stable")
     names = {**schemas.labels(), **(labels or {})}
     unknown = set(unknown or ()) & set(map(str, frame.columns))
-    e = html.escape
+    e = esc
+    number_text = _NUMBER_TEXT_AR if i18n.rtl() else _NUMBER_TEXT
     rows = []
     numeric_columns = set()
     for values in frame.head(max_rows).itertuples(index=False, name=None):
         cells = []
         for col, val in zip(frame.columns, values, strict=True):
-            text = e(fmt.UNKNOWN if str(col) in unknown
+            shown = (fmt.UNKNOWN if str(col) in unknown
                      else format_value(str(col), val, mdh_decimals))
+            if str(col).endswith(("_id", "code")) and not _is_missing(val):
+                shown = i18n.isolate(shown)  # an identifier reads left to right in Arabic
+            text = e(shown)
             numeric = (isinstance(val, numbers.Number) and not isinstance(val, bool)
                        and not _is_missing(val)) or str(col) in unknown or (
-                isinstance(val, str) and _NUMBER_TEXT.match(val) is not None)
+                isinstance(val, str) and number_text.match(val) is not None)
             attrs = ' class="pv-num"' if numeric else (
                 ' dir="rtl" lang="ar"' if str(col).endswith("_ar") else
                 ' class="pv-id"' if str(col).endswith(("_id", "code")) else "")
@@ -185,29 +200,30 @@ def table(frame, labels: Mapping[str, str] | None = None, caption: str | None = 
         rows.append("<tr>" + "".join(cells) + "</tr>")
     num = ' class="pv-num"'
     head = "".join(f"<th{num if c in numeric_columns else ''}>"
-                   f"{e(str(names.get(c, str(c).replace('_', ' '))))}</th>"
+                   f"{e(_(str(names.get(c, str(c).replace('_', ' ')))))}</th>"
                    for c in frame.columns)
-    more = (f'<p class="pv-note">{fmt.number(len(frame) - max_rows)} lignes de plus non '
-            "affichées.</p>") if len(frame) > max_rows else ""
-    cap = f"<caption>{e(caption)}</caption>" if caption else ""
+    more = ('<p class="pv-note">' + e(_("{n} lignes de plus non affichées.").format(
+        n=fmt.number(len(frame) - max_rows))) + "</p>") if len(frame) > max_rows else ""
+    cap = f"<caption>{e(_(caption))}</caption>" if caption else ""
     if frame.empty:
-        title = f"<strong>{e(caption)}</strong> : " if caption else ""
-        return Html(f'<p class="pv-note">{title}{e(empty or "aucune ligne.")}</p>')
+        title = f"<strong>{e(_(caption))}</strong> : " if caption else ""
+        nothing = _(empty) if empty else _("aucune ligne.")
+        return Html(f'<p class="pv-note">{title}{e(nothing)}</p>')
     return Html(f'<table class="pv-table">{cap}<thead><tr>{head}</tr></thead>'
                 f"<tbody>{''.join(rows)}</tbody></table>{more}")
 
 
 def note(text: str) -> Html:
     """A short French remark, escaped."""
-    return Html(f'<p class="pv-note">{html.escape(str(text))}</p>')
+    return Html(f'<p class="pv-note">{esc(_(str(text)))}</p>')
 
 
 def key_figures(figures: Mapping[str, str], caption: str | None = None) -> Html:
     """Label → already formatted value, shown as a two-column table (escaped)."""
-    e = html.escape
-    rows = "".join(f"<tr><th>{e(str(k))}</th><td>{e(str(v))}</td></tr>"
+    e = esc
+    rows = "".join(f"<tr><th>{e(_(str(k)))}</th><td>{e(str(v))}</td></tr>"
                    for k, v in figures.items())
-    cap = f"<caption>{e(caption)}</caption>" if caption else ""
+    cap = f"<caption>{e(_(caption))}</caption>" if caption else ""
     return Html(f'<table class="pv-table">{cap}<tbody>{rows}</tbody></table>')
 
 
@@ -287,7 +303,7 @@ def show_chart(make, data, output_dir: str | Path | None = None, name: str | Non
         display(note(missing))
         return
     if data is None or len(data) == 0:
-        display(note("Aucune donnée à représenter pour ce territoire ou cette période."))
+        display(note(_("Aucune donnée à représenter pour ce territoire ou cette période.")))
         return
     show_figure(make(data, *args, **kwargs), output_dir, name)
 
@@ -305,9 +321,10 @@ def _map_html(interactive) -> str:
 def map_frame(interactive, height_px: int = 480) -> Html:
     """An interactive map as an ``iframe srcdoc`` (its page escaped once for the attribute)."""
     page = _map_html(interactive)
+    label = _("Carte interactive")
     return Html(f'<iframe class="pv-map" srcdoc="{html.escape(page, quote=True)}" '
                 f'style="width:100%;height:{int(height_px)}px;border:1px solid #ccc" '
-                'title="Carte interactive"></iframe>')
+                f'title="{html.escape(label)}"></iframe>')
 
 
 def show_map(static=None, interactive=None, output_dir: str | Path | None = None,
@@ -400,4 +417,4 @@ def write_figures(figures: Mapping, output_dir: str | Path, processed_dir: str |
     text = json.dumps(_finite(figures), ensure_ascii=False, indent=1,
                       default=_json_default)
     path.write_text(text, encoding="utf-8")
-    return note(f"Chiffres clés enregistrés dans {path.name}.")
+    return note(_("Chiffres clés enregistrés dans {name}.").format(name=path.name))

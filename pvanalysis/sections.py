@@ -13,12 +13,21 @@ import html
 from collections.abc import Mapping
 from pathlib import Path
 
-from . import fmt, store
+from . import fmt, i18n, store
 from .config import PROCESSED_DIR, SCALES
+from .i18n import N_, _
 from .present import Html, _is_missing, format_value, key_figures, note, table
 
 #: Territory levels a ``fiche_territoire`` accepts, with French names.
-TERRITORY_LEVELS = {"region": "région", "province": "province", "commune": "commune"}
+TERRITORY_LEVELS = {"region": N_("région"), "province": N_("province"), "commune": N_("commune")}
+
+
+def name(territory) -> str:
+    """A territory's name in the active language: HCP's Arabic name in the Arabic edition."""
+    ar = territory.get("name_ar") if hasattr(territory, "get") else None
+    if i18n.rtl() and isinstance(ar, str) and ar:
+        return ar
+    return str(territory["name_fr"])
 
 
 def check_ref_date(ref_date: str = "") -> None:
@@ -64,9 +73,9 @@ def bilan_table(bilan, unknown=None) -> Html:
     unknown = set(unknown or ())
     if {"eligible"} & unknown:
         unknown.add("targets")
-    return table(bilan[cols], labels={"targets": "Quartiers, centres ou médinas couverts",
-                                      "total_cost_dh": "Investissement total"},
-                 caption="Bilan par échelle d'intervention", unknown=unknown)
+    return table(bilan[cols], labels={"targets": N_("Quartiers, centres ou médinas couverts"),
+                                      "total_cost_dh": N_("Investissement total")},
+                 caption=N_("Bilan par échelle d'intervention"), unknown=unknown)
 
 
 def bilan_figures(bilan, period_start: int, period_end: int, cutoff=None, counts=None,
@@ -102,11 +111,11 @@ def bilan_figures(bilan, period_start: int, period_end: int, cutoff=None, counts
             entry["closed"] = int(late["closed"].get(row["scale"], 0))
         out[row["scale"]] = entry
     total = bilan[["projects", "total_cost_dh", "ministry_dh"]].sum()
-    out["summary"] = {"Projets": fmt.number(total["projects"]),
-                      "Investissement": fmt.mdh(total["total_cost_dh"]),
-                      "Ministère": fmt.mdh(total["ministry_dh"])}
+    out["summary"] = {_("Projets"): fmt.number(total["projects"]),
+                      _("Investissement"): fmt.mdh(total["total_cost_dh"]),
+                      _("Ministère"): fmt.mdh(total["ministry_dh"])}
     if late is not None:
-        out["summary"]["En retard"] = fmt.number(int(late["late"].sum()))
+        out["summary"][_("En retard")] = fmt.number(int(late["late"].sum()))
     return out
 
 
@@ -118,13 +127,15 @@ def _iso(date) -> str | None:
 
 def bilan_title(period_start: int, period_end: int) -> str:
     """« Bilan national de la politique de la ville 2017–2021 »."""
-    return f"Bilan national de la politique de la ville {period_start}–{period_end}"
+    return _("Bilan national de la politique de la ville {period}").format(
+        period=fmt.isolate_digits(f"{period_start}–{period_end}"))
 
 
 def territory_title(level: str, territory, period_start: int, period_end: int) -> str:
     """« Région Fès-Meknès — fiche territoriale 2017–2021 »."""
-    return (f"{TERRITORY_LEVELS[level].capitalize()} {territory['name_fr']} — fiche "
-            f"territoriale {period_start}–{period_end}")
+    return _("{Level} {name} — fiche territoriale {period}").format(
+        Level=_(TERRITORY_LEVELS[level]).capitalize(), name=name(territory),
+        period=fmt.isolate_digits(f"{period_start}–{period_end}"))
 
 
 def convention_title(tables, convention_id: str) -> str:
@@ -174,9 +185,9 @@ def territory_scope_note(level: str, territory, processed_dir=PROCESSED_DIR) -> 
     projects are counted; else None."""
     if level != "province" or len(str(territory["code"])) <= 6:
         return None
-    return (f"{territory['name_fr']} est une préfecture d'arrondissements : les projets de la "
-            "ville sont rattachés à sa commune (fiche de la commune) ; la carte et le tableau "
-            "des communes montrent les communes de la ville.")
+    return _("{name} est une préfecture d'arrondissements : les projets de la ville sont "
+             "rattachés à sa commune (fiche de la commune) ; la carte et le tableau des "
+             "communes montrent les communes de la ville.").format(name=name(territory))
 
 
 def convention_unknown(tables, convention_id: str, absent_sources=()) -> set[str]:
@@ -194,35 +205,36 @@ def convention_unknown(tables, convention_id: str, absent_sources=()) -> set[str
 
 def missing_note(absent_sources, *sources: str) -> str | None:
     """French reason a chart cannot be drawn when one of ``sources`` is absent, else None."""
-    names = {"disbursements": "les déblocages", "schedule": "l'échéancier",
-             "actions": "les actions", "commitments": "les engagements",
-             "quartiers": "les quartiers", "centres": "les centres"}
-    gone = [names[x] for x in sources if x in set(absent_sources)]
+    names = {"disbursements": N_("les déblocages"), "schedule": N_("l'échéancier"),
+             "actions": N_("les actions"), "commitments": N_("les engagements"),
+             "quartiers": N_("les quartiers"), "centres": N_("les centres")}
+    gone = [_(names[x]) for x in sources if x in set(absent_sources)]
     if not gone:
         return None
-    return f"Non renseigné : {' et '.join(gone)} ne figurent pas dans les données."
+    return _("Non renseigné : {sources} ne figurent pas dans les données.").format(
+        sources=_(" et ").join(gone))
 
 
-def status_table(status, caption: str = "Projets en retard ou à l'arrêt",
+def status_table(status, caption: str = N_("Projets en retard ou à l'arrêt"),
                  keep=("late", "stalled")) -> Html:
     """Projects with a status in ``keep``, latest first, with delay (months) and reasons."""
     rows = status[status["status"].isin(list(keep))].sort_values(
         "delay_months", ascending=False, na_position="last")
     cols = ["project_id", "title", "status_label", "planned_end", "delay_months", "reasons"]
     if rows.empty:
-        return note(f"{caption} : aucun à la date d'arrêt.")
+        return note(_("{caption} : aucun à la date d'arrêt.").format(caption=_(caption)))
     return table(rows[cols], caption=caption,
-                 labels={"status_label": "Statut", "reasons": "Raisons",
-                         "delay_months": "Retard (mois)"})
+                 labels={"status_label": N_("Statut"), "reasons": N_("Raisons"),
+                         "delay_months": N_("Retard (mois)")})
 
 
-def status_summary(counts, caption: str = "Statut des projets à la date d'arrêt") -> Html:
+def status_summary(counts, caption: str = N_("Statut des projets à la date d'arrêt")) -> Html:
     """Projects per status (and per scale when given), French headers."""
     from .indicators import STATUS_LABELS
 
     if int(counts["projects"].sum()) == 0:
-        return note(f"{caption} : aucun projet.")
-    labels = {**STATUS_LABELS, "projects": "Projets", "scale": "Échelle d'intervention"}
+        return note(_("{caption} : aucun projet.").format(caption=_(caption)))
+    labels = {**STATUS_LABELS, "projects": N_("Projets"), "scale": N_("Échelle d'intervention")}
     return table(counts, labels=labels, caption=caption)
 
 
@@ -246,43 +258,47 @@ def published_comparison(bilan, published: str | Path, period_start: int,
 
     entries = [e for e in _published(published) if e.get("period") == [period_start, period_end]]
     if not entries:
-        return note(f"Aucun chiffre publié pour {period_start}–{period_end} dans {published}.")
+        return note(_("Aucun chiffre publié pour {period} dans {file}.").format(
+            period=fmt.isolate_digits(f"{period_start}–{period_end}"), file=published))
     computed = bilan.set_index("scale")
     rows = []
     for scale, pub in entries[0].get("scales", {}).items():
         if scale not in computed.index:
             continue
         c = computed.loc[scale]
-        label = SCALES.get(scale, scale)
-        for key, name in (("projects", "Projets"), ("targets", "Cibles couvertes")):
+        label = _(SCALES.get(scale, scale))
+        for key, name_ in (("projects", N_("Projets")), ("targets", N_("Cibles couvertes"))):
             if key in pub and not _is_missing(c[key]):
-                rows.append((label, name, fmt.number(pub[key]), fmt.number(c[key]),
+                rows.append((label, _(name_), fmt.number(pub[key]), fmt.number(c[key]),
                              fmt.number(int(c[key]) - pub[key])))
         if "targets_more_than" in pub and not _is_missing(c["targets"]):
             ok = int(c["targets"]) > pub["targets_more_than"]
-            rows.append((label, "Cibles couvertes",
-                         f"plus de {fmt.number(pub['targets_more_than'])}",
-                         fmt.number(c["targets"]), "conforme" if ok else "non atteint"))
-        for key, name in (("total_cost_mdh", "Investissement total"),
-                          ("ministry_mdh", "Contribution du Ministère"),
-                          ("ministry_released_mdh", "Débloqué par le Ministère")):
+            rows.append((label, _("Cibles couvertes"),
+                         _("plus de {n}").format(n=fmt.number(pub["targets_more_than"])),
+                         fmt.number(c["targets"]), _("conforme") if ok else _("non atteint")))
+        for key, name_ in (("total_cost_mdh", N_("Investissement total")),
+                           ("ministry_mdh", N_("Contribution du Ministère")),
+                           ("ministry_released_mdh", N_("Débloqué par le Ministère"))):
             if key in pub:
                 dh = int(c[key.replace("_mdh", "_dh")])
                 pub_dh = round(pub[key] * DH_PER_MDH)
-                rows.append((label, name, fmt.mdh(pub_dh), fmt.mdh(dh),
+                rows.append((label, _(name_), fmt.mdh(pub_dh), fmt.mdh(dh),
                              fmt.gap(dh, pub_dh, "mdh")))
-        for num, den, name in (("ministry_mdh", "total_cost_mdh", "Part du Ministère (M/T)"),
-                               ("ministry_released_mdh", "ministry_mdh",
-                                "Taux de déblocage du Ministère")):
+        for num, den, name_ in (("ministry_mdh", "total_cost_mdh",
+                                 N_("Part du Ministère (M/T) — recalculé des parties")),
+                                ("ministry_released_mdh", "ministry_mdh",
+                                 N_("Taux de déblocage du Ministère — recalculé des parties"))):
             if num in pub and den in pub:
                 p_rate = pub[num] / pub[den] if pub[den] else None
                 c_den = int(c[den.replace("_mdh", "_dh")])
                 c_rate = int(c[num.replace("_mdh", "_dh")]) / c_den if c_den else None
-                rows.append((label, name + " — recalculé des parties", fmt.percent(p_rate),
+                rows.append((label, _(name_), fmt.percent(p_rate),
                              fmt.percent(c_rate), fmt.gap(c_rate, p_rate, "percent")))
-    frame = pd.DataFrame(rows, columns=["Échelle", "Indicateur", "Publié", "Calculé", "Écart"])
+    frame = pd.DataFrame(rows, columns=[_("Échelle"), _("Indicateur"), _("Publié"),
+                                        _("Calculé"), _("Écart")])
     source = entries[0].get("source", "")
-    return table(frame, caption=f"Chiffres publiés et chiffres calculés ({source})")
+    return table(frame, caption=_("Chiffres publiés et chiffres calculés ({source})").format(
+        source=source))
 
 
 def published_ratios(published: str | Path) -> Html:
@@ -300,16 +316,17 @@ def published_ratios(published: str | Path) -> Html:
             if stated is None or "ministry_mdh" not in scope or "total_cost_mdh" not in scope:
                 continue
             recomputed = scope["ministry_mdh"] / scope["total_cost_mdh"]
-            rows.append((entry.get("source", entry.get("id", "")), "Part du Ministère",
-                         f"{fmt.number(scope['ministry_mdh'])} / "
-                         f"{fmt.number(scope['total_cost_mdh'])} MDH",
+            rows.append((entry.get("source", entry.get("id", "")), _("Part du Ministère"),
+                         i18n.isolate(f"{fmt.number(scope['ministry_mdh'])} / "
+                                      f"{fmt.number(scope['total_cost_mdh'])}") + " "
+                         + _("MDH"),
                          fmt.percent(stated, 0), fmt.percent(recomputed),
                          fmt.gap(recomputed, stated, "percent")))
     if not rows:
-        return note("Aucun ratio énoncé dans les chiffres publiés.")
-    frame = pd.DataFrame(rows, columns=["Publication", "Ratio", "Parties publiées",
-                                        "Énoncé", "Recalculé", "Écart"])
-    return table(frame, caption="Ratios publiés recalculés à partir de leurs parties")
+        return note(_("Aucun ratio énoncé dans les chiffres publiés."))
+    frame = pd.DataFrame(rows, columns=[_("Publication"), _("Ratio"), _("Parties publiées"),
+                                        _("Énoncé"), _("Recalculé"), _("Écart")])
+    return table(frame, caption=_("Ratios publiés recalculés à partir de leurs parties"))
 
 
 def load_tables(processed_dir: str | Path = PROCESSED_DIR) -> dict:
@@ -382,12 +399,12 @@ def quality_summary(tables, processed_dir: str | Path) -> Html:
     sources = pd.DataFrame([{k: s.get(k) for k in ("file", "rows_in", "rows_kept",
                                                     "rows_quarantined")}
                             for s in manifest.get("sources", [])])
-    parts = [table(sources, labels={"file": "Fichier", "rows_in": "Lignes lues",
-                                    "rows_kept": "Lignes gardées",
-                                    "rows_quarantined": "Lignes en quarantaine"},
-                   caption="Conservation des lignes par fichier source")]
+    parts = [table(sources, labels={"file": N_("Fichier"), "rows_in": N_("Lignes lues"),
+                                    "rows_kept": N_("Lignes gardées"),
+                                    "rows_quarantined": N_("Lignes en quarantaine")},
+                   caption=N_("Conservation des lignes par fichier source"))]
     parts.append(table(quarantine_by_code(tables["quarantine"]),
-                       caption="Valeurs en quarantaine par raison (code stable)"))
+                       caption=N_("Valeurs en quarantaine par raison (code stable)")))
     return Html("".join(str(p) for p in parts))
 
 
@@ -411,8 +428,8 @@ def _region_name(processed_dir, region_code) -> str | None:
     if _is_missing(region_code):
         return None
     regions = territories.load_layer("region", processed_dir)
-    hit = regions.loc[regions["code"] == str(region_code), "name_fr"]
-    return str(hit.iloc[0]) if len(hit) else None
+    hit = regions.loc[regions["code"] == str(region_code)]
+    return name(hit.iloc[0]) if len(hit) else None
 
 
 def territory_identity(territory, processed_dir: str | Path = PROCESSED_DIR) -> Html:
@@ -422,16 +439,21 @@ def territory_identity(territory, processed_dir: str | Path = PROCESSED_DIR) -> 
     pop14, pop24 = territory.get("population_2014"), territory.get("population_2024")
     growth = (int(pop24) / int(pop14) - 1) if not (_is_missing(pop14) or _is_missing(pop24)
                                                    or int(pop14) == 0) else None
-    rows = {"Nom": territory["name_fr"], "Code HCP": territory["code"]}
+    rows = {_("Nom"): name(territory), _("Code HCP"): i18n.isolate(str(territory["code"]))}
+    if i18n.rtl():
+        rows[_("Nom en français")] = territory["name_fr"]
     for level, col in (("region", "region_code"), ("province", "province_code")):
         if col in territory and not _is_missing(territory[col]):
             parent = territories.lookup(level, str(territory[col]), processed_dir)
-            rows[TERRITORY_LEVELS[level].capitalize()] = f"{parent['name_fr']} ({parent['code']})"
-    rows.update({"Population 2014 (RGPH)": fmt.number(pop14),
-                 "Population 2024 (RGPH)": fmt.number(pop24),
-                 "Évolution 2014–2024": fmt.percent(growth),
-                 "Part de la population urbaine": fmt.percent(territory.get("urban_share"))})
-    card = key_figures(rows, caption="Identité du territoire")
+            rows[_(TERRITORY_LEVELS[level]).capitalize()] = (
+                f"{name(parent)} ({i18n.isolate(str(parent['code']))})")
+    rows.update({_("Population 2014 (RGPH)"): fmt.number(pop14),
+                 _("Population 2024 (RGPH)"): fmt.number(pop24),
+                 _("Évolution 2014–2024"): fmt.percent(growth),
+                 _("Part de la population urbaine"): fmt.percent(territory.get("urban_share"))})
+    card = key_figures(rows, caption=N_("Identité du territoire"))
+    if i18n.rtl():
+        return card
     arabic = html.escape(str(territory.get("name_ar") or ""))
     return Html(f'{card}<p class="pv-ar" dir="rtl" lang="ar" style="font-size:1.4rem">'
                 f"{arabic}</p>")
@@ -455,9 +477,9 @@ def territory_context(tables, level: str, code: str, period_start: int,
     s = _slice(period_start, period_end, ref_date=ref_date)
     rows = []
     if not territory_projects(tables, level, code, period_start, period_end, ref_date).empty:
-        for value, label in (("cost_per_capita_dh", "Investissement par habitant"),
+        for value, label in (("cost_per_capita_dh", N_("Investissement par habitant")),
                              ("ministry_per_capita_dh",
-                              "Contribution du Ministère par habitant")):
+                              N_("Contribution du Ministère par habitant"))):
             gap = gap_to_parent(tables, level, value, slice_=s)
             own = gap[gap["code"] == code]
             if len(own):
@@ -471,28 +493,30 @@ def _parent_name(level: str, parent_code, processed_dir) -> str:
     from . import territories
 
     if level == "region" or _is_missing(parent_code):
-        return "la moyenne nationale"
+        return _("la moyenne nationale")
     parent = "region" if level == "province" else "province"
     row = territories.lookup(parent, str(parent_code), processed_dir)
-    return f"{'la région' if parent == 'region' else 'la province'} {row['name_fr']}"
+    return (_("la région {name}") if parent == "region" else _("la province {name}")).format(
+        name=name(row))
 
 
 def context_table(context, period_start: int, period_end: int) -> Html:
     """The territory beside its parent, per inhabitant; the gap is that of the shown values."""
     import pandas as pd
 
-    caption = (f"Contexte : le territoire et son parent ({period_start}–{period_end}, "
-               "population 2024)")
+    caption = _("Contexte : le territoire et son parent ({period}, population {year})").format(
+        period=fmt.isolate_digits(f"{period_start}–{period_end}"),
+        year=fmt.isolate_digits("2024"))
     if context.empty:
-        return note(f"{caption} : aucun projet dans la période, investissement par habitant "
-                    "non renseigné.")
+        return note(_("{caption} : aucun projet dans la période, investissement par habitant "
+                      "non renseigné.").format(caption=caption))
     frame = pd.DataFrame({
-        "Indicateur": context["value_label"],
-        "Territoire": context["value"].map(fmt.per_capita),
-        "Parent": [f"{fmt.per_capita(v)} ({n})" for v, n in
-                   zip(context["parent_value"], context["parent_name"], strict=True)],
-        "Écart": [fmt.gap(a, b, "per_capita") for a, b in
-                  zip(context["value"], context["parent_value"], strict=True)]})
+        _("Indicateur"): context["value_label"].map(_),
+        _("Territoire"): context["value"].map(fmt.per_capita),
+        _("Parent"): [f"{fmt.per_capita(v)} ({n})" for v, n in
+                      zip(context["parent_value"], context["parent_name"], strict=True)],
+        _("Écart"): [fmt.gap(a, b, "per_capita") for a, b in
+                     zip(context["value"], context["parent_value"], strict=True)]})
     return table(frame, caption=caption)
 
 
@@ -570,15 +594,15 @@ def territory_figures(territory, projects, level: str, period_start: int, period
            "projects": len(projects), "cost_dh": cost,
            "ministry_dh": int(projects["ministry_dh"].sum()),
            "released_dh": None if no_release else released,
-           "summary": {"Projets": fmt.number(len(projects)),
-                       "Investissement": fmt.mdh(cost) if len(projects) else fmt.UNKNOWN,
-                       "Débloqué": fmt.UNKNOWN if no_release or not cost
+           "summary": {_("Projets"): fmt.number(len(projects)),
+                       _("Investissement"): fmt.mdh(cost) if len(projects) else fmt.UNKNOWN,
+                       _("Débloqué"): fmt.UNKNOWN if no_release or not cost
                        else fmt.percent(released / cost)}}
     if counts is not None:
         c = counts.iloc[0]
         out.update({"late": int(c["late"]), "stalled": int(c["stalled"]),
                     "closed": int(c["closed"])})
-        out["summary"]["En retard"] = fmt.number(int(c["late"]))
+        out["summary"][_("En retard")] = fmt.number(int(c["late"]))
     return out
 
 

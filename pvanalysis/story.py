@@ -12,10 +12,15 @@ import html
 from collections.abc import Iterable, Mapping
 
 from . import fmt
+from .i18n import N_, _, ngettext
 from .present import Html
 
 #: Anchor of the glossary section in every report page.
 GLOSSARY_ANCHOR = "glossaire"
+
+#: Words the sentences receive as arguments (marked for the catalogue).
+_WORDS = (N_("le Ministère"), N_("projet"), N_("projets"), N_("régions"), N_("provinces"),
+          N_("communes"), N_("convention"), N_("conventions"))
 
 
 class Header(Html):
@@ -36,8 +41,8 @@ class Header(Html):
 def cutoff_line(cutoff) -> str:
     """``'Données arrêtées au 30 septembre 2025'`` (or that the date is not known)."""
     if cutoff is None or fmt._missing(cutoff):
-        return "Données arrêtées à une date non renseignée"
-    return f"Données arrêtées au {fmt.date(cutoff)}"
+        return _("Données arrêtées à une date non renseignée")
+    return _("Données arrêtées au {date}").format(date=fmt.date(cutoff))
 
 
 def header(title: str, cutoff, intro: str = "", messages: Iterable[str] = ()) -> Header:
@@ -54,16 +59,25 @@ def header(title: str, cutoff, intro: str = "", messages: Iterable[str] = ()) ->
     messages : list of str
         Three to five key messages (:func:`bilan_messages`, …).
     """
-    e = html.escape
+    e = _esc
+    glossary_title, key_messages = _("Glossaire des indicateurs"), _("Messages clés")
     parts = [f'<h1 class="pv-title">{e(title)}</h1>',
              f'<p class="pv-cutoff"><strong>{e(cutoff_line(cutoff))}</strong> · '
-             f'<a href="#{GLOSSARY_ANCHOR}">Glossaire des indicateurs</a></p>']
+             f'<a href="#{GLOSSARY_ANCHOR}">{e(glossary_title)}</a></p>']
     if intro:
-        parts.append(f'<p class="pv-intro">{e(intro)}</p>')
+        parts.append(f'<p class="pv-intro">{e(_(intro))}</p>')
     items = "".join(f"<li>{e(m)}</li>" for m in messages if m)
     if items:
-        parts.append(f'<div class="pv-messages"><h2>Messages clés</h2><ul>{items}</ul></div>')
+        parts.append(f'<div class="pv-messages"><h2>{e(key_messages)}</h2>'
+                     f'<ul>{items}</ul></div>')
     return Header("".join(parts), title)
+
+
+def _esc(text) -> str:
+    """Escaped text, its isolated numbers as ``<bdi>`` (Arabic edition)."""
+    from .i18n import bdi
+
+    return bdi(html.escape(str(text)))
 
 
 def glossary() -> Html:
@@ -71,16 +85,19 @@ def glossary() -> Html:
     from .indicators.glossary import GLOSSARY
 
     e = html.escape
-    rows = "".join(f'<tr id="g-{e(a)}"><th>{e(n)}</th><td>{e(f)}</td><td>{e(u)}</td>'
-                   f"<td>{e(m)}</td></tr>" for a, n, f, u, m in GLOSSARY)
-    return Html(f'<section id="{GLOSSARY_ANCHOR}"><h2>Glossaire des indicateurs</h2>'
-                '<table class="pv-table"><thead><tr><th>Indicateur</th><th>Formule</th>'
-                f"<th>Unité</th><th>Lecture</th></tr></thead><tbody>{rows}</tbody></table>"
-                "</section>")
+    rows = "".join(f'<tr id="g-{e(a)}"><th>{e(_(n))}</th><td>{e(_(f))}</td>'
+                   f"<td>{e(_(u))}</td><td>{e(_(m))}</td></tr>" for a, n, f, u, m in GLOSSARY)
+    head = "".join(f"<th>{e(h)}</th>" for h in (_("Indicateur"), _("Formule"), _("Unité"),
+                                                  _("Lecture")))
+    title = _("Glossaire des indicateurs")
+    return Html(f'<section id="{GLOSSARY_ANCHOR}"><h2>{e(title)}</h2>'
+                f'<table class="pv-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody>'
+                "</table></section>")
 
 
 def _plural(n: int, one: str, many: str) -> str:
-    return f"{fmt.number(n)} {one if n == 1 else many}"
+    """``n`` and its noun: ``one`` and ``many`` are message ids with a ``{n}`` field."""
+    return ngettext(one, many, n).format(n=fmt.number(n))
 
 
 def _n(value) -> int:
@@ -89,15 +106,19 @@ def _n(value) -> int:
 
 def release_sentence(subject: str, released_dh, committed_dh, absent: Iterable[str]) -> str:
     """« <subject> a débloqué 35,3 % de sa contribution, soit 424,565 MDH sur 1 202 MDH. »"""
+    subject = _(subject)
     if "disbursements" in set(absent):
-        return (f"Les déblocages ne sont pas renseignés : ce que {subject} a versé de sa "
-                "contribution est non renseigné.")
+        return _("Les déblocages ne sont pas renseignés : ce que {subject} a versé de sa "
+                 "contribution est non renseigné.").format(subject=subject)
     committed = _n(committed_dh)
     if committed == 0:
-        return f"Aucune contribution de {subject} n'est engagée dans la sélection."
+        return _("Aucune contribution de {subject} n'est engagée dans la sélection.").format(
+            subject=subject)
     released = _n(released_dh)
-    return (f"{subject[0].upper()}{subject[1:]} a débloqué {fmt.percent(released / committed)} "
-            f"de sa contribution, soit {fmt.mdh(released)} sur {fmt.mdh(committed)}.")
+    return _("{Subject} a débloqué {share} de sa contribution, soit {released} sur "
+             "{committed}.").format(Subject=subject[0].upper() + subject[1:],
+                                    share=fmt.percent(released / committed),
+                                    released=fmt.mdh(released), committed=fmt.mdh(committed))
 
 
 def status_sentence(counts: Mapping[str, int], total: int, what: str = "projets") -> str:
@@ -105,14 +126,17 @@ def status_sentence(counts: Mapping[str, int], total: int, what: str = "projets"
     from .indicators import STATUS_LABELS
 
     if total == 0:
-        return f"Aucun {what[:-1]} à suivre dans la sélection."
+        return _("Aucun {what} à suivre dans la sélection.").format(what=_(what[:-1]))
     if total == 1:
         code = next((k for k in STATUS_LABELS if _n(counts.get(k))), "unknown")
-        return f"À la date d'arrêt, le seul {what[:-1]} est {STATUS_LABELS[code].lower()}."
+        return _("À la date d'arrêt, le seul {what} est {status}.").format(
+            what=_(what[:-1]), status=_(STATUS_LABELS[code]).lower())
     late, stalled, closed = (_n(counts.get(k)) for k in ("late", "stalled", "closed"))
-    return (f"À la date d'arrêt, {fmt.number(late)} des {fmt.number(total)} {what} "
-            f"{'est' if late <= 1 else 'sont'} en retard, {fmt.number(stalled)} à l'arrêt et "
-            f"{fmt.number(closed)} {'achevé' if closed <= 1 else 'achevés'}.")
+    return _("À la date d'arrêt, {late} des {total} {what} {is_late} en retard, {stalled} à "
+             "l'arrêt et {closed} {closed_word}.").format(
+        late=fmt.number(late), total=fmt.number(total), what=_(what),
+        is_late=_("est") if late <= 1 else _("sont"), stalled=fmt.number(stalled),
+        closed=fmt.number(closed), closed_word=_("achevé") if closed <= 1 else _("achevés"))
 
 
 def targeting_sentence(targeting, territory: bool = False) -> str:
@@ -123,53 +147,70 @@ def targeting_sentence(targeting, territory: bool = False) -> str:
     """
     row = targeting.iloc[0] if len(targeting) else None
     if row is None or _n(row["cost_dh"]) == 0:
-        return "Aucun investissement attribué aux communes : la part ciblée est non renseignée."
+        return _("Aucun investissement attribué aux communes : la part ciblée est non "
+                 "renseignée.")
     q5 = row["q5_population_share"]
     if not fmt._missing(q5) and float(q5) == 0:
-        return ("Aucune commune du territoire n'est" if territory else "Aucune commune n'est") \
-            + " dans le quintile national le plus défavorisé."
-    who = ("Parmi les communes du territoire, celles du quintile national le plus défavorisé "
-           "reçoivent" if territory else
-           "Les communes du quintile national le plus défavorisé reçoivent")
+        return (_("Aucune commune du territoire n'est dans le quintile national le plus "
+                  "défavorisé.") if territory else
+                _("Aucune commune n'est dans le quintile national le plus défavorisé."))
     more = fmt.shown(row["targeting_share"], "percent") > fmt.shown(
         row["q5_population_share"], "percent")
-    return (f"{who} {fmt.percent(row['targeting_share'])} de l'investissement pour "
-            f"{fmt.percent(row['q5_population_share'])} de la population"
-            + (" : l'investissement va davantage aux plus défavorisées." if more else
-               " : l'investissement ne va pas davantage aux plus défavorisées."))
+    if territory:
+        text = (_("Parmi les communes du territoire, celles du quintile national le plus "
+                  "défavorisé reçoivent {share} de l'investissement pour {population} de la "
+                  "population : l'investissement va davantage aux plus défavorisées.") if more
+                else _("Parmi les communes du territoire, celles du quintile national le plus "
+                       "défavorisé reçoivent {share} de l'investissement pour {population} de "
+                       "la population : l'investissement ne va pas davantage aux plus "
+                       "défavorisées."))
+    else:
+        text = (_("Les communes du quintile national le plus défavorisé reçoivent {share} de "
+                  "l'investissement pour {population} de la population : l'investissement va "
+                  "davantage aux plus défavorisées.") if more
+                else _("Les communes du quintile national le plus défavorisé reçoivent {share} "
+                       "de l'investissement pour {population} de la population : "
+                       "l'investissement ne va pas davantage aux plus défavorisées."))
+    return text.format(share=fmt.percent(row["targeting_share"]),
+                       population=fmt.percent(row["q5_population_share"]))
 
 
 def alignment_sentence(alignment) -> str:
     """Spearman ρ and its p-value, in words."""
     row = alignment.iloc[0]
     if fmt._missing(row["rho"]):
-        return ("Trop peu de communes ou de différences entre elles pour mesurer l'alignement "
-                "de l'investissement sur les besoins.")
+        return _("Trop peu de communes ou de différences entre elles pour mesurer "
+                 "l'alignement de l'investissement sur les besoins.")
     rho = fmt.shown(row["rho"], "rho")
-    strength = ("un lien quasi nul" if abs(rho) < 0.1 else "un lien faible" if abs(rho) < 0.3
-                else "un lien modéré" if abs(rho) < 0.5 else "un lien fort")
-    direction = "plus" if rho > 0 else "moins"
-    sig = ("significatif" if row["p_value"] < 0.05 else "non significatif")
-    return (f"Entre investissement par habitant et privation des communes, ρ = "
-            f"{fmt.number(rho, fmt.PRECISION['rho'])} (p = {fmt.p_value(row['p_value'])}, "
-            f"{sig}, {fmt.number(row['communes'])} communes) : {strength}, un peu "
-            f"{direction} d'argent par habitant là où la privation est forte."
-            if abs(rho) < 0.3 else
-            f"Entre investissement par habitant et privation des communes, ρ = "
-            f"{fmt.number(rho, fmt.PRECISION['rho'])} (p = {fmt.p_value(row['p_value'])}, "
-            f"{sig}, {fmt.number(row['communes'])} communes) : {strength}, {direction} "
-            "d'argent par habitant là où la privation est forte.")
+    strength = (_("un lien quasi nul") if abs(rho) < 0.1 else _("un lien faible")
+                if abs(rho) < 0.3 else _("un lien modéré") if abs(rho) < 0.5
+                else _("un lien fort"))
+    sig = (_("significatif") if row["p_value"] < 0.05 else _("non significatif"))
+    if abs(rho) < 0.3:
+        tail = (_("un peu plus d'argent par habitant là où la privation est forte") if rho > 0
+                else _("un peu moins d'argent par habitant là où la privation est forte"))
+    else:
+        tail = (_("plus d'argent par habitant là où la privation est forte") if rho > 0
+                else _("moins d'argent par habitant là où la privation est forte"))
+    return _("Entre investissement par habitant et privation des communes, ρ = {rho} "
+             "(p = {p}, {sig}, {communes}) : {strength}, {tail}.").format(
+        rho=fmt.number(rho, fmt.PRECISION["rho"]), p=fmt.p_value(row["p_value"]), sig=sig,
+        communes=_plural(_n(row["communes"]), "{n} communes", "{n} communes"),
+        strength=strength, tail=tail)
 
 
-def concentration_sentence(conc, level_plural: str = "régions") -> str:
+def concentration_sentence(conc, level_plural: str = N_("régions")) -> str:
     """Herfindahl index and top-3 share, in words."""
     row = conc.iloc[0]
     if fmt._missing(row["herfindahl"]):
-        return "Aucun investissement : la concentration est non renseignée."
-    return (f"Les trois premières {level_plural} concentrent {fmt.percent(row['top3_share'])} "
-            f"de l'investissement (indice de Herfindahl {fmt.number(row['herfindahl'], 2)} "
-            f"sur {_plural(_n(row['territories']), 'territoire financé', 'territoires financés')}"
-            " ; 1 signifierait un seul territoire).")
+        return _("Aucun investissement : la concentration est non renseignée.")
+    return _("Les trois premières {level_plural} concentrent {share} de l'investissement "
+             "(indice de Herfindahl {herfindahl} sur {territories} ; {one} signifierait un "
+             "seul territoire).").format(
+        level_plural=_(level_plural), share=fmt.percent(row["top3_share"]),
+        herfindahl=fmt.number(row["herfindahl"], 2),
+        territories=_plural(_n(row["territories"]), "{n} territoire financé",
+                            "{n} territoires financés"), one=fmt.number(1))
 
 
 def bilan_messages(bilan, financial_total, counts, targeting=None, conc=None,
@@ -189,22 +230,25 @@ def bilan_messages(bilan, financial_total, counts, targeting=None, conc=None,
     """
     start, end = period
     n = _n(bilan["projects"].sum())
+    start, end = _year(start), _year(end)
     if n == 0:
-        return [f"Aucun projet contractualisé de {start} à {end} dans les échelles retenues."]
+        return [_("Aucun projet contractualisé de {start} à {end} dans les échelles "
+                  "retenues.").format(start=start, end=end)]
     f = financial_total.iloc[0]
-    done = _plural(n, "projet a été contractualisé", "projets ont été contractualisés")
-    out = [f"De {start} à {end}, {done}"
-           f" pour un investissement total de {fmt.mdh(f['cost_dh'])} ; le Ministère y "
-           f"contribue pour {fmt.mdh(f['ministry_dh'])}, soit "
-           f"{fmt.percent(f['ministry_share'])}.",
+    done = _plural(n, "{n} projet a été contractualisé", "{n} projets ont été contractualisés")
+    out = [_("De {start} à {end}, {done} pour un investissement total de {cost} ; le Ministère "
+             "y contribue pour {ministry}, soit {share}.").format(
+               start=start, end=end, done=done, cost=fmt.mdh(f["cost_dh"]),
+               ministry=fmt.mdh(f["ministry_dh"]), share=fmt.percent(f["ministry_share"])),
            release_sentence("le Ministère", f["ministry_released_dh"], f["ministry_dh"], absent)]
     royal = bilan.set_index("scale").loc["royal"] if "royal" in set(bilan["scale"]) else None
     if royal is not None and _n(royal["projects"]) and "disbursements" not in set(absent):
         m_dh, d_dh = _n(royal["ministry_dh"]), _n(royal["ministry_released_dh"])
         if m_dh:
-            out[-1] = (out[-1][:-1] + " ; pour les projets présentés à Sa Majesté, "
-                       f"{fmt.percent(d_dh / m_dh)}, soit {fmt.mdh(d_dh)} sur "
-                       f"{fmt.mdh(m_dh)}.")
+            out[-1] = out[-1][:-1] + _(" ; pour les projets présentés à Sa Majesté, "
+                                       "{share}, soit {released} sur {committed}.").format(
+                share=fmt.percent(d_dh / m_dh), released=fmt.mdh(d_dh),
+                committed=fmt.mdh(m_dh))
     c = counts.iloc[0]
     out.append(status_sentence(c.to_dict(), _n(c["projects"])))
     if targeting is not None:
@@ -224,20 +268,25 @@ def territory_messages(name: str, projects, financial_total, counts, context=Non
     commune (``is_territory``), gives the commune's national quintile instead of the
     targeting sentence. ``note`` (``sections.territory_scope_note``) is added when given.
     """
-    start, end = period
+    start, end = _year(period[0]), _year(period[1])
     if len(projects) == 0:
-        return [f"Aucun projet contractualisé de {start} à {end} ne concerne {name}.",
-                "Les montants, taux et retards de la période sont donc non renseignés pour "
-                "ce territoire.", *([note] if note else [])]
+        return [_("Aucun projet contractualisé de {start} à {end} ne concerne {name}.").format(
+                    start=start, end=end, name=name),
+                _("Les montants, taux et retards de la période sont donc non renseignés pour "
+                  "ce territoire."), *([note] if note else [])]
     f = financial_total.iloc[0]
-    out = [f"{name} : {_plural(len(projects), 'projet contractualisé', 'projets contractualisés')}"
-           f" de {start} à {end}, pour {fmt.mdh(f['cost_dh'])} d'investissement attribué au "
-           f"territoire, dont {fmt.mdh(f['ministry_dh'])} du Ministère."]
+    out = [_("{name} : {projects} de {start} à {end}, pour {cost} d'investissement attribué "
+             "au territoire, dont {ministry} du Ministère.").format(
+               name=name, projects=_plural(len(projects), "{n} projet contractualisé",
+                                           "{n} projets contractualisés"),
+               start=start, end=end, cost=fmt.mdh(f["cost_dh"]),
+               ministry=fmt.mdh(f["ministry_dh"]))]
     if context is not None and len(context):
         r = context.iloc[0]
-        out.append(f"Cela représente {fmt.per_capita(r['value'])} par habitant, contre "
-                   f"{fmt.per_capita(r['parent_value'])} pour {r['parent_name']} (écart "
-                   f"{fmt.gap(r['value'], r['parent_value'], 'per_capita')}).")
+        out.append(_("Cela représente {value} par habitant, contre {parent_value} pour "
+                     "{parent} (écart {gap}).").format(
+            value=fmt.per_capita(r["value"]), parent_value=fmt.per_capita(r["parent_value"]),
+            parent=r["parent_name"], gap=fmt.gap(r["value"], r["parent_value"], "per_capita")))
     out.append(release_sentence("le Ministère", f["ministry_released_dh"], f["ministry_dh"],
                                 absent))
     c = counts.iloc[0]
@@ -245,9 +294,11 @@ def territory_messages(name: str, projects, financial_total, counts, context=Non
     own = communes[communes["is_territory"]] if communes is not None and \
         "is_territory" in communes and not communes["is_territory"].all() else None
     if own is not None and len(own) and not fmt._missing(own["quintile"].iloc[0]):
-        out.append(f"{name} est dans le quintile national {int(own['quintile'].iloc[0])} de "
-                   "privation (1 = les communes les moins défavorisées du pays, 5 = les plus "
-                   "défavorisées).")
+        out.append(_("{name} est dans le quintile national {quintile} de privation ({one} = "
+                     "les communes les moins défavorisées du pays, {five} = les plus "
+                     "défavorisées).").format(name=name,
+                                              quintile=fmt.number(int(own["quintile"].iloc[0])),
+                                              one=fmt.number(1), five=fmt.number(5)))
     elif targeting is not None:
         out.append(targeting_sentence(targeting, territory=True))
     return out[:5]
@@ -256,52 +307,68 @@ def territory_messages(name: str, projects, financial_total, counts, context=Non
 def convention_messages(scope: Mapping, status: Mapping, progress=None,
                         absent: Iterable[str] = ()) -> list[str]:
     """Three to five key messages of a convention dashboard (its own scope first)."""
-    kind = "convention cadre" if scope["kind"] == "cadre" else "convention de financement"
-    out = [f"La {kind} {scope['convention_id']}, signée le {fmt.date(scope['signed_on'])}, "
-           f"porte sur {fmt.mdh(scope['amount_dh'])} pour le projet « {scope['project_title']} »"
-           f" ({fmt.mdh(scope['project_cost_dh'])} d'investissement total)."]
+    text = (_("La convention cadre {id}, signée le {signed}, porte sur {amount} pour le projet "
+              "« {title} » ({cost} d'investissement total).") if scope["kind"] == "cadre" else
+            _("La convention de financement {id}, signée le {signed}, porte sur {amount} pour "
+              "le projet « {title} » ({cost} d'investissement total)."))
+    out = [text.format(id=scope["convention_id"], signed=fmt.date(scope["signed_on"]),
+                       amount=fmt.mdh(scope["amount_dh"]), title=scope["project_title"],
+                       cost=fmt.mdh(scope["project_cost_dh"]))]
     if "disbursements" in set(absent):
-        out.append("Les déblocages ne sont pas renseignés : ce qui a été versé sur cette "
-                   "convention est non renseigné.")
+        out.append(_("Les déblocages ne sont pas renseignés : ce qui a été versé sur cette "
+                     "convention est non renseigné."))
     elif _n(scope["amount_dh"]):
         rest = _n(scope["remaining_dh"])
-        tail = (f"reste {fmt.mdh(rest)} à débloquer." if rest >= 0 else
-                f"les déblocages dépassent son montant de {fmt.mdh(-rest)}.")
-        out.append(f"{fmt.mdh(scope['released_dh'])} ont été débloqués sur cette convention, "
-                   f"soit {fmt.percent(_n(scope['released_dh']) / _n(scope['amount_dh']))} de "
-                   f"son montant ; {tail}")
-    out.append(f"Statut à la date d'arrêt : {status['status_label'].lower()} — "
-               f"{status['reasons']}." if status.get("reasons") else
-               f"Statut à la date d'arrêt : {status['status_label'].lower()}.")
+        tail = (_("reste {rest} à débloquer.").format(rest=fmt.mdh(rest)) if rest >= 0 else
+                _("les déblocages dépassent son montant de {over}.").format(
+                    over=fmt.mdh(-rest)))
+        out.append(_("{released} ont été débloqués sur cette convention, soit {share} de son "
+                     "montant ; {tail}").format(
+            released=fmt.mdh(scope["released_dh"]),
+            share=fmt.percent(_n(scope["released_dh"]) / _n(scope["amount_dh"])), tail=tail))
+    label = _(status["status_label"]).lower()
+    out.append(_("Statut à la date d'arrêt : {status} — {reasons}.").format(
+        status=label, reasons=status["reasons"]) if status.get("reasons") else
+        _("Statut à la date d'arrêt : {status}.").format(status=label))
     if progress is not None and len(progress) and "actions" not in set(absent):
         p = progress.iloc[0]
         if _n(round(float(p["actions"]))):
-            out.append(f"{fmt.number(p['actions_finished'])} des "
-                       f"{fmt.number(p['actions'])} actions sont achevées ; avancement "
-                       f"physique pondéré {fmt.percent(p['weighted_progress_rate'])}.")
+            out.append(_("{finished} des {actions} actions sont achevées ; avancement physique "
+                         "pondéré {rate}.").format(
+                finished=fmt.number(p["actions_finished"]), actions=fmt.number(p["actions"]),
+                rate=fmt.percent(p["weighted_progress_rate"])))
     return out[:5]
 
 
 def explain(text: str) -> Html:
     """One sentence that says what a statistic means, under its table."""
-    return Html(f'<p class="pv-explain">{html.escape(str(text))}</p>')
+    return Html(f'<p class="pv-explain">{_esc(text)}</p>')
+
+
+def _year(year) -> str:
+    """A year in a sentence (isolated in Arabic)."""
+    return fmt.isolate_digits(str(year))
 
 
 def data_messages(tables, absent: Iterable[str] = (), quarantined: int | None = None,
                   rows_in: int | None = None) -> list[str]:
     """Three to four messages about the data themselves (quality and exploration reports)."""
-    names = {"disbursements": "déblocages", "schedule": "échéancier", "actions": "actions",
-             "commitments": "engagements", "quartiers": "quartiers", "centres": "centres"}
-    out = [f"Les tables traitées comptent "
-           f"{_plural(len(tables['projects']), 'projet', 'projets')}, "
-           f"{_plural(len(tables['conventions']), 'convention', 'conventions')} et "
-           f"{_plural(len(tables['disbursements']), 'déblocage', 'déblocages')}."]
+    names = {"disbursements": N_("déblocages"), "schedule": N_("échéancier"),
+             "actions": N_("actions"), "commitments": N_("engagements"),
+             "quartiers": N_("quartiers"), "centres": N_("centres")}
+    out = [_("Les tables traitées comptent {projects}, {conventions} et {disbursements}.").format(
+        projects=_plural(len(tables["projects"]), "{n} projet", "{n} projets"),
+        conventions=_plural(len(tables["conventions"]), "{n} convention", "{n} conventions"),
+        disbursements=_plural(len(tables["disbursements"]), "{n} déblocage",
+                              "{n} déblocages"))]
     if rows_in is not None and quarantined is not None:
         share = fmt.percent(quarantined / rows_in) if rows_in else fmt.UNKNOWN
-        out.append(f"La construction a lu {_plural(rows_in, 'ligne', 'lignes')} et en a mis "
-                   f"{fmt.number(quarantined)} en quarantaine ({share}), chacune avec sa "
-                   "raison.")
-    gone = [names[a] for a in absent if a in names]
-    out.append("Sources absentes ou vides : " + ", ".join(gone) + " ; leurs chiffres sont "
-               "« non renseigné »." if gone else "Toutes les sources attendues sont présentes.")
+        out.append(_("La construction a lu {rows} et en a mis {quarantined} en quarantaine "
+                     "({share}), chacune avec sa raison.").format(
+            rows=_plural(rows_in, "{n} ligne", "{n} lignes"),
+            quarantined=fmt.number(quarantined), share=share))
+    gone = [_(names[a]) for a in absent if a in names]
+    out.append(_("Sources absentes ou vides : {sources} ; leurs chiffres sont « non "
+                 "renseigné ».").format(sources=", ".join(gone)) if gone else
+               _("Toutes les sources attendues sont présentes."))
     return out

@@ -17,7 +17,7 @@ TIERS = [
     {"build", "indicators", "maps", "charts", "sample", "template"},
     {"link", "convert", "quarantine", "ingest", "contract", "schemas", "territories",
      "matching", "boundaries", "rules"},
-    {"store", "text", "config", "errors", "fmt", "lean"},
+    {"store", "text", "config", "errors", "fmt", "lean", "i18n"},
 ]
 MAX_LINES = 800
 

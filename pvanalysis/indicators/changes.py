@@ -29,6 +29,7 @@ import pandas as pd
 
 from .. import store
 from ..errors import ParameterError
+from ..i18n import N_
 from .core import (
     LEVELS,
     Slice,
@@ -53,10 +54,10 @@ STATUS_LABELS = {"late": "en retard", "stalled": "à l'arrêt", "finished": "ach
 #: Records compared for revisions: table → (key columns, compared columns, French label).
 REVISED = {
     "disbursements": (["disbursement_id"], ["convention_id", "partner_id", "released_on",
-                                            "amount_dh"], "Déblocage"),
-    "commitments": (["convention_id", "partner_id"], ["committed_dh"], "Engagement"),
-    "conventions": (["convention_id"], ["signed_on", "amount_dh", "planned_end"], "Convention"),
-    "projects": (["project_id"], ["planned_end"], "Projet"),
+                                            "amount_dh"], N_("Déblocage")),
+    "commitments": (["convention_id", "partner_id"], ["committed_dh"], N_("Engagement")),
+    "conventions": (["convention_id"], ["signed_on", "amount_dh", "planned_end"], N_("Convention")),
+    "projects": (["project_id"], ["planned_end"], N_("Projet")),
 }
 #: Key figures compared: name → French label.
 KEY_FIGURES = {
@@ -388,7 +389,7 @@ def revisions(now_tables, before_tables, ids: pd.Series | None = None) -> pd.Dat
                                        "field": field, "before": old[differ].astype(object),
                                        "after": new[differ].astype(object)}))
         parts.append(pd.DataFrame({"record": label, "record_id": record_id[gone],
-                                   "field": "", "before": None, "after": "supprimé"}))
+                                   "field": "", "before": None, "after": N_("supprimé")}))
     return pd.concat(parts, ignore_index=True)
 
 

@@ -33,6 +33,8 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from ..fmt import number as _n
+from ..i18n import N_, _
 from .core import _isin, _ref_ts, make_slice, project_frame
 
 #: No release this many months after the signature: stalled.
@@ -44,8 +46,8 @@ STALL_IDLE_MONTHS = 24
 _DAYS_PER_MONTH = 365.25 / 12
 
 #: Status code → French label, in the order of precedence.
-STATUS_LABELS = {"closed": "Achevé", "late": "En retard", "stalled": "À l'arrêt",
-                 "on_track": "Dans les délais", "unknown": "Non renseigné"}
+STATUS_LABELS = {"closed": N_("Achevé"), "late": N_("En retard"), "stalled": N_("À l'arrêt"),
+                 "on_track": N_("Dans les délais"), "unknown": N_("Non renseigné")}
 
 #: Source tables a build may lack (version manifest ``absent``).
 OPTIONAL_SOURCES = ("disbursements", "schedule", "actions", "commitments", "quartiers",
@@ -216,23 +218,25 @@ def project_status(tables, slice_=None, *, absent: Iterable[str] = (), **filters
     for i in range(len(p)):
         why = []
         if closed.iloc[i]:
-            why.append(f"achevé le {_d(p['actual_end'].iloc[i])}"
-                       + (f", {_m(delay.iloc[i])} après l'échéance prévue"
-                          if closed_late.iloc[i] else ""))
+            why.append(_("achevé le {date}, {delay} après l'échéance prévue").format(
+                date=_d(p["actual_end"].iloc[i]), delay=_m(delay.iloc[i]))
+                if closed_late.iloc[i] else
+                _("achevé le {date}").format(date=_d(p["actual_end"].iloc[i])))
         if late.iloc[i]:
             why.append(_late_reason(p.iloc[i], delay.iloc[i], ref))
         if never.iloc[i] and stalled.iloc[i]:
-            why.append(f"aucun déblocage {_m(signed_months.iloc[i])} après la signature "
-                       f"(plus de {STALL_NO_RELEASE_MONTHS} mois)")
+            why.append(_("aucun déblocage {months} après la signature (plus de {limit} "
+                         "mois)").format(months=_m(signed_months.iloc[i]),
+                                         limit=_n(STALL_NO_RELEASE_MONTHS)))
         if idle.iloc[i] and stalled.iloc[i]:
-            why.append(f"aucun déblocage depuis le {_d(rel['last_release_on'].iloc[i])} "
-                       f"(plus de {STALL_IDLE_MONTHS} mois) malgré un échéancier échu non "
-                       "versé")
+            why.append(_("aucun déblocage depuis le {date} (plus de {limit} mois) malgré un "
+                         "échéancier échu non versé").format(
+                date=_d(rel["last_release_on"].iloc[i]), limit=_n(STALL_IDLE_MONTHS)))
         if status[i] == "on_track":
-            why.append(f"échéance prévue le {_d(p['planned_end'].iloc[i])}")
+            why.append(_("échéance prévue le {date}").format(date=_d(p["planned_end"].iloc[i])))
         if status[i] == "unknown":
-            why.append("ni échéance prévue ni achèvement renseignés")
-        reasons.append(" ; ".join(why))
+            why.append(_("ni échéance prévue ni achèvement renseignés"))
+        reasons.append(_(" ; ").join(why))
     out = p[["project_id", "title", "scale", "region_code", "province_code", "contracted_on",
              "planned_end"]].assign(
         end=end, delay_months=delay.where(end.notna()).clip(lower=0).where(
@@ -248,12 +252,14 @@ def _late_reason(project: pd.Series, delay: float, ref) -> str:
     """Why a project not finished is late: its planned end passed, or a later forecast."""
     planned, forecast = project["planned_end"], project["forecast_end"]
     if ref is not None and planned >= ref:
-        return (f"achèvement prévisionnel au {_d(forecast)}, après l'échéance prévue du "
-                f"{_d(planned)} : retard prévu de {_m(delay)}")
-    kind = (f"achèvement prévisionnel au {_d(forecast)}"
+        return _("achèvement prévisionnel au {forecast}, après l'échéance prévue du "
+                 "{planned} : retard prévu de {delay}").format(
+            forecast=_d(forecast), planned=_d(planned), delay=_m(delay))
+    kind = (_("achèvement prévisionnel au {forecast}").format(forecast=_d(forecast))
             if pd.notna(forecast) and ref is not None and forecast > ref
-            else "non achevé à la date d'arrêt")
-    return f"échéance prévue le {_d(planned)} dépassée : {kind}, retard de {_m(delay)}"
+            else _("non achevé à la date d'arrêt"))
+    return _("échéance prévue le {planned} dépassée : {kind}, retard de {delay}").format(
+        planned=_d(planned), kind=kind, delay=_m(delay))
 
 
 def _compared_end(p: pd.DataFrame, closed: pd.Series, ref) -> pd.Series:

@@ -35,7 +35,7 @@ from .checks import _territory_codes, framework_conventions
 from .depends import DataIndex, changed
 from .execute import DEFAULT_TIMEOUT_S
 from .export import HTML_NAME
-from .kinds import NOTEBOOKS_DIR, coerce_params, notebook_path, report_id
+from .kinds import NOTEBOOKS_DIR, coerce_params, notebook_parameters, notebook_path, report_id
 from .run import ReportResult, execute_report, run_key
 from .short import short_sheet, template_sha
 from .site import territory_names, write_index
@@ -100,7 +100,8 @@ def load_config(config: str | Path | Mapping | None = None) -> dict:
     The file lists ``reports``, each with a ``kind``, optional ``params``, and optionally
     ``for_each`` (``region``, ``province``, ``commune`` or ``convention``) with a ``where``
     filter for conventions (``scale``, ``period_start``, ``period_end``). A top-level
-    ``timeout_s`` sets the per-cell time limit. ``"pays"`` and ``"defaut"`` name the
+    ``timeout_s`` sets the per-cell time limit; ``langs`` (``[fr, ar]``) the editions of
+    each report that has them (:func:`editions`). ``"pays"`` and ``"defaut"`` name the
     packaged configurations.
 
     Raises
@@ -155,6 +156,36 @@ def expand_config(config: Mapping, processed_dir: str | Path = PROCESSED_DIR) ->
                                  + suggestion(each, ("region", "province", "commune",
                                                      "convention")))
     return pairs
+
+
+def editions(config: Mapping) -> list[str]:
+    """The other-language editions a configuration asks for (``langs: [fr, ar]`` → ``["ar"]``);
+    French, the source, is always written."""
+    from ..i18n import check_lang
+
+    langs = config.get("langs") or ["fr"]
+    if not isinstance(langs, list):
+        raise ParameterError(f"« langs » doit être une liste, par exemple [fr, ar] (valeur lue : "
+                             f"« {langs} »)")
+    return [check_lang(str(lang)) for lang in dict.fromkeys(langs) if lang != "fr"]
+
+
+def with_editions(pairs: list[tuple], langs: list[str], notebooks_dir) -> list[tuple]:
+    """Each report followed by its editions in ``langs``, for the kinds whose notebook has a
+    ``lang`` parameter (an edition is a report of its own: skip, failure and the index know
+    it)."""
+    if not langs:
+        return pairs
+    out = []
+    for kind, params in pairs:
+        out.append((kind, params))
+        try:
+            has_lang = "lang" in notebook_parameters(notebook_path(kind, notebooks_dir))
+        except (PvInputError, OSError):
+            has_lang = False
+        if has_lang and params.get("lang", "fr") == "fr":
+            out += [(kind, {**params, "lang": lang}) for lang in langs]
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -315,7 +346,7 @@ def _known(kind: str, typed: Mapping, index: DataIndex) -> bool:
     return False
 
 
-def _plan(pairs, previous, index: DataIndex, out_dir, notebooks_dir, force):
+def _plan(pairs, previous, index: DataIndex, out_dir, notebooks_dir, force, langs=()):
     """``(results, todo)``: reused results in place, and ``(i, kind, params, inputs,
     reason, short, checked)`` for each report to run (``short``: the short sheet;
     ``checked``: parameters known valid)."""
@@ -336,6 +367,8 @@ def _plan(pairs, previous, index: DataIndex, out_dir, notebooks_dir, force):
         if source not in sha:
             sha[source] = store.sha256_file(notebook)
         inputs = index.inputs(kind, typed)
+        if langs and typed.get("lang", "fr") == "fr" and "lang" in notebook_parameters(notebook):
+            inputs = {**inputs, "editions": ",".join(langs)}  # its page links to them
         reason = "refait sur demande (--force)" if force else why_run(
             kind, typed, inputs, sha[source], old, out_dir)
         if reason is None:
@@ -351,12 +384,15 @@ def _run_batch(config, out_dir: Path, jobs: int, force: bool, version: store.Ver
     """``run_batch`` on one resolved version, under the site lock."""
     cfg = load_config(config)
     timeout_s = timeout_s or cfg.get("timeout_s") or DEFAULT_TIMEOUT_S
-    pairs = expand_config(cfg, version.path)
+    langs = editions(cfg)
     index = DataIndex(version)
+    pairs = [(k, p) for k, p in with_editions(expand_config(cfg, version.path), langs,
+                                              notebooks_dir)
+             if p.get("lang", "fr") == "fr" or not _is_short(k, p, index)]
     if region is not None:
         pairs = [(k, p) for k, p in pairs if index.region_of(k, p) == str(region)]
     previous = _previous_runs(out_dir)
-    results, todo = _plan(pairs, previous, index, out_dir, notebooks_dir, force)
+    results, todo = _plan(pairs, previous, index, out_dir, notebooks_dir, force, langs)
     done = 0
     for result in (r for r in results if r is not None):
         done += 1
@@ -365,7 +401,8 @@ def _run_batch(config, out_dir: Path, jobs: int, force: bool, version: store.Ver
     stop = threading.Event()
     run = functools.partial(execute_report, out_dir=out_dir.resolve(), processed_dir=version,
                             notebooks_dir=notebooks_dir.resolve(), timeout_s=timeout_s,
-                            index_href="../../index.html", engine=engine)
+                            index_href="../../index.html", engine=engine,
+                            editions=tuple(langs))
     batch = BatchResult(results, out_dir, out_dir / "index.html", out_dir / "manifest.json",
                         0.0, version.data_sha256, version.id,
                         executor=f"dask {dask}" if dask else f"{engine}, {jobs} à la fois")

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ..errors import ParameterError
+from ..i18n import N_, check_lang
 from ..present import slugify
 from ..text import suggestion
 
@@ -32,8 +33,9 @@ class ReportKind:
 
 #: Report kinds, key → notebook stem and French labels (the CLI's ``report KIND``).
 KINDS = {
-    "bilan": ReportKind("bilan_national", "Bilan national", "Bilan national"),
-    "territoire": ReportKind("fiche_territoire", "Fiche territoriale", "Fiches territoriales"),
+    "bilan": ReportKind("bilan_national", N_("Bilan national"), "Bilan national"),
+    "territoire": ReportKind("fiche_territoire", N_("Fiche territoriale"),
+                             "Fiches territoriales"),
     "convention": ReportKind("suivi_convention", "Suivi de convention",
                              "Tableaux de bord des conventions"),
     "qualite": ReportKind("qualite_donnees", "Qualité des données", "Qualité des données"),
@@ -143,6 +145,13 @@ def coerce_params(kind: str, params: Mapping, notebooks_dir: str | Path = NOTEBO
     """
     declared = notebook_parameters(notebook_path(kind, notebooks_dir))
     allowed = [n for n in declared if n not in RESERVED]
+    if "lang" in params:
+        check_lang(str(params["lang"]))
+        if params["lang"] == "fr":  # the source edition: the report as it always was
+            params = {k: v for k, v in params.items() if k != "lang"}
+        elif "lang" not in declared:
+            raise ParameterError(f"le rapport « {kind} » n'a pas encore d'édition en arabe "
+                                 "(éditions arabes : bilan, territoire)")
     for name in params:
         if name in RESERVED:
             raise ParameterError(f"le paramètre « {name} » est fixé par l'exécution du rapport")
@@ -158,15 +167,27 @@ def report_id(kind: str, params: Mapping) -> str:
     Values are slugified; when that loses information (``/``, accents, length) a short hash of
     the parameters keeps two different reports in two folders.
     """
+    lang = params.get("lang", "fr")
     values = [str(v if not isinstance(v, list) else ",".join(map(str, v)))
-              for k, v in params.items() if k not in RESERVED]
+              for k, v in params.items() if k not in RESERVED and k != "lang"]
     parts = [slugify(v, 40) for v in values]
     slug = "-".join([kind, *parts])
     lossless = all(p == v.lower() for p, v in zip(parts, values, strict=True))
     if not lossless or len(slug) > 80:
-        digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode())
+        french = {k: v for k, v in params.items() if k != "lang"}
+        digest = hashlib.sha256(json.dumps(french, sort_keys=True, default=str).encode())
         slug = f"{slug[:70]}-{digest.hexdigest()[:8]}"
+    if lang != "fr":  # an edition sits beside the French report: <slug>-ar
+        slug = f"{slug}-{slugify(str(lang))}"
     return f"{slugify(kind)}/{slug}"
+
+
+def edition_href(rid: str, lang: str) -> str:
+    """Link from the page of report ``rid`` to its edition in ``lang`` (sibling folder)."""
+    french = rid.split("/")[-1]
+    for other in ("ar",):
+        french = french.removesuffix(f"-{other}")
+    return f"../{french if lang == 'fr' else f'{french}-{lang}'}/rapport.html"
 
 
 def _report_folder(out_dir: Path, rid: str) -> Path:

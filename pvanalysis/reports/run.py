@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .. import __version__, fmt, store
+from .. import __version__, fmt, i18n, store
 from ..config import PROCESSED_DIR
 from ..errors import PvInputError
 from ..present import FIGURES_NAME
@@ -39,7 +39,16 @@ from .execute import (
     execute_notebook,
 )
 from .export import HTML_NAME, export_html
-from .kinds import KINDS, NOTEBOOKS_DIR, _report_folder, coerce_params, notebook_path, report_id
+from .kinds import (
+    KINDS,
+    NOTEBOOKS_DIR,
+    _report_folder,
+    coerce_params,
+    edition_href,
+    notebook_parameters,
+    notebook_path,
+    report_id,
+)
 
 #: Executors: a fresh fork of the warm server running the cells itself, or a Jupyter kernel.
 ENGINES = ("fork", "kernel")
@@ -148,16 +157,22 @@ def run_key(kind: str, params: Mapping, notebook_sha: str, inputs: Mapping,
 
 
 #: French names of the report parameters, for the page footer.
+N_ = i18n.N_
 PARAMETER_LABELS = {
-    "level": "niveau", "code": "territoire", "period_start": "de", "period_end": "à",
-    "scales": "échelles", "ref_date": "date d'arrêt", "convention_id": "convention",
-    "published": "chiffres publiés", "since": "depuis l'édition", "census_date": "recensement",
-    "neighbours": "voisins", "bands": "bandes", "indicators": "indicateurs",
+    "level": N_("niveau"), "code": N_("territoire"), "period_start": N_("de"),
+    "period_end": N_("à"), "scales": N_("échelles"), "ref_date": N_("date d'arrêt"),
+    "convention_id": "convention", "published": N_("chiffres publiés"),
+    "since": N_("depuis l'édition"), "census_date": "recensement", "neighbours": "voisins",
+    "bands": "bandes", "indicators": "indicateurs",
 }
-_LEVELS_FR = {"region": "région", "province": "province", "commune": "commune"}
+_LEVELS_FR = {"region": N_("région"), "province": N_("province"), "commune": N_("commune")}
 
 
 def _footer(kind: str, params: Mapping, version: store.Version) -> str:
+    lang = params.get("lang", "fr")
+    if lang != "fr":
+        with i18n.using(lang):
+            return _edition_footer(kind, params, version)
     shown = ", ".join(f"{PARAMETER_LABELS.get(k, k)} : "
                       f"{_LEVELS_FR.get(v, v) if k == 'level' else v}"
                       for k, v in params.items()) or "paramètres par défaut"
@@ -166,10 +181,24 @@ def _footer(kind: str, params: Mapping, version: store.Version) -> str:
             f"données : version {version.id}.")
 
 
+def _edition_footer(kind: str, params: Mapping, version: store.Version) -> str:
+    """The footer of an edition in another language (values isolated, names translated)."""
+    _ = i18n._
+    iso = i18n.isolate
+    shown = "، ".join(f"{_(PARAMETER_LABELS.get(k, k))} : "
+                      f"{_(_LEVELS_FR.get(v, v)) if k == 'level' else iso(str(v))}"
+                      for k, v in params.items() if k != "lang") or _("paramètres par défaut")
+    stamp = datetime.now(UTC).strftime("%d/%m/%Y %H:%M UTC")
+    return _("{kind} — {params}. Produit par pvanalysis {version} le {stamp} ; données : "
+             "version {data}.").format(kind=_(KINDS[kind].label), params=shown,
+                                       version=iso(__version__), stamp=iso(stamp),
+                                       data=iso(version.id))
+
+
 def run_notebook(notebook: Path, parameters: Mapping, folder: Path,
                  timeout_s: float = DEFAULT_TIMEOUT_S, *, kind_label: str = "",
                  footer: str = "", index_href: str | None = None,
-                 engine: str = "kernel") -> tuple:
+                 engine: str = "kernel", switch: tuple | None = None) -> tuple:
     """Execute a notebook into ``folder`` and write its HTML copy (no parameter checks).
 
     The notebook works in its own folder, as in JupyterLab, so relative defaults
@@ -193,14 +222,14 @@ def run_notebook(notebook: Path, parameters: Mapping, folder: Path,
     html_bytes = 0
     if executed.exists():
         page = export_html(executed, folder / HTML_NAME, kind_label=kind_label, footer=footer,
-                           index_href=index_href)
+                           index_href=index_href, switch=switch)
         html_bytes = page.stat().st_size
     return status, code, error, html_bytes
 
 
 def attempt(kind: str, params: Mapping, folder: str, processed: str, notebooks_dir: str,
             timeout_s: float, index_href: str | None, engine: str, footer: str,
-            checked: bool = False) -> dict:
+            checked: bool = False, switch: tuple | None = None) -> dict:
     """One run of a report into ``folder`` (what a child process does): check the
     parameters against the data (unless ``checked``: the batch already knows the territory
     or the convention), execute, export. Returns the outcome as a dict."""
@@ -218,7 +247,8 @@ def attempt(kind: str, params: Mapping, folder: str, processed: str, notebooks_d
     try:
         status, code, error, html_bytes = run_notebook(
             notebook_path(kind, notebooks_dir), injected, folder, timeout_s,
-            kind_label=KINDS[kind].label, footer=footer, index_href=index_href, engine=engine)
+            kind_label=KINDS[kind].label, footer=footer, index_href=index_href, engine=engine,
+            switch=switch)
     finally:
         forget_kernel_spec()
     return {"status": status, "exit_code": code, "error": error, "html_bytes": html_bytes,
@@ -319,7 +349,7 @@ def execute_report(kind: str, params: Mapping | None, out_dir: str | Path,
                    notebooks_dir: str | Path = NOTEBOOKS_DIR,
                    timeout_s: float = DEFAULT_TIMEOUT_S, index_href: str | None = None,
                    engine: str = "fork", inputs: Mapping | None = None, reason: str = "",
-                   stop=None, checked: bool = False, pool=None) -> ReportResult:
+                   stop=None, checked: bool = False, pool=None, editions=()) -> ReportResult:
     """:func:`run_report` without the site lock: what a batch runs for each report (in a
     thread of the batch, or on a Dask worker).
 
@@ -327,7 +357,8 @@ def execute_report(kind: str, params: Mapping | None, out_dir: str | Path,
     interrupted: the run is discarded and the site left as it was. ``checked``: the
     parameters were already checked against the data (the notebook's own validation cell
     still runs). ``pool``: warm processes to fork the report from
-    (:class:`~pvanalysis.reports.fork.WarmPool`, fork engine only).
+    (:class:`~pvanalysis.reports.fork.WarmPool`, fork engine only). ``editions``: the other
+    languages the batch writes of this report (its page then links to them).
     """
     start = time.perf_counter()
     out_dir, params = Path(out_dir), dict(params or {})
@@ -339,7 +370,7 @@ def execute_report(kind: str, params: Mapping | None, out_dir: str | Path,
             typed = coerce_params(kind, params, notebooks_dir)
             return _execute(kind, params, typed, out_dir, version, Path(notebooks_dir),
                             timeout_s, index_href, engine, dict(inputs or {}), reason, start,
-                            stop, checked, pool)
+                            stop, checked, pool, editions)
     except PvInputError as exc:
         rid = report_id(kind if kind in KINDS else "inconnu", params)
         return ReportResult(kind, params, rid, "error", EXIT_PARAMETERS, str(exc),
@@ -353,7 +384,7 @@ def _now() -> str:
 
 def _execute(kind, params, typed, out_dir: Path, version: store.Version, notebooks_dir: Path,
              timeout_s, index_href, engine, inputs, reason, start, stop,
-             checked=False, pool=None) -> ReportResult:
+             checked=False, pool=None, editions=()) -> ReportResult:
     notebook = notebook_path(kind, notebooks_dir)
     rid = report_id(kind, typed)
     folder = _report_folder(out_dir, rid)
@@ -362,7 +393,9 @@ def _execute(kind, params, typed, out_dir: Path, version: store.Version, noteboo
               "processed": str(version.path.resolve()),
               "notebooks_dir": str(Path(notebooks_dir).resolve()), "timeout_s": timeout_s,
               "index_href": index_href, "engine": engine,
-              "footer": _footer(kind, typed, version), "checked": checked}
+              "footer": _footer(kind, typed, version), "checked": checked,
+              "switch": _switch(rid, typed.get("lang", "fr"),
+                                editions if "lang" in notebook_parameters(notebook) else ())}
     outcome = _in_child(kwargs, timeout_s, _code_cells(notebook), pool)
     if stop is not None and stop.is_set():
         files.discard(stage)
@@ -379,6 +412,15 @@ def _execute(kind, params, typed, out_dir: Path, version: store.Version, noteboo
         result.figures = json.loads(figures_path.read_text(encoding="utf-8"))
     publish(result, stage, folder, out_dir)
     return result
+
+
+def _switch(rid: str, lang: str, editions=()) -> tuple | None:
+    """``(href, lang)`` of the edition a page links to: an edition links to the French
+    report, the French report to its edition when the batch writes one."""
+    if lang != "fr":
+        return edition_href(rid, "fr"), "fr"
+    other = next((e for e in editions if e != "fr"), None)
+    return (edition_href(rid, other), other) if other else None
 
 
 def publish(result: ReportResult, stage: Path, folder: Path, out_dir: Path) -> None:

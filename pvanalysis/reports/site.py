@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from .. import __version__, fmt
 from ..present import FIGURES_NAME
 from ..sections import TERRITORY_LEVELS
-from .export import HTML_NAME, _templates_dir
+from .export import HTML_NAME, LANG_NAMES, _templates_dir
 from .files import write_atomic
 from .kinds import KINDS, STATUS_LABELS
 
@@ -98,7 +98,14 @@ def _row(result: ReportResult, out_dir: Path, prefix: str = "",
     if result.shown and result.shown.get("failed_href"):
         files.append((prefix + result.shown["failed_href"], "page de l'exécution échouée"))
     summary = (result.figures or {}).get("summary") or {}
+    editions = []
+    for code, edition in sorted(getattr(result, "editions", {}).items()):
+        page = out_dir / edition.report_id / HTML_NAME
+        editions.append((code, LANG_NAMES.get(code, code),
+                         f"{prefix}{edition.report_id}/{HTML_NAME}" if page.is_file() else None,
+                         _edition_title(edition)))
     return {
+        "editions": editions,
         "title": _title(result, names),
         "href": f"{prefix}{rid}/{HTML_NAME}" if (folder / HTML_NAME).is_file() else None,
         "error": _error(result),
@@ -109,6 +116,30 @@ def _row(result: ReportResult, out_dir: Path, prefix: str = "",
         "figures": [(str(k), str(v)) for k, v in summary.items()],
         "duration": f"{fmt.number(result.duration_s, 1)} s",
     }
+
+
+def _edition_title(edition: ReportResult) -> str:
+    """What the FR | ع link of the index says about an edition (its title, or its failure)."""
+    title = (edition.figures or {}).get("title") or "édition arabe"
+    return str(title) if edition.ok else f"{title} — {_error(edition) or edition.status}"
+
+
+def split_editions(results: list[ReportResult]) -> list[ReportResult]:
+    """The reports of the index: each French report carries its other-language editions
+    (``editions``: lang → result); an edition whose French report is not in the batch
+    stays a row of its own."""
+    french = {r.report_id: r for r in results if r.params.get("lang", "fr") == "fr"}
+    for r in french.values():
+        r.editions = {}
+    rows = []
+    for r in results:
+        lang = r.params.get("lang", "fr")
+        base = r.report_id.removesuffix(f"-{lang}")
+        if lang != "fr" and base in french:
+            french[base].editions[lang] = r
+        else:
+            rows.append(r)
+    return rows
 
 
 def _region_of(result: ReportResult, names: Mapping) -> tuple[str | None, str | None]:
@@ -304,7 +335,7 @@ def write_index(batch, territories: Mapping | None = None) -> Path:
         ``batch.index``.
     """
     out_dir, names = batch.out_dir, dict(territories or {})
-    results = list(batch.reports)
+    results = split_editions(list(batch.reports))
     deep = _deep(results)
     tree = _tree(results, names) if deep else {}
     in_tree = {id(r) for node in tree.values() for r in [
@@ -321,7 +352,7 @@ def write_index(batch, territories: Mapping | None = None) -> Path:
               "interrupted": getattr(batch, "interrupted", False)}
     entries = [_entry(r, out_dir, names) for r in results]
     page = _environment().get_template(INDEX_TEMPLATE).render(
-        **common, ok=len(results) - len(batch.failed), failed=len(batch.failed),
+        **common, ok=len(batch.reports) - len(batch.failed), failed=len(batch.failed),
         duration=fmt.number(batch.duration_s, 1), total=len(results),
         nav=[(k, KINDS[k].plural if k in KINDS else "Autres") for k in order]
         + ([("regions", "Par région")] if tree else []),

