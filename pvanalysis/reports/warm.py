@@ -42,7 +42,7 @@ def _exporter() -> None:
 
     from .export import _exporter
 
-    _exporter().from_notebook_node(nbformat.v4.new_notebook(), resources={
+    _exporter("fr").from_notebook_node(nbformat.v4.new_notebook(), resources={
         "pv_kind_label": "", "pv_footer": "", "pv_index_href": None})
 
 
