@@ -29,8 +29,19 @@ FIGURES_NAME = "figures.json"
 #: on the images, kept for checks and for text alternatives.
 FIGURE_TEXTS_NAME = "textes_figures.json"
 
-#: Resolution of the PNG figures of a report (dots per inch).
-FIGURE_DPI = 100
+#: Resolution of the PNG files of a report's figures, for slides and print (dots per inch).
+FIGURE_DPI = 200
+
+#: Resolution of the lighter copy embedded in the HTML page (dots per inch): the page stays
+#: under ``HTML_MAX_BYTES`` while the files beside it (and the PDF) use ``FIGURE_DPI``.
+DISPLAY_DPI = 100
+
+#: Workbook of the tables a report shows, one sheet per table, in each report folder.
+TABLES_NAME = "tableaux.xlsx"
+
+#: A table with at least this many columns is marked wide (``pv-wide``): in print it gets
+#: a landscape page of its own rather than losing columns past the margin.
+WIDE_COLUMNS = 7
 
 
 
@@ -165,6 +176,8 @@ def table(frame, labels: Mapping[str, str] | None = None, caption: str | None = 
         frame = frame.sort_values("scale", key=lambda s: s.map(order), kind="stable")
     names = {**schemas.labels(), **(labels or {})}
     unknown = set(unknown or ()) & set(map(str, frame.columns))
+    if not frame.empty:
+        _record_table(frame, names, caption, unknown)
     e = html.escape
     rows = []
     numeric_columns = set()
@@ -193,8 +206,165 @@ def table(frame, labels: Mapping[str, str] | None = None, caption: str | None = 
     if frame.empty:
         title = f"<strong>{e(caption)}</strong> : " if caption else ""
         return Html(f'<p class="pv-note">{title}{e(empty or "aucune ligne.")}</p>')
-    return Html(f'<table class="pv-table">{cap}<thead><tr>{head}</tr></thead>'
+    wide = " pv-wide" if len(frame.columns) >= WIDE_COLUMNS else ""
+    return Html(f'<table class="pv-table{wide}">{cap}<thead><tr>{head}</tr></thead>'
                 f"<tbody>{''.join(rows)}</tbody></table>{more}")
+
+
+# --------------------------------------------------------------------------------------------
+# Tables to reuse (tableaux.xlsx)
+# --------------------------------------------------------------------------------------------
+
+#: Tables shown by this process's report, in order: (caption, full frame, labels, unknown).
+#: A report runs in a process of its own, so this is one report's tables; showing a table
+#: again (a cell re-run in JupyterLab) replaces its entry.
+_SHOWN_TABLES: dict[tuple, tuple] = {}
+
+#: Characters Excel refuses in a sheet name.
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+def _record_table(frame, names: Mapping[str, str], caption: str | None, unknown) -> None:
+    """Keep the full frame of a shown table (not its truncated display) for the workbook."""
+    key = (caption, tuple(map(str, frame.columns)))
+    _SHOWN_TABLES[key] = (caption, frame.copy(), dict(names), set(unknown))
+
+
+def shown_tables() -> list[tuple]:
+    """Tables shown so far by this report: ``(caption, frame, labels, unknown)``, in order."""
+    return list(_SHOWN_TABLES.values())
+
+
+def sheet_names(captions: list[str | None]) -> list[str]:
+    """Excel sheet names from table captions: 31 characters at most, no ``[]:*?/\\``,
+    unique (a repeat gets `` (2)``); a table without caption is « Tableau N ».
+
+    Examples
+    --------
+    >>> sheet_names(["Bilan par échelle d'intervention", None, "Bilan par échelle d'intervention"])
+    ["Bilan par échelle d'intervention", 'Tableau 2', "Bilan par échelle d'interven (2)"]
+    """
+    out: list[str] = []
+    for i, caption in enumerate(captions, start=1):
+        base = " ".join(_SHEET_FORBIDDEN.sub(" ", caption or f"Tableau {i}").split())[:31]
+        name, n = base.strip("' ") or f"Tableau {i}", 1
+        while name.casefold() in {o.casefold() for o in out}:
+            n += 1
+            name = f"{base[:31 - len(f' ({n})')].rstrip()} ({n})"
+        out.append(name)
+    return out
+
+
+def _header(column: str, names: Mapping[str, str]) -> str:
+    """French header of a workbook column; amounts say their unit (cells carry none)."""
+    label = str(names.get(column, column.replace("_", " ")))
+    if column.endswith("_per_capita_dh"):
+        return f"{label} (DH par habitant)"
+    if column.endswith("_dh"):
+        return f"{label} (MDH)"
+    if column.endswith(("_rate", "_share", "_coverage", "_adherence")):
+        return f"{label} (%)"
+    return label
+
+
+def _cell(column: str, value):
+    """What a workbook cell holds: numbers as numbers, coded values as their label."""
+    import numbers
+
+    import pandas as pd
+
+    if _is_missing(value):
+        return None
+    label = _code_label(column, value)
+    if label is not None:
+        return label
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    if isinstance(value, pd.Timestamp | datetime):
+        return value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
+    return str(value)
+
+
+def write_tables(output_dir: str | Path | None, name: str = TABLES_NAME) -> Html:
+    """Write the tables this report showed to ``output_dir/tableaux.xlsx``, one sheet each.
+
+    Every table is written whole (a display cut at ``max_rows`` is not), with its French
+    headers, its caption as sheet name (:func:`sheet_names`), frozen header row and filters.
+    Amounts (``_dh``) stay integer dirhams, shown in MDH by the number format
+    ``#,##0.000,,`` (each trailing comma divides by 1 000 on screen only), so the cells sum
+    exactly and ``pandas.read_excel`` gives back the integers of the processed tables; rates
+    are fractions shown as %, dates are dates, unknown sources read « non renseigné ».
+
+    Returns
+    -------
+    Html
+        A French line linking the workbook (what the notebook's last cell shows); empty when
+        no table was shown or no ``output_dir`` was given (nothing is written).
+    """
+    import xlsxwriter
+
+    tables = shown_tables()
+    if not output_dir or not tables:
+        return Html("")
+    path = Path(output_dir) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book = xlsxwriter.Workbook(str(path), {"remove_timezone": True})
+    formats = {"head": book.add_format({"bold": True, "text_wrap": True, "valign": "top",
+                                        "bg_color": "#EEF5F1", "bottom": 2}),
+               "mdh": book.add_format({"num_format": "#,##0.000,,"}),
+               "int": book.add_format({"num_format": "#,##0"}),
+               "pct": book.add_format({"num_format": "0.0%"}),
+               "date": book.add_format({"num_format": "dd/mm/yyyy"}),
+               "num": book.add_format({"num_format": "#,##0.##"})}
+    for sheet_name, (_, frame, names, unknown) in zip(
+            sheet_names([t[0] for t in tables]), tables, strict=True):
+        _write_sheet(book.add_worksheet(sheet_name), frame, names, unknown, formats)
+    book.close()
+    count = f"{len(tables)} feuille{'s' if len(tables) > 1 else ''}"
+    return Html(f'<p class="pv-note pv-downloads-tables">Tableaux du rapport pour Excel '
+                f'({count}, montants en dirhams affichés en MDH) : <a href="'
+                f'{html.escape(path.name)}">{html.escape(path.name)}</a></p>')
+
+
+def _column_format(column: str, formats: Mapping):
+    if column.endswith("_per_capita_dh"):
+        return formats["int"]
+    if column.endswith("_dh"):
+        return formats["mdh"]
+    if column.endswith(("_rate", "_share", "_coverage", "_adherence")):
+        return formats["pct"]
+    return None
+
+
+def _write_sheet(sheet, frame, names: Mapping, unknown: set, formats: Mapping) -> None:
+    columns = [str(c) for c in frame.columns]
+    for j, column in enumerate(columns):
+        sheet.write_string(0, j, _header(column, names), formats["head"])
+        width = max(10, min(45, len(_header(column, names)) + 2))
+        sheet.set_column(j, j, width, _column_format(column, formats))
+    for i, values in enumerate(frame.itertuples(index=False, name=None), start=1):
+        for j, (column, value) in enumerate(zip(columns, values, strict=True)):
+            if column in unknown:
+                sheet.write_string(i, j, fmt.UNKNOWN)
+                continue
+            cell = _cell(column, value)
+            if cell is None:
+                sheet.write_blank(i, j, None)
+            elif isinstance(cell, datetime):
+                sheet.write_datetime(i, j, cell, formats["date"])
+            elif isinstance(cell, str):
+                sheet.write_string(i, j, cell)
+            else:
+                sheet.write_number(i, j, cell, _column_format(column, formats) or (
+                    None if "year" in column else
+                    formats["int"] if isinstance(cell, int) else formats["num"]))
+    sheet.freeze_panes(1, 0)
+    if len(frame):
+        sheet.autofilter(0, 0, len(frame), max(0, len(columns) - 1))
 
 
 def note(text: str) -> Html:
@@ -236,10 +406,12 @@ def slugify(text: str, max_len: int = 60) -> str:
 # --------------------------------------------------------------------------------------------
 
 def show_figure(fig, output_dir: str | Path | None = None, name: str | None = None) -> None:
-    """Display a matplotlib figure once and, when ``output_dir`` is given, save it as PNG.
+    """Display a matplotlib figure once and, when ``output_dir`` is given, save it as PNG
+    (``FIGURE_DPI``) and SVG beside the report.
 
-    The figure is rendered once (``FIGURE_DPI``), shown as that PNG and closed, so the
-    inline backend does not draw it a second time.
+    The page shows a lighter PNG (``DISPLAY_DPI``) carrying the name of its files
+    (``pv_file`` metadata): the page links them and the PDF edition prints the sharper PNG.
+    The figure is closed afterwards, so the inline backend does not draw it a second time.
     """
     import io
 
@@ -247,16 +419,19 @@ def show_figure(fig, output_dir: str | Path | None = None, name: str | None = No
     from IPython.display import Image, display
 
     alt = _figure_title(fig) or (name or "").replace("_", " ")
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
-    plt.close(fig)
-    png = buffer.getvalue()
+    metadata = {"alt": alt}
     if output_dir and name:
         folder = Path(output_dir)
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{slugify(name)}.png").write_bytes(png)
-        _record_texts(folder, slugify(name), fig)
-    display(Image(data=png, format="png", metadata={"alt": alt}))
+        stem = slugify(name)
+        fig.savefig(folder / f"{stem}.png", format="png", dpi=FIGURE_DPI, bbox_inches="tight")
+        fig.savefig(folder / f"{stem}.svg", format="svg", bbox_inches="tight")
+        _record_texts(folder, stem, fig)
+        metadata["pv_file"] = stem
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DISPLAY_DPI, bbox_inches="tight")
+    plt.close(fig)
+    display(Image(data=buffer.getvalue(), format="png", metadata=metadata))
 
 
 def _record_texts(folder: Path, name: str, fig) -> None:

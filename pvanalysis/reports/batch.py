@@ -33,6 +33,7 @@ from ..text import suggestion
 from . import files
 from .checks import _territory_codes, framework_conventions
 from .depends import DataIndex, changed
+from .editions import PDF_NAME
 from .execute import DEFAULT_TIMEOUT_S
 from .export import HTML_NAME
 from .kinds import NOTEBOOKS_DIR, coerce_params, notebook_path, report_id
@@ -100,7 +101,8 @@ def load_config(config: str | Path | Mapping | None = None) -> dict:
     The file lists ``reports``, each with a ``kind``, optional ``params``, and optionally
     ``for_each`` (``region``, ``province``, ``commune`` or ``convention``) with a ``where``
     filter for conventions (``scale``, ``period_start``, ``period_end``). A top-level
-    ``timeout_s`` sets the per-cell time limit. ``"pays"`` and ``"defaut"`` name the
+    ``timeout_s`` sets the per-cell time limit, ``editions`` the editions of every report
+    (``[html, pdf]``; an entry may set its own). ``"pays"`` and ``"defaut"`` name the
     packaged configurations.
 
     Raises
@@ -179,11 +181,12 @@ def _previous_runs(out_dir: Path) -> dict[str, dict]:
 
 
 def why_run(kind: str, typed: Mapping, inputs: Mapping, notebook_sha: str,
-            old: Mapping | None, out_dir: Path) -> str | None:
+            old: Mapping | None, out_dir: Path, editions=("html",)) -> str | None:
     """Why a report must run (French), or None when its earlier run can be reused.
 
     Reused means: a successful earlier run with its page still there, the same notebook and
-    package version, the same digests of what it reads and the same parameters.
+    package version, the same digests of what it reads and the same parameters, and every
+    edition asked for (``editions``) in its folder.
     """
     if old is None:
         return "première exécution"
@@ -191,6 +194,8 @@ def why_run(kind: str, typed: Mapping, inputs: Mapping, notebook_sha: str,
         return "exécution précédente en échec"
     if not (out_dir / old["report_id"] / HTML_NAME).is_file():
         return "page absente du site"
+    if "pdf" in editions and not (out_dir / old["report_id"] / PDF_NAME).is_file():
+        return "édition PDF absente"
     if old.get("notebook_sha") != notebook_sha:
         return "carnet modifié"
     if old.get("package_version") != __version__:
@@ -218,7 +223,7 @@ def run_batch(config: str | Path | Mapping | None = None, out_dir: str | Path = 
               notebooks_dir: str | Path = NOTEBOOKS_DIR, timeout_s: float | None = None,
               progress: Callable[[int, int, ReportResult], None] | None = None,
               engine: str = "fork", dask: str | None = None,
-              region: str | None = None) -> BatchResult:
+              region: str | None = None, editions=None) -> BatchResult:
     """Run a set of reports, write ``index.html`` and ``manifest.json``.
 
     Parameters
@@ -251,6 +256,9 @@ def run_batch(config: str | Path | Mapping | None = None, out_dir: str | Path = 
         Only the reports of this region (territory sheets within it, conventions of its
         projects), or ``"national"`` for the others: one part of a batch split by region,
         each part in its own site folder (:func:`merge_sites` gathers them).
+    editions : list of str, optional
+        Editions of every report (``["html", "pdf"]``), over the configuration's
+        ``editions``; a report whose asked edition is missing from its folder is redone.
 
     Returns
     -------
@@ -271,7 +279,7 @@ def run_batch(config: str | Path | Mapping | None = None, out_dir: str | Path = 
     with files.site_lock(out_dir), version.pinned(), _terminate_as_interrupt():
         files.recover(out_dir)
         return _run_batch(config, out_dir, jobs, force, version, Path(notebooks_dir),
-                          timeout_s, progress, start, engine, dask, region)
+                          timeout_s, progress, start, engine, dask, region, editions)
 
 
 @contextlib.contextmanager
@@ -315,10 +323,10 @@ def _known(kind: str, typed: Mapping, index: DataIndex) -> bool:
     return False
 
 
-def _plan(pairs, previous, index: DataIndex, out_dir, notebooks_dir, force):
+def _plan(pairs, previous, index: DataIndex, out_dir, notebooks_dir, force, editions):
     """``(results, todo)``: reused results in place, and ``(i, kind, params, inputs,
-    reason, short, checked)`` for each report to run (``short``: the short sheet;
-    ``checked``: parameters known valid)."""
+    reason, short, checked, editions)`` for each report to run (``short``: the short sheet;
+    ``checked``: parameters known valid; ``editions[i]``: the report's editions)."""
     results: list[ReportResult | None] = [None] * len(pairs)
     todo = []
     sha = {"short": template_sha()}
@@ -328,7 +336,8 @@ def _plan(pairs, previous, index: DataIndex, out_dir, notebooks_dir, force):
             typed = coerce_params(kind, params, notebooks_dir)
             notebook = notebook_path(kind, notebooks_dir)
         except PvInputError:
-            todo.append((i, kind, params, {}, "paramètres à vérifier", False, False))
+            todo.append((i, kind, params, {}, "paramètres à vérifier", False, False,
+                         editions[i]))
             continue
         short = _is_short(kind, typed, index)
         checked = _known(kind, typed, index)
@@ -337,26 +346,48 @@ def _plan(pairs, previous, index: DataIndex, out_dir, notebooks_dir, force):
             sha[source] = store.sha256_file(notebook)
         inputs = index.inputs(kind, typed)
         reason = "refait sur demande (--force)" if force else why_run(
-            kind, typed, inputs, sha[source], old, out_dir)
+            kind, typed, inputs, sha[source], old, out_dir, () if short else editions[i])
         if reason is None:
             results[i] = _reused(old)
         else:
-            todo.append((i, kind, params, inputs, reason, short, checked))
+            todo.append((i, kind, params, inputs, reason, short, checked, editions[i]))
     return results, todo
+
+
+def expand_editions(config: Mapping, processed_dir, editions=None) -> tuple[list, list]:
+    """:func:`expand_config` and the editions of each report: ``editions`` when given (the
+    command line), else the entry's ``editions``, else the configuration's, else HTML only.
+
+    Raises
+    ------
+    ParameterError
+        An unknown edition (French message).
+    """
+    from .editions import check_editions
+
+    pairs, chosen = [], []
+    default = editions if editions is not None else config.get("editions")
+    for entry in config["reports"]:
+        own = expand_config({**config, "reports": [entry]}, processed_dir)
+        asked = editions if editions is not None else entry.get("editions", default)
+        pairs += own
+        chosen += [check_editions(asked)] * len(own)
+    return pairs, chosen
 
 
 def _run_batch(config, out_dir: Path, jobs: int, force: bool, version: store.Version,
                notebooks_dir: Path, timeout_s, progress, start: float, engine: str,
-               dask: str | None, region: str | None) -> BatchResult:
+               dask: str | None, region: str | None, editions=None) -> BatchResult:
     """``run_batch`` on one resolved version, under the site lock."""
     cfg = load_config(config)
     timeout_s = timeout_s or cfg.get("timeout_s") or DEFAULT_TIMEOUT_S
-    pairs = expand_config(cfg, version.path)
+    pairs, editions = expand_editions(cfg, version.path, editions)
     index = DataIndex(version)
     if region is not None:
-        pairs = [(k, p) for k, p in pairs if index.region_of(k, p) == str(region)]
+        kept = [i for i, (k, p) in enumerate(pairs) if index.region_of(k, p) == str(region)]
+        pairs, editions = [pairs[i] for i in kept], [editions[i] for i in kept]
     previous = _previous_runs(out_dir)
-    results, todo = _plan(pairs, previous, index, out_dir, notebooks_dir, force)
+    results, todo = _plan(pairs, previous, index, out_dir, notebooks_dir, force, editions)
     done = 0
     for result in (r for r in results if r is not None):
         done += 1
@@ -423,6 +454,12 @@ def _function(run, short: bool):
                                                       "index_href")})
 
 
+def _editions(short: bool, editions) -> dict:
+    """Keyword of the per-report function: a notebook run takes its editions; the short
+    sheet of a commune without project is a page only."""
+    return {} if short else {"editions": editions}
+
+
 def _run_local(run, todo, jobs: int, stop: threading.Event):
     """Yield ``(index, ReportResult)`` as reports finish; ``jobs`` threads, each waiting
     for its report's own process."""
@@ -433,8 +470,9 @@ def _run_local(run, todo, jobs: int, stop: threading.Event):
     pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="pv-report")
     try:
         futures = {pool.submit(_function(run, short), kind, params, inputs=inputs,
-                               reason=reason, stop=stop, checked=checked): i
-                   for i, kind, params, inputs, reason, short, checked in todo}
+                               reason=reason, stop=stop, checked=checked,
+                               **_editions(short, editions)): i
+                   for i, kind, params, inputs, reason, short, checked, editions in todo}
         for future in as_completed(futures):
             try:
                 yield futures[future], future.result()
@@ -458,8 +496,9 @@ def _run_on_dask(run, todo, address: str, jobs: int):
 
         futures = {client.submit(_function(run, short), kind, params, inputs=inputs,
                                  reason=reason, checked=checked, pure=False,
-                                 key=f"rapport-{i}-{report_id(kind, params)}"): i
-                   for i, kind, params, inputs, reason, short, checked in todo}
+                                 key=f"rapport-{i}-{report_id(kind, params)}",
+                                 **_editions(short, editions)): i
+                   for i, kind, params, inputs, reason, short, checked, editions in todo}
         try:
             for future in as_completed(futures):
                 yield futures[future], _dask_result(future, todo, futures)

@@ -12,6 +12,7 @@ import json
 from importlib import resources
 from pathlib import Path
 
+from ..present import FIGURE_DPI
 from .execute import _FRENCH_ERRORS
 
 #: Name of the HTML copy in each report folder.
@@ -65,13 +66,18 @@ def _page_title(nb) -> str | None:
 
 
 def export_html(notebook: str | Path, html_path: str | Path, *, kind_label: str = "",
-                footer: str = "", index_href: str | None = None) -> Path:
+                footer: str = "", index_href: str | None = None,
+                editions: tuple[str, ...] = ("html",)) -> Path:
     """Write the HTML copy of an executed notebook: no code, nothing fetched from a network.
 
     Uses nbconvert's ``HTMLExporter`` with the ``pvreport`` template (the lab template
     without require.js, MathJax, Mermaid or widget scripts), inputs and prompts excluded,
     images embedded. HTML outputs are kept as they are (folium maps carry their own inlined
     assets in an ``iframe srcdoc``): the page does not depend on the notebook being trusted.
+
+    The page carries the print stylesheet (``print.css``, :mod:`.editions`), links to the
+    report's other editions (``editions``, and the workbook when the notebook wrote it) and
+    to each figure's PNG and SVG files.
 
     Returns
     -------
@@ -81,13 +87,18 @@ def export_html(notebook: str | Path, html_path: str | Path, *, kind_label: str 
     import nbformat
     from nbconvert import HTMLExporter
 
+    from . import editions as ed
+
     nb = _presentable(nbformat.read(str(notebook), as_version=4))
     exporter = HTMLExporter(template_name="pvreport",
                             extra_template_basedirs=[str(_templates_dir())],
                             exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True, embed_images=True, sanitize_html=False,
                             language_code="fr")
-    extra = {"pv_kind_label": kind_label, "pv_footer": footer, "pv_index_href": index_href}
+    extra = {"pv_kind_label": kind_label, "pv_footer": footer, "pv_index_href": index_href,
+             "pv_ministry": ed.MINISTRY, "pv_print_css": ed.print_css(),
+             "pv_editions": ed.links(Path(html_path).parent, editions),
+             "pv_figure_dpi": FIGURE_DPI}
     body, _ = exporter.from_notebook_node(nb, resources=extra)
     Path(html_path).write_text(body, encoding="utf-8")
     return Path(html_path)

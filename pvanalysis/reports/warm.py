@@ -3,7 +3,8 @@
 The fork server imports it (:data:`~pvanalysis.reports.fork.PRELOAD`), so that every report
 forked from it starts with: the pandera schemas built (their typing imports ``dask`` when it
 is installed: seconds), the Agg renderer and its fonts loaded, the HTML exporter's
-templates compiled, the IPython and papermill machinery imported. Each step is independent
+templates compiled, WeasyPrint and its fonts loaded (PDF edition), the IPython and
+papermill machinery imported. Each step is independent
 and a failing step is skipped: warming never stops the server.
 """
 
@@ -46,6 +47,14 @@ def _exporter() -> None:
         "pv_kind_label": "", "pv_footer": "", "pv_index_href": None})
 
 
+def _pdf() -> None:
+    import io
+
+    from weasyprint import HTML
+
+    HTML(string="<p>é</p>").write_pdf(io.BytesIO())
+
+
 def _shell_machinery() -> None:
     import IPython.core.interactiveshell  # noqa: F401
     import papermill.translators  # noqa: F401
@@ -56,7 +65,7 @@ def _shell_machinery() -> None:
 def warm() -> list[str]:
     """Run every warming step; returns the names of the steps that failed."""
     failed = []
-    for step in (_schemas, _figure, _exporter, _shell_machinery):
+    for step in (_schemas, _figure, _exporter, _pdf, _shell_machinery):
         try:
             step()
         except Exception:
