@@ -39,8 +39,8 @@ DISPLAY_DPI = 100
 #: Workbook of the tables a report shows, one sheet per table, in each report folder.
 TABLES_NAME = "tableaux.xlsx"
 
-#: A table with at least this many columns is marked wide (``pv-wide``): in print it gets
-#: a landscape page of its own rather than losing columns past the margin.
+#: A table with at least this many columns is marked wide (``pv-wide``): in print it
+#: shrinks and wraps its headers rather than losing columns past the margin.
 WIDE_COLUMNS = 7
 
 

@@ -4,7 +4,7 @@ Every report writes its HTML page (``rapport.html``), the workbook of the tables
 (``tableaux.xlsx``, written by the notebook's last cell, :func:`pvanalysis.present.write_tables`)
 and each figure as PNG (``FIGURE_DPI``) and SVG. With the ``pdf`` edition it also writes
 ``rapport.pdf`` from the same page, printed with ``templates/pvreport/print.css``: A4, the
-Ministry's header, "page N / M", tables never cut (wide ones on landscape pages), headers
+Ministry's header, "page N / M", tables never cut (wide ones shrink and wrap), headers
 repeated, static maps in place of the interactive ones, chapters on a new page; PDF/A-3b.
 
 The PDF is made inside the report's run, in its staging folder: a failed PDF fails the
@@ -33,9 +33,14 @@ PDF_VARIANT = "pdf/a-3b"
 MINISTRY = ("Royaume du Maroc — Ministère de l'Aménagement du territoire national, de "
             "l'Urbanisme, de l'Habitat et de la Politique de la ville")
 
-#: An image of the page embedding its lighter copy, with the name of its sharper PNG file.
-_EMBEDDED_IMG = re.compile(r'src="data:image/png;base64,[^"]*"(\s+alt="[^"]*")\s+'
-                           r'data-pv-file="([^"/\\]+\.png)"')
+#: An image tag of the page; one naming its sharper PNG file (``data-pv-file``).
+_IMG = re.compile(r"<img\b[^>]*>")
+_PV_FILE = re.compile(r'\sdata-pv-file="([^"/\\]+\.png)"')
+_SRC = re.compile(r'\ssrc="[^"]*"')
+#: An interactive map (its page inlined in ``srcdoc``): hidden in print, heavy to parse.
+_IFRAME = re.compile(r"<iframe\b.*?</iframe>", re.S)
+#: A style sheet of the page; the report's own carry ``data-pv``.
+_STYLE = re.compile(r"<style\b([^>]*)>.*?</style>", re.S)
 
 
 def check_editions(editions: Iterable[str] | str | None) -> tuple[str, ...]:
@@ -96,8 +101,19 @@ def outputs(folder: Path) -> dict[str, str]:
 
 def print_html(page: str) -> str:
     """The page's HTML for print: each figure saved beside the report points to its file
-    (``FIGURE_DPI``) instead of the lighter copy the page embeds."""
-    return _EMBEDDED_IMG.sub(lambda m: f'src="{m.group(2)}"{m.group(1)}', page)
+    (``FIGURE_DPI``) instead of the lighter copy the page embeds; the interactive maps are
+    left out (their static PNG follows each of them; print hides them anyway, and their
+    inlined pages are most of what the PDF step would otherwise parse); only the report's
+    own style sheets are kept (``data-pv``: the screen one and ``print.css``), not the
+    JupyterLab sheets (240 kB of rules for widgets the report has not: a third of the
+    layout time)."""
+    def sharper(match: re.Match) -> str:
+        tag = match.group(0)
+        name = _PV_FILE.search(tag)
+        return _SRC.sub(f' src="{name.group(1)}"', tag, count=1) if name else tag
+
+    page = _STYLE.sub(lambda m: m.group(0) if "data-pv" in m.group(1) else "", page)
+    return _IFRAME.sub("", _IMG.sub(sharper, page))
 
 
 def write_pdf(html_path: str | Path, pdf_path: str | Path | None = None, *,
