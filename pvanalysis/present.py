@@ -230,6 +230,11 @@ def _record_table(frame, names: Mapping[str, str], caption: str | None, unknown)
     _SHOWN_TABLES[key] = (caption, frame.copy(), dict(names), set(unknown))
 
 
+def clear_tables() -> None:
+    """Forget the tables shown so far (a new report in the same process)."""
+    _SHOWN_TABLES.clear()
+
+
 def shown_tables() -> list[tuple]:
     """Tables shown so far by this report: ``(caption, frame, labels, unknown)``, in order."""
     return list(_SHOWN_TABLES.values())

@@ -1,0 +1,351 @@
+"""Editions of a report: PDF (WeasyPrint), workbook of its tables, figures as PNG and SVG,
+and how batches know them (skip, failure, manifest, index)."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import nbformat
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from pvanalysis import present, reports, sections, store
+from pvanalysis.cli import cli
+from pvanalysis.errors import ParameterError
+from pvanalysis.reports import editions
+
+pypdf = pytest.importorskip("pypdf")
+
+#: The reports of the session batch written with their PDF edition (``conftest.report_site``).
+PDF_REPORTS = ["bilan/bilan", "territoire/territoire-region-03", "convention/convention-cc-r00001"]
+
+
+def _folder(site, rid):
+    return site.out_dir / rid
+
+
+def _squash(text: str) -> str:
+    """Text without any white space: a header wrapped over two lines still matches."""
+    return re.sub(r"\s+", "", text.replace("\u00ad", ""))
+
+
+def _pdf_pages(path) -> list[str]:
+    return [page.extract_text() or "" for page in pypdf.PdfReader(path).pages]
+
+
+def _page_headers(page: str) -> list[str]:
+    """Every column header of every table the page shows (``<thead><th>``)."""
+    heads = re.findall(r"<thead>(.*?)</thead>", page, re.S)
+    return [html.unescape(re.sub(r"<[^>]+>", "", th)).strip()
+            for head in heads for th in re.findall(r"<th\b[^>]*>(.*?)</th>", head, re.S)]
+
+
+# --------------------------------------------------------------------------------------------
+# Without a notebook run
+# --------------------------------------------------------------------------------------------
+
+def test_editions_are_checked_with_a_french_message():
+    assert editions.check_editions(None) == ("html",)
+    assert editions.check_editions(["pdf"]) == ("html", "pdf")
+    assert editions.check_editions("pdf") == ("html", "pdf")
+    with pytest.raises(ParameterError, match="édition inconnue : « pfd ».*pdf"):
+        editions.check_editions(["html", "pfd"])
+
+
+def test_sheet_names_are_short_unique_and_legal():
+    long = "Valeurs en quarantaine par raison (code stable)"
+    names = present.sheet_names([long, None, long, "a/b: c?", "Tableau 2"])
+    assert names[0] == long[:31] and names[1] == "Tableau 2"
+    assert names[2] == "Valeurs en quarantaine par (2)"
+    assert names[3] == "a b c"
+    assert names[4] == "Tableau 2 (2)"
+    assert all(len(n) <= 31 for n in names)
+    assert len({n.casefold() for n in names}) == len(names)
+
+
+def test_workbook_holds_whole_tables_as_numbers(tmp_path):
+    import openpyxl
+
+    present.clear_tables()
+    frame = pd.DataFrame({
+        "scale": ["royal", "medina", "centre"],
+        "cost_dh": pd.array([1_684_000_000, 4_287_000_000, None], dtype="Int64"),
+        "ministry_share": [0.71377, 0.15325, float("nan")],
+        "signed_on": pd.to_datetime(["2017-03-15", "2019-01-02", "2021-12-31"]),
+        "projects": [12, 6, 118],
+    })
+    shown = present.table(frame, caption="Bilan : essai", max_rows=2)
+    assert "1 lignes de plus non affichées" in shown.text
+    assert "pv-wide" not in shown.text
+    link = present.write_tables(tmp_path)
+    assert 'href="tableaux.xlsx"' in link.text
+    back = pd.read_excel(tmp_path / present.TABLES_NAME, sheet_name=None, engine="calamine")
+    assert list(back) == ["Bilan essai"]
+    sheet = back["Bilan essai"]
+    assert list(sheet.columns) == ["Échelle", "Coût (MDH)", "Part du Ministère (%)",
+                                   "Signée le", "Projets"]
+    assert len(sheet) == 3  # the whole frame, not the two rows shown
+    assert sheet["Coût (MDH)"].iloc[:2].tolist() == [1_684_000_000, 4_287_000_000]
+    assert pd.isna(sheet["Coût (MDH)"].iloc[2])
+    assert sheet["Projets"].tolist() == [12, 6, 118]
+    assert sheet["Échelle"].iloc[0] == "Projets présentés à Sa Majesté"
+    cells = openpyxl.load_workbook(tmp_path / present.TABLES_NAME)["Bilan essai"]
+    assert cells["B2"].value == 1_684_000_000 and cells["B2"].number_format == "#,##0.000,,"
+    assert cells["C2"].number_format == "0.0%"
+    assert cells["D2"].is_date
+    present.clear_tables()
+    assert present.write_tables(tmp_path / "vide").text == ""
+    assert not (tmp_path / "vide").exists()
+
+
+def test_print_page_prints_the_sharp_files_and_no_interactive_map():
+    page = ('<style type="text/css">.jp-x{}</style><style data-pv="print">@page{}</style>'
+            '<iframe class="pv-map" srcdoc="&lt;html&gt;">x</iframe>'
+            '<img alt="carte" data-pv-file="carte.png" src="data:image/png;base64,AAAA"/>'
+            '<img src="data:image/png;base64,BBBB" alt="autre"/>')
+    out = editions.print_html(page)
+    assert '<img alt="carte" data-pv-file="carte.png" src="carte.png"/>' in out
+    assert 'src="data:image/png;base64,BBBB"' in out
+    assert "<iframe" not in out and ".jp-x" not in out and "@page{}" in out
+
+
+# --------------------------------------------------------------------------------------------
+# The session batch (reports with their PDF edition)
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rid", PDF_REPORTS)
+def test_pdf_edition_keeps_every_column_of_every_table(report_site, rid):
+    folder = _folder(report_site, rid)
+    page = (folder / reports.HTML_NAME).read_text("utf-8")
+    reader = pypdf.PdfReader(folder / editions.PDF_NAME)
+    texts = [p.extract_text() or "" for p in reader.pages]
+    everything = _squash(" ".join(texts))
+    headers = _page_headers(page)
+    assert len(headers) >= 5
+    missing = [h for h in headers if _squash(h) not in everything]
+    assert missing == []
+    # A4 portrait (595 × 842 pt), the Ministry's header, "page N / M" on every page
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)
+    assert _squash(editions.MINISTRY) in _squash(texts[1] if len(texts) > 1 else texts[0])
+    n = len(texts)
+    for i, text in enumerate(texts, start=1):
+        assert f"page {i} / {n}" in text
+    # PDF/A-3b declared in the document's XMP metadata, with the report's title
+    xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data()
+    assert b'pdfaid:part="3"' in xmp and b'pdfaid:conformance="B"' in xmp
+    title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+    assert html.unescape(title).strip().encode() in xmp
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rid", PDF_REPORTS)
+def test_no_heading_ends_a_page_alone(report_site, rid):
+    folder = _folder(report_site, rid)
+    page = (folder / reports.HTML_NAME).read_text("utf-8")
+    headings = {_squash(html.unescape(re.sub(r"<[^>]+>", "", h)).replace("¶", ""))
+                for h in re.findall(r"<h[23][^>]*>(.*?)</h[23]>", page, re.S)}
+    headings |= {_squash(html.unescape(c)) for c in re.findall(r"<caption>(.*?)</caption>", page)}
+    assert headings
+    texts = _pdf_pages(folder / editions.PDF_NAME)
+    for number, text in enumerate(texts[:-1], start=1):
+        lines = [ln for ln in text.splitlines() if ln.strip()
+                 and not re.search(r"page \d+ / \d+", ln)
+                 and _squash(ln) not in _squash(editions.MINISTRY)]
+        body = lines[:-1] if lines and _squash(lines[-1]) in _squash(page[:20000]) else lines
+        assert body, f"page {number} vide"
+        assert _squash(body[-1]) not in headings, f"page {number} finit sur « {body[-1]} »"
+
+
+@pytest.mark.slow
+def test_the_interactive_map_is_printed_as_its_static_copy(report_site):
+    folder = _folder(report_site, "bilan/bilan")
+    page = (folder / reports.HTML_NAME).read_text("utf-8")
+    assert 'class="pv-map"' in page  # the page has the interactive map…
+    printed = editions.print_html(page)
+    assert "<iframe" not in printed  # …the print has its PNG only
+    assert 'src="carte_investissement_par_habitant.png"' in printed
+
+
+@pytest.mark.slow
+def test_bilan_workbook_gives_back_the_integers_of_the_processed_tables(report_site,
+                                                                         sample_tables,
+                                                                         sample_processed):
+    from pvanalysis import indicators
+
+    book = pd.read_excel(_folder(report_site, "bilan/bilan") / present.TABLES_NAME,
+                         sheet_name=None, engine="calamine")
+    sheet = book["Bilan par échelle d'interventio"]
+    cutoff = sections.cutoff(sample_tables, store.current(sample_processed).path, "")
+    bilan = indicators.bilan(sample_tables, (2017, 2021), cutoff,
+                             ["royal", "quartiers", "medina", "centre"])
+    for column, header in [("total_cost_dh", "Investissement total (MDH)"),
+                           ("ministry_dh", "Contribution du Ministère (MDH)"),
+                           ("ministry_released_dh", "Débloqué par le Ministère (MDH)")]:
+        assert sheet[header].dtype.kind == "i"
+        assert sheet[header].tolist() == [int(v) for v in bilan[column]]
+    # the published bilan: 12 royal projects, 1 684 MDH, Ministry 1 202 MDH
+    assert sheet.iloc[0, 1:4].tolist() == [12, 1_684_000_000, 1_202_000_000]
+
+
+@pytest.mark.slow
+def test_convention_workbook_gives_back_the_amounts_of_conventions_parquet(report_site,
+                                                                           sample_processed):
+    book = pd.read_excel(_folder(report_site, "convention/convention-cc-r00001")
+                         / present.TABLES_NAME, sheet_name=None, engine="calamine")
+    name = next(n for n in book if n.startswith("Conventions de financement"))
+    conventions = store.current(sample_processed).read("conventions")
+    children = conventions[conventions["parent_id"] == "CC-R00001"]
+    sheet = book[name]
+    assert sheet.iloc[:, 0].tolist() == children["convention_id"].tolist()
+    amounts = sheet[next(c for c in sheet.columns if c.endswith("(MDH)"))]
+    assert amounts.tolist() == [int(v) for v in children["amount_dh"]]
+
+
+@pytest.mark.slow
+def test_a_table_cut_on_the_page_is_whole_in_the_workbook(report_site):
+    checked = 0
+    for r in report_site.reports:
+        folder = _folder(report_site, r.report_id)
+        if not (folder / present.TABLES_NAME).is_file():
+            continue
+        page = html.unescape((folder / reports.HTML_NAME).read_text("utf-8"))
+        book = pd.read_excel(folder / present.TABLES_NAME, sheet_name=None, engine="calamine")
+        sizes = sorted(len(s) for s in book.values())
+        for more in re.findall(r"([\d\u202f\u00a0 ]+) lignes de plus non affichées", page):
+            hidden = int(re.sub(r"\D", "", more))
+            assert any(n >= hidden + 1 for n in sizes)
+            checked += 1
+        assert len(book) >= 1
+    assert any((_folder(report_site, rid) / present.TABLES_NAME).is_file()
+               for rid in PDF_REPORTS)
+    assert checked >= 0
+
+
+@pytest.mark.slow
+def test_every_figure_has_a_200_dpi_png_and_an_svg_linked_from_the_page(report_site):
+    from PIL import Image
+
+    folder = _folder(report_site, "territoire/territoire-region-03")
+    page = (folder / reports.HTML_NAME).read_text("utf-8")
+    pngs = [p for p in folder.glob("*.png")]
+    assert len(pngs) >= 3
+    for png in pngs:
+        dpi = Image.open(png).info.get("dpi", (0, 0))
+        assert round(dpi[0]) >= present.FIGURE_DPI, png.name
+        svg = png.with_suffix(".svg")
+        assert svg.is_file() and svg.read_text("utf-8").lstrip().startswith("<?xml"), svg.name
+        assert f'href="{svg.name}"' in page and f'href="{png.name}"' in page
+    assert len(page.encode()) <= reports.HTML_MAX_BYTES
+
+
+@pytest.mark.slow
+def test_manifest_and_index_list_the_editions(report_site):
+    manifest = json.loads(report_site.manifest.read_text("utf-8"))
+    entries = {e["report_id"]: e for e in manifest["reports"]}
+    bilan = entries["bilan/bilan"]
+    assert bilan["editions"] == ["html", "pdf"]
+    assert bilan["outputs"] == {"html": "rapport.html", "pdf": "rapport.pdf",
+                                "xlsx": "tableaux.xlsx"}
+    quality = entries["qualite/qualite"]
+    assert quality["editions"] == ["html"] and "pdf" not in quality["outputs"]
+    index = report_site.index.read_text("utf-8")
+    assert 'href="bilan/bilan/rapport.pdf"' in index
+    assert 'href="bilan/bilan/tableaux.xlsx"' in index
+    page = (_folder(report_site, "bilan/bilan") / reports.HTML_NAME).read_text("utf-8")
+    assert 'href="rapport.pdf"' in page and ">Tableaux (Excel)<" in page
+
+
+# --------------------------------------------------------------------------------------------
+# Batches: an edition asked for is part of the report's outputs
+# --------------------------------------------------------------------------------------------
+
+_PARAMS = ('processed_dir: str = "."  # dossier des tables\n'
+           'output_dir: str = "."  # dossier de sortie\n'
+           'mode: str = "ok"  # ok ou bloque (rapport.pdf impossible à écrire)')
+_BODY = """import os
+import pandas as pd
+import pvanalysis.present as pp
+# a marker beside the store makes rapport.pdf impossible to write (a folder in its place)
+if mode == "bloque" or os.path.exists(os.path.join(processed_dir, "..", "..", "bloque")):
+    os.makedirs(os.path.join(output_dir, "rapport.pdf", "occupe"))
+display(pp.table(pd.DataFrame({"cost_dh": [1_000_000], "label": ["un"]}), caption="Essai"))
+pp.write_figures({"n": 1, "mode": mode}, output_dir, processed_dir)
+pp.write_tables(output_dir)"""
+
+
+@pytest.fixture
+def toy(tmp_path):
+    """A notebooks folder with a ``qualite_donnees`` notebook (one table) and a tiny store."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    params = nbformat.v4.new_code_cell(_PARAMS)
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Essai"), params,
+                nbformat.v4.new_code_cell(_BODY)]
+    (tmp_path / "nb").mkdir()
+    nbformat.write(nb, tmp_path / "nb" / "qualite_donnees.ipynb")
+    with store.publish(tmp_path / "processed") as draft:
+        pd.DataFrame({"project_id": ["P1"]}).to_parquet(draft.path / "projects.parquet")
+    return tmp_path
+
+
+def _batch(toy, mode="ok", editions_=None, **kw):
+    config = {"reports": [{"kind": "qualite", "params": {"mode": mode}}]}
+    if editions_ is not None:
+        config["editions"] = editions_
+    return reports.run_batch(config, toy / "site", processed_dir=toy / "processed",
+                             notebooks_dir=toy / "nb", **kw)
+
+
+@pytest.mark.slow
+def test_a_batch_redoes_a_report_missing_an_asked_edition(toy):
+    first = _batch(toy).reports[0]
+    folder = toy / "site" / first.report_id
+    assert first.ok and not (folder / editions.PDF_NAME).exists()
+    assert first.outputs == {"html": "rapport.html", "xlsx": "tableaux.xlsx"}
+    again = _batch(toy, editions_=["html", "pdf"]).reports[0]
+    assert again.ok and again.reason == "édition PDF absente"
+    assert (folder / editions.PDF_NAME).read_bytes().startswith(b"%PDF-")
+    assert again.outputs["pdf"] == "rapport.pdf"
+    assert _batch(toy, editions_=["html", "pdf"]).reports[0].skipped
+
+
+@pytest.mark.slow
+def test_a_failed_pdf_fails_the_report_and_keeps_the_last_good_one(toy):
+    good = reports.run_report("qualite", {"mode": "ok"}, toy / "site", toy / "processed",
+                              notebooks_dir=toy / "nb", editions=["html", "pdf"])
+    assert good.ok
+    # same report id, so a later failing run must leave this folder in place
+    folder = toy / "site" / good.report_id
+    before = (folder / editions.PDF_NAME).read_bytes()
+    (toy / "bloque").mkdir()
+    failed = reports.run_report("qualite", {"mode": "ok"}, toy / "site", toy / "processed",
+                                notebooks_dir=toy / "nb", editions=["html", "pdf"])
+    assert (failed.report_id, failed.status, failed.exit_code) == (good.report_id, "error", 1)
+    assert failed.error.startswith("édition PDF impossible")
+    assert failed.shown is not None  # the last good report stays shown…
+    assert (folder / editions.PDF_NAME).read_bytes() == before  # …with its PDF
+    assert failed.outputs["pdf"] == "rapport.pdf"
+    failed_run = toy / "site" / reports.FAILED_DIR / good.report_id
+    assert (failed_run / reports.HTML_NAME).is_file()
+
+
+def test_an_unknown_edition_in_a_batch_file_stops_with_code_2(toy):
+    config = toy / "lot.yml"
+    config.write_text("editions: [html, docx]\nreports:\n  - kind: qualite\n", "utf-8")
+    result = CliRunner().invoke(cli, ["batch", "--config", str(config), "--processed",
+                                      str(toy / "processed"), "--out", str(toy / "site")])
+    assert result.exit_code == 2
+    assert "édition inconnue : « docx »" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_report_command_offers_pdf():
+    result = CliRunner().invoke(cli, ["report", "--help"])
+    assert result.exit_code == 0 and "--pdf" in result.output
