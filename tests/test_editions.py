@@ -20,7 +20,8 @@ from pvanalysis.reports import editions
 pypdf = pytest.importorskip("pypdf")
 
 #: The reports of the session batch written with their PDF edition (``conftest.report_site``).
-PDF_REPORTS = ["bilan/bilan", "territoire/territoire-region-03", "convention/convention-cc-r00001"]
+PDF_REPORTS = ["bilan/bilan-2017-2021", "territoire/territoire-region-03",
+               "convention/convention-cc-r00001"]
 
 
 def _folder(site, rid):
@@ -151,19 +152,23 @@ def test_no_heading_ends_a_page_alone(report_site, rid):
                 for h in re.findall(r"<h[23][^>]*>(.*?)</h[23]>", page, re.S)}
     headings |= {_squash(html.unescape(c)) for c in re.findall(r"<caption>(.*?)</caption>", page)}
     assert headings
-    texts = _pdf_pages(folder / editions.PDF_NAME)
-    for number, text in enumerate(texts[:-1], start=1):
-        lines = [ln for ln in text.splitlines() if ln.strip()
-                 and not re.search(r"page \d+ / \d+", ln)
-                 and _squash(ln) not in _squash(editions.MINISTRY)]
-        body = lines[:-1] if lines and _squash(lines[-1]) in _squash(page[:20000]) else lines
-        assert body, f"page {number} vide"
-        assert _squash(body[-1]) not in headings, f"page {number} finit sur « {body[-1]} »"
+    ministry = _squash(editions.MINISTRY)
+    for number, text in enumerate(_pdf_pages(folder / editions.PDF_NAME), start=1):
+        # the body comes first, then the margin boxes: Ministry's name, title and page
+        lines = [ln for ln in text.splitlines() if ln.strip()]
+        assert re.search(r"page \d+ / \d+$", lines.pop())
+        while lines and _squash(lines[-1]) in ministry:
+            lines.pop()
+        assert lines, f"page {number} vide"
+        last = _squash(lines[-1])
+        two = _squash(" ".join(lines[-2:]))
+        assert last not in headings and two not in headings, (
+            f"page {number} finit sur « {lines[-1]} »")
 
 
 @pytest.mark.slow
 def test_the_interactive_map_is_printed_as_its_static_copy(report_site):
-    folder = _folder(report_site, "bilan/bilan")
+    folder = _folder(report_site, "bilan/bilan-2017-2021")
     page = (folder / reports.HTML_NAME).read_text("utf-8")
     assert 'class="pv-map"' in page  # the page has the interactive map…
     printed = editions.print_html(page)
@@ -177,7 +182,7 @@ def test_bilan_workbook_gives_back_the_integers_of_the_processed_tables(report_s
                                                                          sample_processed):
     from pvanalysis import indicators
 
-    book = pd.read_excel(_folder(report_site, "bilan/bilan") / present.TABLES_NAME,
+    book = pd.read_excel(_folder(report_site, "bilan/bilan-2017-2021") / present.TABLES_NAME,
                          sheet_name=None, engine="calamine")
     sheet = book["Bilan par échelle d'interventio"]
     cutoff = sections.cutoff(sample_tables, store.current(sample_processed).path, "")
@@ -247,16 +252,16 @@ def test_every_figure_has_a_200_dpi_png_and_an_svg_linked_from_the_page(report_s
 def test_manifest_and_index_list_the_editions(report_site):
     manifest = json.loads(report_site.manifest.read_text("utf-8"))
     entries = {e["report_id"]: e for e in manifest["reports"]}
-    bilan = entries["bilan/bilan"]
+    bilan = entries["bilan/bilan-2017-2021"]
     assert bilan["editions"] == ["html", "pdf"]
     assert bilan["outputs"] == {"html": "rapport.html", "pdf": "rapport.pdf",
                                 "xlsx": "tableaux.xlsx"}
     quality = entries["qualite/qualite"]
     assert quality["editions"] == ["html"] and "pdf" not in quality["outputs"]
     index = report_site.index.read_text("utf-8")
-    assert 'href="bilan/bilan/rapport.pdf"' in index
-    assert 'href="bilan/bilan/tableaux.xlsx"' in index
-    page = (_folder(report_site, "bilan/bilan") / reports.HTML_NAME).read_text("utf-8")
+    assert 'href="bilan/bilan-2017-2021/rapport.pdf"' in index
+    assert 'href="bilan/bilan-2017-2021/tableaux.xlsx"' in index
+    page = (_folder(report_site, PDF_REPORTS[0]) / reports.HTML_NAME).read_text("utf-8")
     assert 'href="rapport.pdf"' in page and ">Tableaux (Excel)<" in page
 
 
