@@ -176,8 +176,7 @@ def table(frame, labels: Mapping[str, str] | None = None, caption: str | None = 
         frame = frame.sort_values("scale", key=lambda s: s.map(order), kind="stable")
     names = {**schemas.labels(), **(labels or {})}
     unknown = set(unknown or ()) & set(map(str, frame.columns))
-    if not frame.empty:
-        _record_table(frame, names, caption, unknown)
+    sheet = _record_table(frame, names, caption, unknown) if not frame.empty else None
     e = html.escape
     rows = []
     numeric_columns = set()
@@ -207,7 +206,8 @@ def table(frame, labels: Mapping[str, str] | None = None, caption: str | None = 
         title = f"<strong>{e(caption)}</strong> : " if caption else ""
         return Html(f'<p class="pv-note">{title}{e(empty or "aucune ligne.")}</p>')
     wide = " pv-wide" if len(frame.columns) >= WIDE_COLUMNS else ""
-    return Html(f'<table class="pv-table{wide}">{cap}<thead><tr>{head}</tr></thead>'
+    sheet = f' data-pv-sheet="{e(sheet)}"' if sheet else ""
+    return Html(f'<table class="pv-table{wide}"{sheet}>{cap}<thead><tr>{head}</tr></thead>'
                 f"<tbody>{''.join(rows)}</tbody></table>{more}")
 
 
@@ -224,10 +224,13 @@ _SHOWN_TABLES: dict[tuple, tuple] = {}
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
-def _record_table(frame, names: Mapping[str, str], caption: str | None, unknown) -> None:
-    """Keep the full frame of a shown table (not its truncated display) for the workbook."""
+def _record_table(frame, names: Mapping[str, str], caption: str | None, unknown) -> str:
+    """Keep the full frame of a shown table (not its truncated display) for the workbook;
+    returns its sheet name there (the page marks the table with it, ``data-pv-sheet``)."""
     key = (caption, tuple(map(str, frame.columns)))
     _SHOWN_TABLES[key] = (caption, frame.copy(), dict(names), set(unknown))
+    keys = list(_SHOWN_TABLES)
+    return sheet_names([k[0] for k in keys])[keys.index(key)]
 
 
 def clear_tables() -> None:

@@ -102,6 +102,33 @@ def test_workbook_holds_whole_tables_as_numbers(tmp_path):
     assert not (tmp_path / "vide").exists()
 
 
+def test_sheets_without_caption_are_named_after_their_section(tmp_path):
+    present.clear_tables()
+    frame = pd.DataFrame({"cost_dh": [1, 2]})
+    shown = [present.table(frame, caption="Bilan par échelle d'intervention"),
+             present.table(frame.rename(columns={"cost_dh": "ministry_dh"})),
+             present.table(frame.rename(columns={"cost_dh": "released_dh"}))]
+    present.write_tables(tmp_path)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("## Bilan"), _shown_cell(shown[0]),
+                nbformat.v4.new_markdown_cell("## Exécution financière\n\nTexte."),
+                _shown_cell(shown[1]), _shown_cell(shown[2])]
+    renamed = editions.name_sheets(nb, tmp_path / present.TABLES_NAME)
+    assert renamed == {"Tableau 2": "Exécution financière",
+                       "Tableau 3": "Exécution financière (2)"}
+    book = pd.read_excel(tmp_path / present.TABLES_NAME, sheet_name=None, engine="calamine")
+    assert list(book) == ["Bilan par échelle d'interventio", "Exécution financière",
+                          "Exécution financière (2)"]
+    assert book["Exécution financière (2)"].iloc[:, 0].tolist() == [1, 2]
+    present.clear_tables()
+
+
+def _shown_cell(piece):
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": piece.text})]
+    return cell
+
+
 def test_print_page_prints_the_sharp_files_and_no_interactive_map():
     page = ('<style type="text/css">.jp-x{}</style><style data-pv="print">@page{}</style>'
             '<iframe class="pv-map" srcdoc="&lt;html&gt;">x</iframe>'

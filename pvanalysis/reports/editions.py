@@ -13,6 +13,7 @@ report like any other output, and the last good report stays in place.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -39,6 +40,9 @@ _PV_FILE = re.compile(r'\sdata-pv-file="([^"/\\]+\.png)"')
 _SRC = re.compile(r'\ssrc="[^"]*"')
 #: An interactive map (its page inlined in ``srcdoc``): hidden in print, heavy to parse.
 _IFRAME = re.compile(r"<iframe\b.*?</iframe>", re.S)
+#: The sheet of the workbook holding a table of the page, and a sheet named by default.
+_SHEET_MARK = re.compile(r'<table\b[^>]*\sdata-pv-sheet="([^"]*)"')
+_UNTITLED = re.compile(r"Tableau \d+")
 #: A style sheet of the page; the report's own carry ``data-pv``.
 _STYLE = re.compile(r"<style\b([^>]*)>.*?</style>", re.S)
 
@@ -69,6 +73,53 @@ def check_editions(editions: Iterable[str] | str | None) -> tuple[str, ...]:
             raise ParameterError(f"édition inconnue : « {edition} » (éditions possibles : "
                                  f"{', '.join(EDITIONS)})" + suggestion(str(edition), EDITIONS))
     return tuple(e for e in EDITIONS if e == "html" or e in asked)
+
+
+def name_sheets(notebook, workbook: str | Path) -> dict[str, str]:
+    """Name the workbook's sheets of tables shown without caption (« Tableau N ») after the
+    heading of the notebook section showing them.
+
+    The notebook's headings are Markdown cells, out of reach of the cell that writes the
+    workbook: the executed notebook says which heading each table (``data-pv-sheet``)
+    comes under. Names stay 31 characters at most and unique (:func:`present.sheet_names`).
+
+    Returns
+    -------
+    dict
+        Old name → new name of each renamed sheet (empty when nothing changed).
+    """
+    from ..present import sheet_names
+
+    workbook = Path(workbook)
+    if not workbook.is_file():
+        return {}
+    under, heading = {}, None
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            titles = [ln.lstrip("#").strip() for ln in cell.source.splitlines()
+                      if ln.startswith("#")]
+            heading = titles[-1] if titles else heading
+            continue
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            page = str(out.get("data", {}).get("text/html", ""))
+            for name in _SHEET_MARK.findall(page):
+                under.setdefault(html.unescape(name), heading)
+    return _rename_sheets(workbook, under, sheet_names)
+
+
+def _rename_sheets(workbook: Path, under: dict, sheet_names) -> dict[str, str]:
+    import openpyxl
+
+    book = openpyxl.load_workbook(workbook)
+    old = book.sheetnames
+    wanted = [under.get(n) or n if _UNTITLED.fullmatch(n) else n for n in old]
+    new = sheet_names(wanted)
+    renamed = {o: n for o, n in zip(old, new, strict=True) if o != n}
+    if renamed:
+        for sheet, name in zip(book.worksheets, new, strict=True):
+            sheet.title = name
+        book.save(workbook)
+    return renamed
 
 
 def print_css() -> str:

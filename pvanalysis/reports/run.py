@@ -200,6 +200,12 @@ def run_notebook(notebook: Path, parameters: Mapping, folder: Path,
         log.unlink()
     html_bytes = 0
     if executed.exists():
+        import nbformat
+
+        from ..present import TABLES_NAME
+        from .editions import name_sheets
+
+        name_sheets(nbformat.read(str(executed), as_version=4), folder / TABLES_NAME)
         page = export_html(executed, folder / HTML_NAME, kind_label=kind_label, footer=footer,
                            index_href=index_href, editions=editions)
         html_bytes = page.stat().st_size
