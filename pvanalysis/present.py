@@ -180,11 +180,14 @@ def table(frame, labels: Mapping[str, str] | None = None, caption: str | None = 
     e = html.escape
     rows = []
     numeric_columns = set()
+    lengths = {col: [] for col in frame.columns}
     for values in frame.head(max_rows).itertuples(index=False, name=None):
         cells = []
         for col, val in zip(frame.columns, values, strict=True):
-            text = e(fmt.UNKNOWN if str(col) in unknown
-                     else format_value(str(col), val, mdh_decimals))
+            raw = (fmt.UNKNOWN if str(col) in unknown
+                   else format_value(str(col), val, mdh_decimals))
+            lengths[col].append((len(raw), max(map(len, raw.split()), default=0)))
+            text = e(raw)
             numeric = (isinstance(val, numbers.Number) and not isinstance(val, bool)
                        and not _is_missing(val)) or str(col) in unknown or (
                 isinstance(val, str) and _NUMBER_TEXT.match(val) is not None)
@@ -196,9 +199,9 @@ def table(frame, labels: Mapping[str, str] | None = None, caption: str | None = 
                 numeric_columns.add(col)
         rows.append("<tr>" + "".join(cells) + "</tr>")
     num = ' class="pv-num"'
-    head = "".join(f"<th{num if c in numeric_columns else ''}>"
-                   f"{e(str(names.get(c, str(c).replace('_', ' '))))}</th>"
-                   for c in frame.columns)
+    headers = [str(names.get(c, str(c).replace("_", " "))) for c in frame.columns]
+    head = "".join(f"<th{num if c in numeric_columns else ''}>{e(h)}</th>"
+                   for c, h in zip(frame.columns, headers, strict=True))
     more = (f'<p class="pv-note">{fmt.number(len(frame) - max_rows)} lignes de plus non '
             "affichées.</p>") if len(frame) > max_rows else ""
     cap = f"<caption>{e(caption)}</caption>" if caption else ""
@@ -207,8 +210,31 @@ def table(frame, labels: Mapping[str, str] | None = None, caption: str | None = 
         return Html(f'<p class="pv-note">{title}{e(empty or "aucune ligne.")}</p>')
     wide = " pv-wide" if len(frame.columns) >= WIDE_COLUMNS else ""
     sheet = f' data-pv-sheet="{e(sheet)}"' if sheet else ""
-    return Html(f'<table class="pv-table{wide}"{sheet}>{cap}<thead><tr>{head}</tr></thead>'
-                f"<tbody>{''.join(rows)}</tbody></table>{more}")
+    cols = _colgroup(headers, [lengths[c] for c in frame.columns],
+                     [c in numeric_columns for c in frame.columns])
+    return Html(f'<table class="pv-table pv-cols{wide}"{sheet}>{cap}{cols}<thead><tr>{head}'
+                f"</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}")
+
+
+def _colgroup(headers: list[str], lengths: list[list[tuple]], numeric: list[bool]) -> str:
+    """Relative column widths from the texts shown, for print: there the table's layout is
+    fixed (``print.css``), so the PDF step need not measure every cell (a third of its
+    layout time); a screen keeps the automatic layout.
+
+    ``lengths`` holds, per column, ``(length, longest word)`` of each cell. A number column
+    gets room for its longest value (numbers do not wrap), a text column for its usual
+    length (it wraps), any column for its longest word (a code, a date) and the longest
+    word of its header (bold: a little wider)."""
+    weights = []
+    for header, cells, is_number in zip(headers, lengths, numeric, strict=True):
+        ordered = sorted(n for n, _ in cells) or [1]
+        body = ordered[-1] if is_number else min(ordered[int(0.9 * (len(ordered) - 1))], 40)
+        word = max((w for _, w in cells), default=1)
+        head = 1.15 * max((len(w) for w in header.split()), default=1)
+        weights.append(max(3, body, word, head))
+    total = sum(weights)
+    return "<colgroup>" + "".join(f'<col style="width:{100 * w / total:.1f}%">'
+                                  for w in weights) + "</colgroup>"
 
 
 # --------------------------------------------------------------------------------------------
@@ -386,7 +412,11 @@ def key_figures(figures: Mapping[str, str], caption: str | None = None) -> Html:
     rows = "".join(f"<tr><th>{e(str(k))}</th><td>{e(str(v))}</td></tr>"
                    for k, v in figures.items())
     cap = f"<caption>{e(caption)}</caption>" if caption else ""
-    return Html(f'<table class="pv-table">{cap}<tbody>{rows}</tbody></table>')
+    cols = _colgroup(["", ""], [[(len(t), max(map(len, t.split()), default=0))
+                                 for t in map(str, texts)]
+                                for texts in (figures.keys(), figures.values())],
+                     [False, False])
+    return Html(f'<table class="pv-table pv-cols">{cap}{cols}<tbody>{rows}</tbody></table>')
 
 
 # --------------------------------------------------------------------------------------------

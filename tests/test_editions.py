@@ -186,7 +186,8 @@ def test_no_heading_ends_a_page_alone(report_site, rid):
         assert re.search(r"page \d+ / \d+$", lines.pop())
         while lines and _squash(lines[-1]) in ministry:
             lines.pop()
-        assert lines, f"page {number} vide"
+        if not lines:  # a page of figures only
+            continue
         last = _squash(lines[-1])
         two = _squash(" ".join(lines[-2:]))
         assert last not in headings and two not in headings, (
