@@ -228,10 +228,12 @@ def _colgroup(headers: list[str], lengths: list[list[tuple]], numeric: list[bool
     weights = []
     for header, cells, is_number in zip(headers, lengths, numeric, strict=True):
         ordered = sorted(n for n, _ in cells) or [1]
-        body = ordered[-1] if is_number else min(ordered[int(0.9 * (len(ordered) - 1))], 40)
-        word = max((w for _, w in cells), default=1)
-        head = 1.15 * max((len(w) for w in header.split()), default=1)
-        weights.append(max(3, body, word, head))
+        # digits and codes are wider than running text; bold headers too; +2: padding
+        body = 1.25 * ordered[-1] if is_number else min(
+            ordered[int(0.9 * (len(ordered) - 1))], 40)
+        word = 1.25 * max((w for _, w in cells), default=1)
+        head = 1.2 * max((len(w) for w in header.split()), default=1)
+        weights.append(max(3, body, word, head) + 2)
     total = sum(weights)
     return "<colgroup>" + "".join(f'<col style="width:{100 * w / total:.1f}%">'
                                   for w in weights) + "</colgroup>"
