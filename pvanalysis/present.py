@@ -39,6 +39,9 @@ DISPLAY_DPI = 100
 #: Workbook of the tables a report shows, one sheet per table, in each report folder.
 TABLES_NAME = "tableaux.xlsx"
 
+#: Characters of table text a printed line holds (A4 portrait, table font of print.css).
+_PRINT_LINE_CHARS = 120
+
 #: A table with at least this many columns is marked wide (``pv-wide``): in print it
 #: shrinks and wraps its headers rather than losing columns past the margin.
 WIDE_COLUMNS = 7
@@ -221,22 +224,26 @@ def _colgroup(headers: list[str], lengths: list[list[tuple]], numeric: list[bool
     fixed (``print.css``), so the PDF step need not measure every cell (a third of its
     layout time); a screen keeps the automatic layout.
 
-    ``lengths`` holds, per column, ``(length, longest word)`` of each cell. A number column
-    gets room for its longest value (numbers do not wrap), a text column for its usual
-    length (it wraps), any column for its longest word (a code, a date) and the longest
-    word of its header (bold: a little wider)."""
-    weights = []
+    ``lengths`` holds, per column, ``(length, longest word)`` of each cell. Every column
+    first gets what cannot wrap: its longest word (a code, a date), the longest word of its
+    header (bold), its longest value if it holds numbers; what is left of a printed line
+    (about ``_PRINT_LINE_CHARS`` characters) goes to the text columns, up to their usual
+    length (they wrap)."""
+    need, want = [], []
     for header, cells, is_number in zip(headers, lengths, numeric, strict=True):
         ordered = sorted(n for n, _ in cells) or [1]
-        # digits and codes are wider than running text; bold headers too; +2: padding
-        body = 1.25 * ordered[-1] if is_number else min(
-            ordered[int(0.9 * (len(ordered) - 1))], 40)
-        word = 1.25 * max((w for _, w in cells), default=1)
-        head = 1.2 * max((len(w) for w in header.split()), default=1)
-        weights.append(max(3, body, word, head) + 2)
-    total = sum(weights)
+        # digits and codes are wider than running text, bold headers too; +2: padding
+        fixed = max(3, 1.25 * max((w for _, w in cells), default=1),
+                    1.2 * max((len(w) for w in header.split()), default=1),
+                    1.25 * ordered[-1] if is_number else 0) + 2
+        need.append(fixed)
+        want.append(max(fixed, min(ordered[int(0.9 * (len(ordered) - 1))], 40) + 2))
+    room, extra = _PRINT_LINE_CHARS - sum(need), sum(want) - sum(need)
+    share = 1.0 if extra <= max(room, 0) else max(room, 0) / extra
+    widths = [n + (w - n) * share for n, w in zip(need, want, strict=True)]
+    total = sum(widths)
     return "<colgroup>" + "".join(f'<col style="width:{100 * w / total:.1f}%">'
-                                  for w in weights) + "</colgroup>"
+                                  for w in widths) + "</colgroup>"
 
 
 # --------------------------------------------------------------------------------------------
