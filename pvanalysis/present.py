@@ -39,7 +39,8 @@ DISPLAY_DPI = 100
 #: Workbook of the tables a report shows, one sheet per table, in each report folder.
 TABLES_NAME = "tableaux.xlsx"
 
-#: Characters of table text a printed line holds (A4 portrait, table font of print.css).
+#: Characters of table text a printed line holds (A4 portrait, 7,5 pt table font of
+#: print.css; wide tables, in 6,5 pt, hold proportionally more).
 _PRINT_LINE_CHARS = 120
 
 #: A table with at least this many columns is marked wide (``pv-wide``): in print it
@@ -214,12 +215,14 @@ def table(frame, labels: Mapping[str, str] | None = None, caption: str | None = 
     wide = " pv-wide" if len(frame.columns) >= WIDE_COLUMNS else ""
     sheet = f' data-pv-sheet="{e(sheet)}"' if sheet else ""
     cols = _colgroup(headers, [lengths[c] for c in frame.columns],
-                     [c in numeric_columns for c in frame.columns])
+                     [c in numeric_columns for c in frame.columns],
+                     _PRINT_LINE_CHARS * (7.5 / 6.5 if wide else 1))
     return Html(f'<table class="pv-table pv-cols{wide}"{sheet}>{cap}{cols}<thead><tr>{head}'
                 f"</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}")
 
 
-def _colgroup(headers: list[str], lengths: list[list[tuple]], numeric: list[bool]) -> str:
+def _colgroup(headers: list[str], lengths: list[list[tuple]], numeric: list[bool],
+              line: float = 120) -> str:
     """Relative column widths from the texts shown, for print: there the table's layout is
     fixed (``print.css``), so the PDF step need not measure every cell (a third of its
     layout time); a screen keeps the automatic layout.
@@ -227,8 +230,8 @@ def _colgroup(headers: list[str], lengths: list[list[tuple]], numeric: list[bool
     ``lengths`` holds, per column, ``(length, longest word)`` of each cell. Every column
     first gets what cannot wrap: its longest word (a code, a date), the longest word of its
     header (bold), its longest value if it holds numbers; what is left of a printed line
-    (about ``_PRINT_LINE_CHARS`` characters) goes to the text columns, up to their usual
-    length (they wrap)."""
+    (``line`` characters: more in the smaller font of wide tables) goes to the text
+    columns, up to their usual length (they wrap)."""
     need, want = [], []
     for header, cells, is_number in zip(headers, lengths, numeric, strict=True):
         ordered = sorted(n for n, _ in cells) or [1]
@@ -238,7 +241,7 @@ def _colgroup(headers: list[str], lengths: list[list[tuple]], numeric: list[bool
                     1.25 * ordered[-1] if is_number else 0) + 2
         need.append(fixed)
         want.append(max(fixed, min(ordered[int(0.9 * (len(ordered) - 1))], 40) + 2))
-    room, extra = _PRINT_LINE_CHARS - sum(need), sum(want) - sum(need)
+    room, extra = line - sum(need), sum(want) - sum(need)
     share = 1.0 if extra <= max(room, 0) else max(room, 0) / extra
     widths = [n + (w - n) * share for n, w in zip(need, want, strict=True)]
     total = sum(widths)
