@@ -179,19 +179,39 @@ def test_no_heading_ends_a_page_alone(report_site, rid):
                 for h in re.findall(r"<h[23][^>]*>(.*?)</h[23]>", page, re.S)}
     headings |= {_squash(html.unescape(c)) for c in re.findall(r"<caption>(.*?)</caption>", page)}
     assert headings
-    ministry = _squash(editions.MINISTRY)
-    for number, text in enumerate(_pdf_pages(folder / editions.PDF_NAME), start=1):
-        # the body comes first, then the margin boxes: Ministry's name, title and page
-        lines = [ln for ln in text.splitlines() if ln.strip()]
-        assert re.search(r"page \d+ / \d+$", lines.pop())
-        while lines and _squash(lines[-1]) in ministry:
-            lines.pop()
-        if not lines:  # a page of figures only
-            continue
-        last = _squash(lines[-1])
-        two = _squash(" ".join(lines[-2:]))
-        assert last not in headings and two not in headings, (
-            f"page {number} finit sur « {lines[-1]} »")
+    title = _squash(html.unescape(re.search(r"<title>(.*?)</title>", page, re.S).group(1)))
+    for number, page_ in enumerate(pypdf.PdfReader(folder / editions.PDF_NAME).pages, 1):
+        tail = _squash(_body_after_last_image(page_))
+        # the margin boxes come last: the Ministry's name, then the title and "page N / M"
+        tail = re.sub(r"page\d+/\d+$", "", tail).removesuffix(title)
+        ended = [h for h in headings if h and tail.endswith(h)]
+        assert not ended, f"page {number} finit sur « {ended} »"
+
+
+def _body_after_last_image(page) -> str:
+    """Text drawn on a PDF page after its last image (all of it if none), without the
+    Ministry's name and the report title of the margin boxes."""
+    events: list = []
+
+    def before(operator, args, cm, tm):
+        if operator == b"Do":
+            events.append(None)
+
+    def text(chunk, cm, tm, font, size):
+        if chunk.strip():
+            events.append(chunk)
+
+    page.extract_text(visitor_operand_before=before, visitor_text=text)
+    after = []
+    for event in reversed(events):
+        if event is None:
+            break
+        after.append(event)
+    body = "".join(reversed(after))
+    squashed = _squash(body)
+    for margin in (_squash(editions.MINISTRY),):
+        squashed = squashed.replace(margin, "")
+    return squashed
 
 
 @pytest.mark.slow
@@ -226,24 +246,25 @@ def test_bilan_workbook_gives_back_the_integers_of_the_processed_tables(report_s
 
 
 @pytest.mark.slow
-def test_convention_workbook_gives_back_the_amounts_of_conventions_parquet(report_site,
-                                                                           sample_processed):
-    book = pd.read_excel(_folder(report_site, "convention/convention-cc-r00001")
-                         / present.TABLES_NAME, sheet_name=None, engine="calamine")
-    name = next(n for n in book if n.startswith("Conventions de financement"))
-    conventions = store.current(sample_processed).read("conventions")
-    children = conventions[conventions["parent_id"] == "CC-R00001"]
-    sheet = book[name]
-    assert sheet.iloc[:, 0].tolist() == children["convention_id"].tolist()
-    amounts = sheet[next(c for c in sheet.columns if c.endswith("(MDH)"))]
-    assert amounts.tolist() == [int(v) for v in children["amount_dh"]]
+def test_convention_workbook_gives_back_the_commitments_of_the_processed_tables(
+        report_site, sample_processed):
+    book = pd.read_excel(_folder(report_site, PDF_REPORTS[2]) / present.TABLES_NAME,
+                         sheet_name=None, engine="calamine")
+    # the table has no caption: its sheet is named after its section
+    sheet = book["La convention partenaires, enga"]
+    commitments = store.current(sample_processed).read("commitments")
+    mine = commitments[commitments["convention_id"] == "CC-R00001"]
+    assert sheet["Engagé (MDH)"].dtype.kind == "i"
+    assert dict(zip(sheet["Partenaire"], sheet["Engagé (MDH)"], strict=True)) == {
+        p: int(v) for p, v in zip(mine["partner_id"], mine["committed_dh"], strict=True)}
 
 
 @pytest.mark.slow
 def test_a_table_cut_on_the_page_is_whole_in_the_workbook(report_site):
     """The region sheet's commune list stops at « N lignes de plus non affichées » on the
     page; its sheet holds the rows shown plus those N."""
-    cut = re.compile(r'<table class="pv-table[^"]*" data-pv-sheet="([^"]*)">(.*?)</table>'
+    cut = re.compile(r'<table class="pv-table[^"]*" data-pv-sheet="([^"]*)">'
+                     r"((?:(?!<table).)*?)</table>"
                      r'<p class="pv-note">([\d\u202f\u00a0 ]+) lignes de plus non affichées',
                      re.S)
     checked = 0
@@ -306,7 +327,7 @@ _BODY = """import os
 import pandas as pd
 import pvanalysis.present as pp
 # a marker beside the store makes rapport.pdf impossible to write (a folder in its place)
-if mode == "bloque" or os.path.exists(os.path.join(processed_dir, "..", "..", "bloque")):
+if mode == "bloque" or os.path.exists(os.path.join(processed_dir, *[".."] * 3, "bloque")):
     os.makedirs(os.path.join(output_dir, "rapport.pdf", "occupe"))
 display(pp.table(pd.DataFrame({"cost_dh": [1_000_000], "label": ["un"]}), caption="Essai"))
 pp.write_figures({"n": 1, "mode": mode}, output_dir, processed_dir)
