@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from .. import __version__, fmt
 from ..present import FIGURES_NAME
 from ..sections import TERRITORY_LEVELS
+from .editions import outputs
 from .export import HTML_NAME, LANG_NAMES, _templates_dir
 from .files import write_atomic
 from .kinds import KINDS, STATUS_LABELS
@@ -93,6 +94,9 @@ def _row(result: ReportResult, out_dir: Path, prefix: str = "",
     folder = out_dir / rid
     files = [(f"{prefix}{rid}/{FIGURES_NAME}", "chiffres (JSON)")] if (
         folder / FIGURES_NAME).is_file() else []
+    editions = outputs(folder) if folder.is_dir() else {}
+    files += [(f"{prefix}{rid}/{editions[k]}", label) for k, label in
+              (("pdf", "PDF"), ("xlsx", "tableaux (Excel)")) if k in editions]
     executed = sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
     files += [(f"{prefix}{rid}/{p.name}", "carnet exécuté") for p in executed]
     if result.shown and result.shown.get("failed_href"):
