@@ -239,7 +239,7 @@ def report(kind: str, params: tuple[str, ...], lang: str, processed: Path, out: 
         given["lang"] = lang
     result = run_report(kind, given, out, processed,
                         timeout_s=timeout or DEFAULT_TIMEOUT_S, engine=engine,
-                        editions=["html", "pdf"] if pdf else None)
+                        editions=["html", "svg", "pdf"] if pdf else None)
     if not result.ok:
         message = result.error or result.status
         if result.shown:
@@ -289,7 +289,7 @@ def batch(config: Path | None, jobs: int, force: bool, processed: Path, out: Pat
         result = run_batch(None if config is None else str(config), out, jobs=jobs,
                            force=force, processed_dir=processed, timeout_s=timeout,
                            progress=_echo_progress, engine=engine, dask=dask, region=region,
-                           editions=["html", "pdf"] if pdf else None)
+                           editions=["html", "svg", "pdf"] if pdf else None)
     except KeyboardInterrupt:
         click.echo("Lot interrompu : index.html et manifest.json sont à jour ; les rapports "
                    "non refaits gardent leur version précédente.", err=True)

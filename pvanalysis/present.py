@@ -11,8 +11,10 @@ load on first use.
 from __future__ import annotations
 
 import html
+import io
 import json
 import math
+import os
 import re
 from collections.abc import Mapping
 from datetime import datetime
@@ -36,6 +38,10 @@ FIGURE_DPI = 200
 #: Resolution of the lighter copy embedded in the HTML page (dots per inch): the page stays
 #: under ``HTML_MAX_BYTES`` while the files beside it (and the PDF) use ``FIGURE_DPI``.
 DISPLAY_DPI = 100
+
+#: Environment variable naming the files each figure is saved as (``png`` or ``png,svg``);
+#: the report runner sets it from the report's editions, and it is ``png,svg`` when unset.
+FIGURE_FORMATS_ENV = "PVANALYSIS_FIGURES"
 
 #: Workbook of the tables a report shows, one sheet per table, in each report folder.
 TABLES_NAME = "tableaux.xlsx"
@@ -321,9 +327,9 @@ def _header(column: str, names: Mapping[str, str]) -> str:
     carry none)."""
     label = _(str(names.get(column, column.replace("_", " "))))
     if column.endswith("_per_capita_dh"):
-        return f"{label} (DH par habitant)"
+        return f"{label} ({_('DH par habitant')})"
     if column.endswith("_dh"):
-        return f"{label} (MDH)"
+        return f"{label} ({_('MDH')})"
     if column.endswith(("_rate", "_share", "_coverage", "_adherence")):
         return f"{label} (%)"
     return label
@@ -386,10 +392,11 @@ def write_tables(output_dir: str | Path | None, name: str = TABLES_NAME) -> Html
             sheet_names([_(t[0]) if t[0] else None for t in tables]), tables, strict=True):
         _write_sheet(book.add_worksheet(sheet_name), frame, names, unknown, formats)
     book.close()
-    count = f"{len(tables)} feuille{'s' if len(tables) > 1 else ''}"
-    return Html(f'<p class="pv-note pv-downloads-tables">Tableaux du rapport pour Excel '
-                f'({count}, montants en dirhams affichés en MDH) : <a href="'
-                f'{html.escape(path.name)}">{html.escape(path.name)}</a></p>')
+    count = i18n.ngettext("{n} feuille", "{n} feuilles", len(tables)).format(
+        n=fmt.number(len(tables)))
+    text = _("Tableaux du rapport pour Excel ({count}, montants en dirhams affichés en MDH) :")
+    return Html(f'<p class="pv-note pv-downloads-tables">{esc(text.format(count=count))} '
+                f'<a href="{html.escape(path.name)}">{html.escape(path.name)}</a></p>')
 
 
 def _column_format(column: str, formats: Mapping):
@@ -473,31 +480,49 @@ def slugify(text: str, max_len: int = 60) -> str:
 
 def show_figure(fig, output_dir: str | Path | None = None, name: str | None = None) -> None:
     """Display a matplotlib figure once and, when ``output_dir`` is given, save it as PNG
-    (``FIGURE_DPI``) and SVG beside the report.
+    (``FIGURE_DPI``) and, unless :data:`FIGURE_FORMATS_ENV` leaves it out, as SVG beside the
+    report.
 
-    The page shows a lighter PNG (``DISPLAY_DPI``) carrying the name of its files
+    The page shows a lighter PNG (``DISPLAY_DPI``, resampled from the saved one: the figure
+    is drawn once per file) carrying the name of its files
     (``pv_file`` metadata): the page links them and the PDF edition prints the sharper PNG.
     The figure is closed afterwards, so the inline backend does not draw it a second time.
     """
-    import io
-
     import matplotlib.pyplot as plt
     from IPython.display import Image, display
 
     alt = _figure_title(fig) or (name or "").replace("_", " ")
     metadata = {"alt": alt}
+    buffer = io.BytesIO()
     if output_dir and name:
         folder = Path(output_dir)
         folder.mkdir(parents=True, exist_ok=True)
         stem = slugify(name)
-        fig.savefig(folder / f"{stem}.png", format="png", dpi=FIGURE_DPI, bbox_inches="tight")
-        fig.savefig(folder / f"{stem}.svg", format="svg", bbox_inches="tight")
+        fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
+        (folder / f"{stem}.png").write_bytes(buffer.getvalue())
+        if "svg" in os.environ.get(FIGURE_FORMATS_ENV, "png,svg").split(","):
+            fig.savefig(folder / f"{stem}.svg", format="svg", bbox_inches="tight")
         _record_texts(folder, stem, fig)
         metadata["pv_file"] = stem
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DISPLAY_DPI, bbox_inches="tight")
+        display_png = _reduced(buffer, DISPLAY_DPI / FIGURE_DPI)
+    else:
+        fig.savefig(buffer, format="png", dpi=DISPLAY_DPI, bbox_inches="tight")
+        display_png = buffer.getvalue()
     plt.close(fig)
-    display(Image(data=buffer.getvalue(), format="png", metadata=metadata))
+    display(Image(data=display_png, format="png", metadata=metadata))
+
+
+def _reduced(png, factor: float) -> bytes:
+    """The PNG in ``png`` (a buffer) resampled by ``factor`` (Lanczos): the page's lighter
+    copy of a saved figure, without drawing the figure a second time."""
+    from PIL import Image as PILImage
+
+    png.seek(0)
+    with PILImage.open(png) as image:
+        size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
+        out = io.BytesIO()
+        image.resize(size, PILImage.LANCZOS).save(out, format="PNG", dpi=(DISPLAY_DPI,) * 2)
+    return out.getvalue()
 
 
 def _record_texts(folder: Path, name: str, fig) -> None:

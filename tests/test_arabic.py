@@ -273,4 +273,4 @@ def test_index_rows_carry_their_editions():
     alone = ReportResult("territoire", {"level": "region", "code": "01", "lang": "ar"},
                          "territoire/territoire-region-01-ar", "ok", 0)
     assert split_editions([fr, ar, alone]) == [fr, alone]
-    assert fr.editions == {"ar": ar}
+    assert fr.languages == {"ar": ar}

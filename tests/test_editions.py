@@ -49,8 +49,10 @@ def _page_headers(page: str) -> list[str]:
 # --------------------------------------------------------------------------------------------
 
 def test_editions_are_checked_with_a_french_message():
-    assert editions.check_editions(None) == ("html",)
+    assert editions.check_editions(None) == ("html", "svg")
     assert editions.check_editions(["pdf"]) == ("html", "pdf")
+    assert editions.check_editions(["html"]) == ("html",)
+    assert editions.check_editions(["pdf", "svg"]) == ("html", "svg", "pdf")
     assert editions.check_editions("pdf") == ("html", "pdf")
     with pytest.raises(ParameterError, match="édition inconnue : « pfd ».*pdf"):
         editions.check_editions(["html", "pfd"])
@@ -405,3 +407,33 @@ def test_an_unknown_edition_in_a_batch_file_stops_with_code_2(toy):
 def test_report_command_offers_pdf():
     result = CliRunner().invoke(cli, ["report", "--help"])
     assert result.exit_code == 0 and "--pdf" in result.output
+
+
+@pytest.mark.slow
+def test_a_batch_that_leaves_svg_out_writes_sharp_pngs_only(sample_processed, tmp_path):
+    from pathlib import Path
+
+    from PIL import Image
+
+    config = {"editions": ["html"],
+              "reports": [{"kind": "territoire", "params": {"level": "region", "code": "03"}}]}
+    batch = reports.run_batch(config, tmp_path / "site", processed_dir=sample_processed,
+                              notebooks_dir=Path(__file__).resolve().parents[1] / "notebooks")
+    (r,) = batch.reports
+    assert r.ok and r.editions == ["html"]
+    folder = tmp_path / "site" / r.report_id
+    pngs = list(folder.glob("*.png"))
+    assert pngs and not list(folder.glob("*.svg"))
+    assert all(round(Image.open(p).info["dpi"][0]) == present.FIGURE_DPI for p in pngs)
+    page = (folder / reports.HTML_NAME).read_text("utf-8")
+    assert not re.search(r'href="[^"]+\.svg"', page) and f'href="{pngs[0].name}"' in page
+    # the page's copy is the saved figure at half its resolution, not a second drawing
+    import base64
+    import io
+
+    tag = next(t for t in re.findall(r"<img\b[^>]*>", page)
+               if f'data-pv-file="{pngs[0].name}"' in t)
+    small = Image.open(io.BytesIO(base64.b64decode(
+        re.search(r'src="data:image/png;base64,([^"]+)"', tag).group(1))))
+    big = Image.open(pngs[0])
+    assert abs(small.width - big.width / 2) <= 1 and abs(small.height - big.height / 2) <= 1

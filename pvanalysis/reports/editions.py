@@ -2,10 +2,11 @@
 
 Every report writes its HTML page (``rapport.html``), the workbook of the tables it shows
 (``tableaux.xlsx``, written by the notebook's last cell, :func:`pvanalysis.present.write_tables`)
-and each figure as PNG (``FIGURE_DPI``) and SVG. With the ``pdf`` edition it also writes
-``rapport.pdf`` from the same page, printed with ``templates/pvreport/print.css``: A4, the
-Ministry's header, "page N / M", tables never cut (wide ones shrink and wrap), headers
-repeated, static maps in place of the interactive ones, chapters on a new page; PDF/A-3b.
+and each figure as PNG (``FIGURE_DPI``), and as SVG with the ``svg`` edition. With the
+``pdf`` edition it also writes ``rapport.pdf`` from the same page, printed with
+``templates/pvreport/print.css``: A4, the Ministry's header, "page N / M", tables never cut
+(wide ones shrink and wrap), headers repeated, static maps in place of the interactive ones,
+chapters on a new page; PDF/A-3b.
 
 The PDF is made inside the report's run, in its staging folder: a failed PDF fails the
 report like any other output, and the last good report stays in place.
@@ -19,20 +20,23 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import ParameterError
+from ..i18n import N_, _
 from ..present import TABLES_NAME
 from ..text import suggestion
 
-#: Editions a report can be written in (``editions:`` of a batch, ``--pdf`` of a report).
-EDITIONS = ("html", "pdf")
-#: The HTML page is always written: the PDF and the site are made from it.
-DEFAULT_EDITIONS = ("html",)
+#: Editions a report can be written in (``editions:`` of a batch, ``--pdf`` of a report):
+#: the page, each figure also as SVG (``svg``: one more drawing per figure), the PDF.
+EDITIONS = ("html", "svg", "pdf")
+#: The HTML page is always written: the PDF and the site are made from it. A batch that
+#: lists its editions gets those only (the country batch leaves SVG out: ``pays.yml``).
+DEFAULT_EDITIONS = ("html", "svg")
 #: Name of the PDF edition in each report folder.
 PDF_NAME = "rapport.pdf"
 #: PDF flavour: PDF/A-3b (archivable; WeasyPrint embeds the fonts and an sRGB profile).
 PDF_VARIANT = "pdf/a-3b"
 #: The Ministry's name, at the top of every printed page.
-MINISTRY = ("Royaume du Maroc — Ministère de l'Aménagement du territoire national, de "
-            "l'Urbanisme, de l'Habitat et de la Politique de la ville")
+MINISTRY = N_("Royaume du Maroc — Ministère de l'Aménagement du territoire national, de "
+              "l'Urbanisme, de l'Habitat et de la Politique de la ville")
 
 #: An image tag of the page; one naming its sharper PNG file (``data-pv-file``).
 _IMG = re.compile(r"<img\b[^>]*>")
@@ -53,7 +57,8 @@ def check_editions(editions: Iterable[str] | str | None) -> tuple[str, ...]:
     Parameters
     ----------
     editions : list of str, str or None
-        ``["html", "pdf"]``, ``"pdf"``…; None means ``DEFAULT_EDITIONS``.
+        ``["html", "pdf"]``, ``"pdf"``…; None means ``DEFAULT_EDITIONS``. Only the editions
+        listed are written (HTML always).
 
     Raises
     ------
@@ -130,13 +135,13 @@ def print_css() -> str:
 
 
 def links(folder: Path, editions: Iterable[str]) -> list[tuple[str, str]]:
-    """``(href, French label)`` of a report's other editions, for the top of its page: the
-    PDF when asked for, the workbook when the notebook wrote it."""
+    """``(href, label)`` of a report's other editions, for the top of its page (labels in
+    the active language): the PDF when asked for, the workbook when the notebook wrote it."""
     out = []
     if "pdf" in editions:
-        out.append((PDF_NAME, "Version PDF"))
+        out.append((PDF_NAME, _("Version PDF")))
     if (Path(folder) / TABLES_NAME).is_file():
-        out.append((TABLES_NAME, "Tableaux (Excel)"))
+        out.append((TABLES_NAME, _("Tableaux (Excel)")))
     return out
 
 

@@ -122,11 +122,14 @@ def export_html(notebook: str | Path, html_path: str | Path, *, kind_label: str 
     with i18n.using(lang):
         nb = _presentable(nb)
         exporter = _exporter(lang)
+        page_label = _("page")  # the "page N / M" footer of print
         extra = {"pv_kind_label": _(kind_label), "pv_footer": footer,
                  "pv_index_href": index_href, "pv_ministry": _(ed.MINISTRY),
-                 "pv_print_css": ed.print_css(),
+                 "pv_print_css": ed.print_css().replace('"page "', f'"{page_label} "'),
                  "pv_editions": ed.links(Path(html_path).parent, editions),
-                 "pv_figure_dpi": FIGURE_DPI}
+                 "pv_figure_dpi": FIGURE_DPI, "pv_svg": "svg" in editions,
+                 "pv_download_label": _("Télécharger :"),
+                 "pv_image_alt": _("Graphique ou carte du rapport")}
         if switch is not None:
             extra.update(pv_switch_href=switch[0], pv_switch_html=switch_html(lang, switch))
         if lang != "fr":

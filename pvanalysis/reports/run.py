@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -26,10 +27,10 @@ from pathlib import Path
 from .. import __version__, fmt, i18n, store
 from ..config import PROCESSED_DIR
 from ..errors import PvInputError
-from ..present import FIGURES_NAME
+from ..present import FIGURE_FORMATS_ENV, FIGURES_NAME
 from . import files
 from .checks import validate_params
-from .editions import check_editions, outputs
+from .editions import DEFAULT_EDITIONS, check_editions, outputs
 from .execute import (
     DEFAULT_TIMEOUT_S,
     EXIT_CELL_ERROR,
@@ -136,7 +137,7 @@ class ReportResult:
     peak_rss_mb: float | None = None
     engine: str = ""
     shown: dict | None = None
-    editions: list = dataclasses.field(default_factory=lambda: ["html"])
+    editions: list = dataclasses.field(default_factory=lambda: list(DEFAULT_EDITIONS))
     outputs: dict = dataclasses.field(default_factory=dict)
 
     @property
@@ -206,7 +207,7 @@ def run_notebook(notebook: Path, parameters: Mapping, folder: Path,
                  timeout_s: float = DEFAULT_TIMEOUT_S, *, kind_label: str = "",
                  footer: str = "", index_href: str | None = None,
                  engine: str = "kernel", switch: tuple | None = None,
-                 editions: tuple[str, ...] = ("html",)) -> tuple:
+                 editions: tuple[str, ...] = DEFAULT_EDITIONS) -> tuple:
     """Execute a notebook into ``folder`` and write its HTML copy (no parameter checks).
 
     The notebook works in its own folder, as in JupyterLab, so relative defaults
@@ -222,6 +223,9 @@ def run_notebook(notebook: Path, parameters: Mapping, folder: Path,
         ``(status, exit_code, error, html_bytes)``, see :func:`execute_notebook`.
     """
     executed = folder / Path(notebook).name
+    # the notebook's figures (present.show_figure) read which files to write; a kernel
+    # started from here inherits it
+    os.environ[FIGURE_FORMATS_ENV] = "png,svg" if "svg" in editions else "png"
     status, code, error = execute_notebook(notebook, executed, parameters,
                                            Path(notebook).parent.resolve(), timeout_s,
                                            folder / KERNEL_LOG, engine=engine)
@@ -258,7 +262,7 @@ def _pdf_edition(page: Path) -> tuple:
 def attempt(kind: str, params: Mapping, folder: str, processed: str, notebooks_dir: str,
             timeout_s: float, index_href: str | None, engine: str, footer: str,
             checked: bool = False, switch: tuple | None = None,
-            editions: tuple[str, ...] = ("html",)) -> dict:
+            editions: tuple[str, ...] = DEFAULT_EDITIONS) -> dict:
     """One run of a report into ``folder`` (what a child process does): check the
     parameters against the data (unless ``checked``: the batch already knows the territory
     or the convention), execute, export. Returns the outcome as a dict."""

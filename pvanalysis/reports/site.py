@@ -103,7 +103,7 @@ def _row(result: ReportResult, out_dir: Path, prefix: str = "",
         files.append((prefix + result.shown["failed_href"], "page de l'exécution échouée"))
     summary = (result.figures or {}).get("summary") or {}
     editions = []
-    for code, edition in sorted(getattr(result, "editions", {}).items()):
+    for code, edition in sorted(getattr(result, "languages", {}).items()):
         page = out_dir / edition.report_id / HTML_NAME
         editions.append((code, LANG_NAMES.get(code, code),
                          f"{prefix}{edition.report_id}/{HTML_NAME}" if page.is_file() else None,
@@ -130,17 +130,17 @@ def _edition_title(edition: ReportResult) -> str:
 
 def split_editions(results: list[ReportResult]) -> list[ReportResult]:
     """The reports of the index: each French report carries its other-language editions
-    (``editions``: lang → result); an edition whose French report is not in the batch
+    (``languages``: lang → result); an edition whose French report is not in the batch
     stays a row of its own."""
     french = {r.report_id: r for r in results if r.params.get("lang", "fr") == "fr"}
     for r in french.values():
-        r.editions = {}
+        r.languages = {}
     rows = []
     for r in results:
         lang = r.params.get("lang", "fr")
         base = r.report_id.removesuffix(f"-{lang}")
         if lang != "fr" and base in french:
-            french[base].editions[lang] = r
+            french[base].languages[lang] = r
         else:
             rows.append(r)
     return rows
