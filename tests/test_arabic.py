@@ -193,6 +193,10 @@ def test_arabic_report_is_right_to_left_and_fully_translated(arabic_reports, nam
     page = (out / result.report_id / "rapport.html").read_text(encoding="utf-8")
     assert '<html lang="ar" dir="rtl">' in page
     assert '@font-face { font-family: "PV Arabic"' in page
+    # the layout and the font reach the PDF edition too (it keeps the report's own sheets)
+    from pvanalysis.reports.editions import print_html
+
+    assert '@font-face { font-family: "PV Arabic"' in print_html(page)
     text = _visible_text(page)
     left = sorted(f for f in _french_fragments() if f in text)
     assert left == []
@@ -274,3 +278,4 @@ def test_index_rows_carry_their_editions():
                          "territoire/territoire-region-01-ar", "ok", 0)
     assert split_editions([fr, ar, alone]) == [fr, alone]
     assert fr.languages == {"ar": ar}
+
