@@ -11,6 +11,7 @@ import nbformat
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from toys import toy_site
 
 from pvanalysis import present, reports, sections, store
 from pvanalysis.cli import cli
@@ -339,18 +340,7 @@ pp.write_tables(output_dir)"""
 @pytest.fixture
 def toy(tmp_path):
     """A notebooks folder with a ``qualite_donnees`` notebook (one table) and a tiny store."""
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    params = nbformat.v4.new_code_cell(_PARAMS)
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [nbformat.v4.new_markdown_cell("# Essai"), params,
-                nbformat.v4.new_code_cell(_BODY)]
-    (tmp_path / "nb").mkdir()
-    nbformat.write(nb, tmp_path / "nb" / "qualite_donnees.ipynb")
-    with store.publish(tmp_path / "processed") as draft:
-        pd.DataFrame({"project_id": ["P1"]}).to_parquet(draft.path / "projects.parquet")
-    return tmp_path
+    return toy_site(tmp_path, _PARAMS, _BODY)
 
 
 def _batch(toy, mode="ok", editions_=None, **kw):

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from conftest import BAD_REGION, NOTEBOOKS
+from toys import toy_site
 
 import pvanalysis
 from pvanalysis import present, reports, sections, store
@@ -43,18 +44,7 @@ pp.write_figures({"title": "Essai <b>", "n": 3}, output_dir, processed_dir)"""
 def toy(tmp_path):
     """A notebooks folder whose ``qualite_donnees`` notebook misbehaves on demand, and an
     empty 'processed' folder holding one table file."""
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    params = nbformat.v4.new_code_cell(_PARAMS)
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [nbformat.v4.new_markdown_cell("# Essai"), params,
-                nbformat.v4.new_code_cell(_BODY)]
-    (tmp_path / "nb").mkdir()
-    nbformat.write(nb, tmp_path / "nb" / "qualite_donnees.ipynb")
-    with store.publish(tmp_path / "processed") as draft:
-        pd.DataFrame({"project_id": ["P1"]}).to_parquet(draft.path / "projects.parquet")
-    return tmp_path
+    return toy_site(tmp_path, _PARAMS, _BODY)
 
 
 def _run(toy, mode, timeout_s=60):
