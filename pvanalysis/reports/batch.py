@@ -427,6 +427,7 @@ def _run_batch(config, out_dir: Path, jobs: int, force: bool, version: store.Ver
     if region is not None:
         kept = [i for i, (k, p) in enumerate(pairs) if index.region_of(k, p) == str(region)]
         pairs, editions = [pairs[i] for i in kept], [editions[i] for i in kept]
+    warm = _warm_start(engine, dask, jobs, version, pairs, editions)
     previous = _previous_runs(out_dir)
     results, todo = _plan(pairs, previous, index, out_dir, notebooks_dir, force, langs, editions)
     done = 0
@@ -447,7 +448,8 @@ def _run_batch(config, out_dir: Path, jobs: int, force: bool, version: store.Ver
     if dask:
         version = store.Version(version.id, version.path.resolve())
         run = functools.partial(run, processed_dir=version)
-    runner = _run_on_dask(run, todo, dask, jobs) if dask else _run_local(run, todo, jobs, stop)
+    runner = _run_on_dask(run, todo, dask, jobs) if dask else _run_local(run, todo, jobs, stop,
+                                                                         warm)
     try:
         for i, result in runner:
             results[i] = result
@@ -463,6 +465,9 @@ def _run_batch(config, out_dir: Path, jobs: int, force: bool, version: store.Ver
         batch.interrupted = True
         _write_site(batch, version, previous, pairs, start)
         raise
+    finally:
+        if warm is not None:
+            warm.drop()  # not run (an error, nothing to do): stop its processes now
     _write_site(batch, version, previous, pairs, start)
     return batch
 
@@ -496,17 +501,24 @@ def _function(run, short: bool):
                                                       "index_href")})
 
 
-def warm_version(processed: str, periods=()) -> None:
+def warm_version(processed: str, periods=(), pdf: bool = False) -> None:
     """Read one version of the data and compute what the reports of a batch share.
 
     Run by each warm process of a batch (:class:`~pvanalysis.reports.fork.WarmPool`)
     before it forks the reports: the tables (:func:`pvanalysis.sections.load_tables` keeps
     the last version read), the territory layers (attributes and display outlines), and
     the national flows of each ``(period_start, period_end)`` of ``periods`` at each level,
-    sliced by the territory sheets afterwards. Nothing is written.
+    sliced by the territory sheets afterwards, and WeasyPrint when ``pdf``. Nothing is
+    written.
     """
     from .. import indicators, sections, territories
 
+    if pdf:
+        import io
+
+        from weasyprint import HTML
+
+        HTML(string="<p>é</p>").write_pdf(io.BytesIO())  # fonts and layout machinery
     tables = sections.load_tables(processed)
     cutoff = sections.cutoff(tables, processed, "")
     for level in ("region", "province", "commune"):
@@ -518,19 +530,58 @@ def warm_version(processed: str, periods=()) -> None:
             indicators.flows(tables, where, level=level)
 
 
-def _warm_pool(run, todo, jobs: int):
-    """Warm processes for the notebook reports of ``todo`` (fork engine): each reads the
-    version and the national flows of the periods asked, then forks the reports."""
+class _WarmStart:
+    """The warm processes of a batch, started while the batch plans (importing the
+    libraries and reading the version take seconds), then used, or dropped at once when no
+    notebook report is to be run."""
+
+    def __init__(self, size: int, kwargs: Mapping):
+        self._pool, self._dropped, self._lock = None, False, threading.Lock()
+        self._thread = threading.Thread(target=self._start, args=(size, kwargs), daemon=True,
+                                        name="pv-warm")
+        self._thread.start()
+
+    def _start(self, size: int, kwargs: Mapping) -> None:
+        from . import fork
+
+        pool = fork.WarmPool(size, warm_version, kwargs)
+        with self._lock:
+            if self._dropped:
+                pool.kill()
+            else:
+                self._pool = pool
+
+    def get(self):
+        """The pool, once its processes are started (they warm on their own); the caller
+        owns it from then on (and closes it)."""
+        self._thread.join()
+        with self._lock:
+            pool, self._pool, self._dropped = self._pool, None, True
+        return pool
+
+    def drop(self) -> None:
+        with self._lock:
+            self._dropped = True
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.kill()
+
+
+def _warm_start(engine: str, dask, jobs: int, version: store.Version, pairs,
+                editions) -> _WarmStart | None:
+    """Warm processes for a local fork batch: each reads the version, the national flows of
+    the periods the batch asks for and, if a PDF is asked for, WeasyPrint."""
     from . import fork
 
-    notebooks = [params for _, _, params, _, _, short, *_ in todo if not short]
-    if run.keywords.get("engine") != "fork" or not notebooks or not fork.can_fork_children():
-        return contextlib.nullcontext()
-    periods = sorted({(p["period_start"], p["period_end"]) for p in notebooks
-                      if "period_start" in p and "period_end" in p})
-    processed = str(store.current(run.keywords["processed_dir"]).path.resolve())
-    return fork.WarmPool(min(jobs, len(notebooks)), warm_version,
-                         {"processed": processed, "periods": periods})
+    if engine != "fork" or dask or not fork.can_fork_children():
+        return None
+    periods = set()
+    for _, params in pairs:
+        with contextlib.suppress(KeyError, TypeError, ValueError):
+            periods.add((int(params["period_start"]), int(params["period_end"])))
+    return _WarmStart(jobs, {"processed": str(version.path.resolve()),
+                             "periods": sorted(periods),
+                             "pdf": any("pdf" in e for e in editions or ())})
 
 
 def _editions(short: bool, editions) -> dict:
@@ -539,16 +590,20 @@ def _editions(short: bool, editions) -> dict:
     return {} if short else {"editions": editions}
 
 
-def _run_local(run, todo, jobs: int, stop: threading.Event):
+def _run_local(run, todo, jobs: int, stop: threading.Event, warm: _WarmStart | None = None):
     """Yield ``(index, ReportResult)`` as reports finish; ``jobs`` threads, each waiting
-    for its report's own process."""
+    for its report's own process (forked from ``warm``'s processes when given)."""
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
     from . import fork
 
-    warm = _warm_pool(run, todo, jobs)
-    if isinstance(warm, fork.WarmPool):
-        run = functools.partial(run, pool=warm)
+    warm_pool = None
+    if warm is not None and any(not short for _, _, _, _, _, short, *_ in todo):
+        warm_pool = warm.get()
+    elif warm is not None:
+        warm.drop()
+    if warm_pool is not None:
+        run = functools.partial(run, pool=warm_pool)
     pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="pv-report")
     try:
         futures = {pool.submit(_function(run, short), kind, params, inputs=inputs,
@@ -567,7 +622,8 @@ def _run_local(run, todo, jobs: int, stop: threading.Event):
                 future.cancel()
             fork.kill_children()
         pool.shutdown(wait=True, cancel_futures=True)
-        warm.__exit__(None, None, None)
+        if warm_pool is not None:
+            warm_pool.close()
 
 
 def _run_on_dask(run, todo, address: str, jobs: int):

@@ -237,6 +237,12 @@ class WarmProcess:
             self._process.join()
         _WARM.pop(self._process.pid, None)
 
+    def kill(self) -> None:
+        self._conn.close()
+        self._process.kill()
+        self._process.join()
+        _WARM.pop(self._process.pid, None)
+
 
 class WarmPool:
     """``size`` warm processes shared by the threads of a batch (one report each at a time).
@@ -261,6 +267,11 @@ class WarmPool:
     def close(self) -> None:
         for process in self._all:
             process.close()
+
+    def kill(self) -> None:
+        """Stop the warm processes at once (a pool that will not be used)."""
+        for process in self._all:
+            process.kill()
 
     def __enter__(self) -> WarmPool:
         return self

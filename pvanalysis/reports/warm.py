@@ -4,9 +4,10 @@ The fork server imports it (:data:`~pvanalysis.reports.fork.PRELOAD`), so that e
 forked from it starts with: the pandera schemas built (without ``dask.dataframe``, which
 pandera's typing imports when it is installed — a second of the server's start for a
 library no report uses), the Agg renderer and its fonts loaded, the HTML exporter's
-templates compiled, WeasyPrint and its fonts loaded (PDF edition), the IPython shell made
-(no cell run in it) and papermill's machinery imported. Each step is independent and a
-failing step is skipped: warming never stops the server.
+templates compiled, the IPython shell made (no cell run in it) and papermill's machinery
+imported (WeasyPrint is warmed by a batch that asks for PDFs,
+:func:`~pvanalysis.reports.batch.warm_version`). Each step is independent and a failing
+step is skipped: warming never stops the server.
 """
 
 from __future__ import annotations
@@ -46,14 +47,6 @@ def _exporter() -> None:
         "pv_kind_label": "", "pv_footer": "", "pv_index_href": None})
 
 
-def _pdf() -> None:
-    import io
-
-    from weasyprint import HTML
-
-    HTML(string="<p>é</p>").write_pdf(io.BytesIO())
-
-
 def _shell_machinery() -> None:
     import papermill.translators  # noqa: F401
 
@@ -65,7 +58,7 @@ def _shell_machinery() -> None:
 def warm() -> list[str]:
     """Run every warming step; returns the names of the steps that failed."""
     failed = []
-    for step in (_schemas, _figure, _exporter, _pdf, _shell_machinery):
+    for step in (_schemas, _figure, _exporter, _shell_machinery):
         try:
             step()
         except Exception:
