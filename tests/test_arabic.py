@@ -179,7 +179,8 @@ def arabic_reports(sample_processed, tmp_path_factory):
     runs = {name: run_report(kind, params, out, sample_processed, notebooks_dir=NOTEBOOKS)
             for name, kind, params in (
                 ("bilan", "bilan", {"lang": "ar"}),
-                ("region", "territoire", {"level": "region", "code": "03", "lang": "ar"}))}
+                ("region", "territoire", {"level": "region", "code": "03", "lang": "ar"}),
+                ("convention", "convention", {"convention_id": "CC-R00001", "lang": "ar"}))}
     return out, runs
 
 
@@ -201,6 +202,42 @@ def test_arabic_report_is_right_to_left_and_fully_translated(arabic_reports, nam
     assert ">commune</bdi>" in page  # a stable reason code is never translated
     assert _unisolated_figures(page) == []
     assert '<span class="pv-lang"><a href="../' in page  # FR | ع: a link to the French
+
+
+@pytest.mark.slow
+def test_arabic_convention_dashboard_is_right_to_left_and_fully_translated(arabic_reports):
+    out, runs = arabic_reports
+    result = runs["convention"]
+    assert result.ok, result.error
+    assert result.report_id == "convention/convention-cc-r00001-ar"
+    page = (out / result.report_id / "rapport.html").read_text(encoding="utf-8")
+    assert '<html lang="ar" dir="rtl">' in page
+    text = _visible_text(page)
+    assert sorted(f for f in _french_fragments() if f in text) == []
+    for heading in ("الرسائل الرئيسية", "الاتفاقية: الشركاء والالتزامات والمبالغ المصروفة",
+                    "المشروع: جدول الأداء والمبالغ المصروفة", "مبلغ الاتفاقية", "أسباب الوضعية",
+                    "مسرد المؤشرات", "منذ الإصدار السابق"):
+        assert heading in text
+    assert "Montant de la convention" not in text and "Raisons du statut" not in text
+    assert _unisolated_figures(page) == []
+    # the identifier and the (French) project title read left to right inside the title
+    assert ('<h1 class="pv-title">الاتفاقية <bdi dir="ltr">CC-R00001</bdi> — <bdi dir="ltr">'
+            'Programme de mise') in page
+    assert '<span class="pv-lang"><a href="../convention-cc-r00001/rapport.html"' in page
+
+
+@pytest.mark.slow
+def test_arabic_convention_chart_and_figures_are_arabic(arabic_reports):
+    import json
+
+    out, runs = arabic_reports
+    folder = out / runs["convention"].report_id
+    texts = json.loads((folder / "textes_figures.json").read_text(encoding="utf-8"))
+    drawn = " ".join(t for values in texts.values() for t in values)
+    assert "جدول الأداء المتراكم" in drawn and "Échéancier cumulé" not in drawn
+    figures = json.loads((folder / "figures.json").read_text(encoding="utf-8"))
+    assert figures["status_label"] == "متأخر"
+    assert set(figures["summary"]) == {"المبلغ", "المصروف", "الباقي", "الوضعية"}
 
 
 @pytest.mark.slow
@@ -246,8 +283,10 @@ def test_lang_parameter_is_checked_and_french_is_the_report_as_before():
     assert coerce_params("bilan", {"lang": "ar"}, NOTEBOOKS) == {"lang": "ar"}
     with pytest.raises(ParameterError, match="langue inconnue"):
         coerce_params("bilan", {"lang": "en"}, NOTEBOOKS)
+    assert coerce_params("convention", {"convention_id": "CC-R00001", "lang": "ar"},
+                         NOTEBOOKS) == {"convention_id": "CC-R00001", "lang": "ar"}
     with pytest.raises(ParameterError, match="pas encore d'édition en arabe"):
-        coerce_params("convention", {"convention_id": "CC-R00001", "lang": "ar"}, NOTEBOOKS)
+        coerce_params("qualite", {"lang": "ar"}, NOTEBOOKS)
 
 
 def test_batch_langs_add_an_edition_to_each_report_that_has_one():
@@ -258,10 +297,11 @@ def test_batch_langs_add_an_edition_to_each_report_that_has_one():
     assert editions({"langs": ["fr", "ar"], "reports": []}) == ["ar"]
     with pytest.raises(ParameterError):
         editions({"langs": "ar", "reports": []})
-    pairs = [("bilan", {}), ("convention", {"convention_id": "CC-R00001"})]
+    pairs = [("bilan", {}), ("convention", {"convention_id": "CC-R00001"}), ("qualite", {})]
     assert with_editions(pairs, ["ar"], NOTEBOOKS) == [
         ("bilan", {}), ("bilan", {"lang": "ar"}),
-        ("convention", {"convention_id": "CC-R00001"})]
+        ("convention", {"convention_id": "CC-R00001"}),
+        ("convention", {"convention_id": "CC-R00001", "lang": "ar"}), ("qualite", {})]
 
 
 def test_index_rows_carry_their_editions():

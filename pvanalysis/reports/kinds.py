@@ -36,7 +36,7 @@ KINDS = {
     "bilan": ReportKind("bilan_national", N_("Bilan national"), "Bilan national"),
     "territoire": ReportKind("fiche_territoire", N_("Fiche territoriale"),
                              "Fiches territoriales"),
-    "convention": ReportKind("suivi_convention", "Suivi de convention",
+    "convention": ReportKind("suivi_convention", N_("Suivi de convention"),
                              "Tableaux de bord des conventions"),
     "qualite": ReportKind("qualite_donnees", "Qualité des données", "Qualité des données"),
     "exploration": ReportKind("exploration", "Exploration", "Exploration"),
@@ -151,7 +151,7 @@ def coerce_params(kind: str, params: Mapping, notebooks_dir: str | Path = NOTEBO
             params = {k: v for k, v in params.items() if k != "lang"}
         elif "lang" not in declared:
             raise ParameterError(f"le rapport « {kind} » n'a pas encore d'édition en arabe "
-                                 "(éditions arabes : bilan, territoire)")
+                                 "(éditions arabes : bilan, territoire, convention)")
     for name in params:
         if name in RESERVED:
             raise ParameterError(f"le paramètre « {name} » est fixé par l'exécution du rapport")
