@@ -314,3 +314,33 @@ def test_index_rows_carry_their_editions():
                          "territoire/territoire-region-01-ar", "ok", 0)
     assert split_editions([fr, ar, alone]) == [fr, alone]
     assert fr.editions == {"ar": ar}
+
+
+@pytest.mark.slow
+def test_batch_langs_give_a_commune_without_project_its_arabic_short_sheet(sample_processed,
+                                                                          tmp_path):
+    from pvanalysis import reports, store
+    from pvanalysis.reports.batch import DataIndex
+
+    index = DataIndex(store.current(sample_processed))
+    code = sorted(c for c in index.known["commune"] if index.project_count(c) == 0)[0]
+    config = {"langs": ["fr", "ar"], "reports": [
+        {"kind": "territoire", "params": {"level": "commune", "code": code}}]}
+    french, arabic = reports.run_batch(config, tmp_path, processed_dir=sample_processed,
+                                       notebooks_dir=NOTEBOOKS).reports
+    assert arabic.ok and arabic.engine == "fiche courte"
+    assert arabic.report_id == french.report_id + "-ar"
+    page = (tmp_path / arabic.report_id / "rapport.html").read_text("utf-8")
+    assert '<html lang="ar" dir="rtl">' in page and '@font-face { font-family: "PV Arabic"' in page
+    text = _visible_text(page)
+    assert "لا يشمل أي مشروع من مشاريع سياسة المدينة هذه الجماعة" in text
+    assert sorted(f for f in _french_fragments() if f in text) == []
+    assert _unisolated_figures(page) == []
+    assert f"<title>جماعة {arabic.figures['title'].removeprefix('جماعة ')}" in page
+    assert french.figures["name"] in page  # the French name beside the Arabic one
+    assert 'href="../../index.ar.html"' in page
+    assert f'href="../{french.report_id.split("/")[1]}/rapport.html">FR</a>' in page
+    assert arabic.figures["summary"] == {"المشاريع": f"{FSI}0{PDI}"}
+    first = (tmp_path / french.report_id / "rapport.html").read_text("utf-8")
+    assert '<html lang="fr">' in first and "Aucun projet de politique de la ville" in first
+    assert f'href="../{arabic.report_id.split("/")[1]}/rapport.html">ع</a>' in first

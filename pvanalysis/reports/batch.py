@@ -386,9 +386,7 @@ def _run_batch(config, out_dir: Path, jobs: int, force: bool, version: store.Ver
     timeout_s = timeout_s or cfg.get("timeout_s") or DEFAULT_TIMEOUT_S
     langs = editions(cfg)
     index = DataIndex(version)
-    pairs = [(k, p) for k, p in with_editions(expand_config(cfg, version.path), langs,
-                                              notebooks_dir)
-             if p.get("lang", "fr") == "fr" or not _is_short(k, p, index)]
+    pairs = with_editions(expand_config(cfg, version.path), langs, notebooks_dir)
     if region is not None:
         pairs = [(k, p) for k, p in pairs if index.region_of(k, p) == str(region)]
     previous = _previous_runs(out_dir)

@@ -190,6 +190,18 @@ def edition_href(rid: str, lang: str) -> str:
     return f"../{french if lang == 'fr' else f'{french}-{lang}'}/rapport.html"
 
 
+def index_page(lang: str = "fr") -> str:
+    """File name of the site index in ``lang``: ``index.html``, ``index.ar.html``."""
+    return "index.html" if lang == "fr" else f"index.{lang}.html"
+
+
+def edition_index_href(index_href: str | None, lang: str = "fr") -> str | None:
+    """The back link of an edition's page: the index page in its language."""
+    if not index_href or lang == "fr" or not index_href.endswith(index_page()):
+        return index_href
+    return index_href.removesuffix(index_page()) + index_page(lang)
+
+
 def _report_folder(out_dir: Path, rid: str) -> Path:
     folder = (out_dir / rid).resolve()
     if not folder.is_relative_to(out_dir.resolve()) or folder == out_dir.resolve():

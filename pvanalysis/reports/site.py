@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import __version__, fmt
+from .. import __version__, fmt, i18n
 from ..present import FIGURES_NAME
 from ..sections import TERRITORY_LEVELS
 from .export import HTML_NAME, LANG_NAMES, _templates_dir
@@ -180,10 +180,14 @@ def _site_images(out_dir: Path) -> list[tuple[Path, str]]:
 def _environment():
     """Jinja2 environment of the site templates: autoescape on, undefined names refused."""
     import jinja2
+    import markupsafe
 
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(_templates_dir())),
-                              autoescape=True, undefined=jinja2.StrictUndefined,
-                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(_templates_dir())),
+                             autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    # escaped text whose isolated figures become <bdi dir="ltr"> (Arabic pages)
+    env.filters["bdi"] = lambda text: markupsafe.Markup(i18n.bdi(str(markupsafe.escape(text))))
+    return env
 
 
 # --------------------------------------------------------------------------------------------
