@@ -344,3 +344,57 @@ def test_batch_langs_give_a_commune_without_project_its_arabic_short_sheet(sampl
     first = (tmp_path / french.report_id / "rapport.html").read_text("utf-8")
     assert '<html lang="fr">' in first and "Aucun projet de politique de la ville" in first
     assert f'href="../{arabic.report_id.split("/")[1]}/rapport.html">ع</a>' in first
+
+
+def _index_batch(tmp_path, with_edition: bool):
+    """A batch of one convention dashboard (and its Arabic edition), pages in place."""
+    from pvanalysis.reports import BatchResult, ReportResult
+
+    fr = ReportResult("convention", {"convention_id": "CC-R00001"},
+                      "convention/convention-cc-r00001", "ok", 0, duration_s=12.5,
+                      figures={"title": "Convention CC-R00001 — Programme de Taza",
+                               "region_code": "03", "region_name": "Fès-Meknès",
+                               "summary": {"Montant": "153,54\u00a0MDH"}})
+    ar = ReportResult("convention", {"convention_id": "CC-R00001", "lang": "ar"},
+                      "convention/convention-cc-r00001-ar", "ok", 0, duration_s=13.25,
+                      figures={"title": f"الاتفاقية {FSI}CC-R00001{PDI} — {FSI}Programme de "
+                                        f"Taza{PDI}", "region_code": "03",
+                               "region_name": "فاس-مكناس",
+                               "summary": {"المبلغ": f"{FSI}153,54{PDI}\u00a0مليون درهم"}})
+    runs = [fr, ar] if with_edition else [fr]
+    for r in runs:
+        (tmp_path / r.report_id).mkdir(parents=True)
+        (tmp_path / r.report_id / "rapport.html").write_text("x")
+    return BatchResult(runs, tmp_path, tmp_path / "index.html", tmp_path / "manifest.json",
+                       30.0, "sha", "v-1")
+
+
+def test_an_arabic_index_sits_beside_the_french_one_when_editions_exist(tmp_path):
+    from pvanalysis.reports.site import write_index
+
+    french = write_index(_index_batch(tmp_path, True)).read_text("utf-8")
+    page = (tmp_path / "index.ar.html").read_text("utf-8")
+    assert '<html lang="ar" dir="rtl">' in page and '@font-face { font-family: "PV Arabic"' in page
+    assert "<title>تقارير التقييم — سياسة المدينة</title>" in page
+    # FR | ع between the two index pages
+    assert '<a lang="fr" href="index.html">FR</a> | <strong lang="ar">ع</strong>' in page
+    assert '<strong lang="fr">FR</strong> | <a lang="ar" href="index.ar.html">ع</a>' in french
+    # each row leads to the Arabic edition, the French report one click away
+    assert 'href="convention/convention-cc-r00001-ar/rapport.html">الاتفاقية' in page
+    assert '<span class="langs">ع | <a lang="fr" href="convention/convention-cc-r00001/' in page
+    assert "لوحات قيادة الاتفاقيات" in page and "ناجح" in page and "المبلغ" in page
+    text = _visible_text(page)
+    assert sorted(f for f in _french_fragments() if f in text) == []
+    assert _unisolated_figures(page) == []
+    for french_word in ("Rechercher un rapport", "Chiffres clés", "réussi", "Produits le"):
+        assert french_word not in text
+    assert "Rechercher un rapport" in french and "Tableaux de bord des conventions" in french
+    assert "<html lang=\"fr\">" in french and "12,5 s" in french
+
+
+def test_a_batch_without_edition_writes_no_arabic_index(tmp_path):
+    from pvanalysis.reports.site import write_index
+
+    french = write_index(_index_batch(tmp_path, False)).read_text("utf-8")
+    assert not (tmp_path / "index.ar.html").exists()
+    assert 'class="lang"' not in french and "index.ar.html" not in french

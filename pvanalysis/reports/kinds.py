@@ -33,12 +33,13 @@ class ReportKind:
 
 #: Report kinds, key → notebook stem and French labels (the CLI's ``report KIND``).
 KINDS = {
-    "bilan": ReportKind("bilan_national", N_("Bilan national"), "Bilan national"),
+    "bilan": ReportKind("bilan_national", N_("Bilan national"), N_("Bilan national")),
     "territoire": ReportKind("fiche_territoire", N_("Fiche territoriale"),
-                             "Fiches territoriales"),
+                             N_("Fiches territoriales")),
     "convention": ReportKind("suivi_convention", N_("Suivi de convention"),
-                             "Tableaux de bord des conventions"),
-    "qualite": ReportKind("qualite_donnees", "Qualité des données", "Qualité des données"),
+                             N_("Tableaux de bord des conventions")),
+    "qualite": ReportKind("qualite_donnees", N_("Qualité des données"),
+                          N_("Qualité des données")),
     "exploration": ReportKind("exploration", "Exploration", "Exploration"),
     "impact": ReportKind("impact", "Impact 2014 → 2024", "Impact 2014 → 2024"),
 }
@@ -48,10 +49,10 @@ RESERVED = ("processed_dir", "output_dir")
 
 #: Status → French label shown in the index.
 STATUS_LABELS = {
-    "ok": "réussi",
-    "error": "échec",
-    "timeout": "délai dépassé",
-    "dead_kernel": "processus arrêté",
+    "ok": N_("réussi"),
+    "error": N_("échec"),
+    "timeout": N_("délai dépassé"),
+    "dead_kernel": N_("processus arrêté"),
 }
 
 
