@@ -410,6 +410,20 @@ def quality_summary(tables, processed_dir: str | Path) -> Html:
     return Html("".join(str(p) for p in parts))
 
 
+def quarantine_values(quarantine):
+    """The quarantined values as the report lists them; in Arabic each reason is its stable
+    code's translated text (the French row detail stays in the French edition) and each raw
+    value reads left to right."""
+    from .schemas import REASONS
+
+    if not i18n.rtl() or "reason_code" not in quarantine:
+        return quarantine
+    reason = quarantine["reason_code"].map(REASONS).fillna(quarantine["reason"])
+    return quarantine.assign(
+        reason=reason.map(lambda r: r if _is_missing(r) else _(str(r))),
+        value=quarantine["value"].map(lambda v: v if _is_missing(v) else i18n.isolate(str(v))))
+
+
 def quarantine_by_code(quarantine):
     """Quarantined values per source file and stable reason code (``schemas.REASONS``), with
     the reason's French text without its row detail; largest first."""
@@ -735,10 +749,10 @@ def quality_figures(tables, processed_dir) -> dict:
     manifest = store.current(processed_dir).manifest
     rows_in = sum(s.get("rows_in", 0) for s in manifest.get("sources", []))
     quarantined = len(tables["quarantine"])
-    return {"kind": "qualite", "title": "Qualité des données", "rows_in": rows_in,
+    return {"kind": "qualite", "title": _("Qualité des données"), "rows_in": rows_in,
             "quarantined": quarantined,
-            "summary": {"Lignes lues": fmt.number(rows_in),
-                        "En quarantaine": fmt.number(quarantined)}}
+            "summary": {_("Lignes lues"): fmt.number(rows_in),
+                        _("En quarantaine"): fmt.number(quarantined)}}
 
 
 def matching_summary(processed_dir: str | Path = PROCESSED_DIR):
@@ -747,8 +761,9 @@ def matching_summary(processed_dir: str | Path = PROCESSED_DIR):
 
     matching = territories.load_matching(processed_dir)
     out = matching.value_counts(["level", "method"], sort=False).rename("count").reset_index()
-    return out.assign(level=out["level"].map(territories.LEVEL_LABELS).fillna(out["level"]),
-                      method=out["method"].map(territories.METHOD_LABELS).fillna(out["method"]))
+    return out.assign(level=out["level"].map(territories.LEVEL_LABELS).fillna(out["level"]).map(_),
+                      method=out["method"].map(territories.METHOD_LABELS).fillna(
+                          out["method"]).map(_))
 
 
 def matching_issues(processed_dir: str | Path = PROCESSED_DIR):
@@ -758,8 +773,9 @@ def matching_issues(processed_dir: str | Path = PROCESSED_DIR):
     m = territories.load_matching(processed_dir)
     cols = ["level", "source_name", "code", "name_fr", "method", "score", "reason"]
     m = m[m["method"].isin(["fuzzy", "unmatched"])][cols].reset_index(drop=True)
-    return m.assign(level=m["level"].map(territories.LEVEL_LABELS).fillna(m["level"]),
-                    method=m["method"].map(territories.METHOD_LABELS).fillna(m["method"]))
+    return m.assign(level=m["level"].map(territories.LEVEL_LABELS).fillna(m["level"]).map(_),
+                    method=m["method"].map(territories.METHOD_LABELS).fillna(m["method"]).map(_),
+                    reason=m["reason"].map(_, na_action="ignore"))  # labels, in the edition
 
 
 def table_sizes(tables: Mapping):

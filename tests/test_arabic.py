@@ -180,7 +180,8 @@ def arabic_reports(sample_processed, tmp_path_factory):
             for name, kind, params in (
                 ("bilan", "bilan", {"lang": "ar"}),
                 ("region", "territoire", {"level": "region", "code": "03", "lang": "ar"}),
-                ("convention", "convention", {"convention_id": "CC-R00001", "lang": "ar"}))}
+                ("convention", "convention", {"convention_id": "CC-R00001", "lang": "ar"}),
+                ("qualite", "qualite", {"lang": "ar"}))}
     return out, runs
 
 
@@ -224,6 +225,22 @@ def test_arabic_convention_dashboard_is_right_to_left_and_fully_translated(arabi
     assert ('<h1 class="pv-title">الاتفاقية <bdi dir="ltr">CC-R00001</bdi> — <bdi dir="ltr">'
             'Programme de mise') in page
     assert '<span class="pv-lang"><a href="../convention-cc-r00001/rapport.html"' in page
+
+
+@pytest.mark.slow
+def test_arabic_quality_report_is_right_to_left_and_fully_translated(arabic_reports):
+    out, runs = arabic_reports
+    result = runs["qualite"]
+    assert result.ok, result.error
+    page = (out / result.report_id / "rapport.html").read_text(encoding="utf-8")
+    assert '<html lang="ar" dir="rtl">' in page
+    text = _visible_text(page)
+    assert sorted(f for f in _french_fragments() if f in text) == []
+    assert "القيم الموضوعة في الحجر" in text and "الحدود حسب المستوى وطريقة الربط" in text
+    assert "جماعة غير معروفة" in text and "commune inconnue" not in text  # reason by its code
+    assert ">commune</bdi>" in page  # the stable code itself is never translated
+    assert _unisolated_figures(page) == []
+    assert result.figures["title"] == "جودة المعطيات"
 
 
 @pytest.mark.slow
@@ -286,7 +303,7 @@ def test_lang_parameter_is_checked_and_french_is_the_report_as_before():
     assert coerce_params("convention", {"convention_id": "CC-R00001", "lang": "ar"},
                          NOTEBOOKS) == {"convention_id": "CC-R00001", "lang": "ar"}
     with pytest.raises(ParameterError, match="pas encore d'édition en arabe"):
-        coerce_params("qualite", {"lang": "ar"}, NOTEBOOKS)
+        coerce_params("exploration", {"lang": "ar"}, NOTEBOOKS)
 
 
 def test_batch_langs_add_an_edition_to_each_report_that_has_one():
@@ -297,11 +314,11 @@ def test_batch_langs_add_an_edition_to_each_report_that_has_one():
     assert editions({"langs": ["fr", "ar"], "reports": []}) == ["ar"]
     with pytest.raises(ParameterError):
         editions({"langs": "ar", "reports": []})
-    pairs = [("bilan", {}), ("convention", {"convention_id": "CC-R00001"}), ("qualite", {})]
+    pairs = [("bilan", {}), ("convention", {"convention_id": "CC-R00001"}), ("exploration", {})]
     assert with_editions(pairs, ["ar"], NOTEBOOKS) == [
         ("bilan", {}), ("bilan", {"lang": "ar"}),
         ("convention", {"convention_id": "CC-R00001"}),
-        ("convention", {"convention_id": "CC-R00001", "lang": "ar"}), ("qualite", {})]
+        ("convention", {"convention_id": "CC-R00001", "lang": "ar"}), ("exploration", {})]
 
 
 def test_index_rows_carry_their_editions():

@@ -152,7 +152,7 @@ def coerce_params(kind: str, params: Mapping, notebooks_dir: str | Path = NOTEBO
             params = {k: v for k, v in params.items() if k != "lang"}
         elif "lang" not in declared:
             raise ParameterError(f"le rapport « {kind} » n'a pas encore d'édition en arabe "
-                                 "(éditions arabes : bilan, territoire, convention)")
+                                 "(éditions arabes : bilan, territoire, convention, qualite)")
     for name in params:
         if name in RESERVED:
             raise ParameterError(f"le paramètre « {name} » est fixé par l'exécution du rapport")
