@@ -204,6 +204,9 @@ engine_option = click.option(
 
 jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=1), default=1,
                            show_default=True, help="Rapports exécutés en parallèle.")
+pdf_option = click.option(
+    "--pdf", is_flag=True,
+    help="Écrire aussi l'édition PDF (rapport.pdf, A4) à côté de la page HTML.")
 timeout_option = click.option("--timeout", type=click.FloatRange(min=1), default=None,
                               help="Durée maximale d'une cellule (secondes) ; 600 par défaut.")
 
@@ -219,12 +222,14 @@ timeout_option = click.option("--timeout", type=click.FloatRange(min=1), default
 @reports_option
 @timeout_option
 @engine_option
+@pdf_option
 @_friendly
 def report(kind: str, params: tuple[str, ...], lang: str, processed: Path, out: Path,
-           timeout: float | None, engine: str) -> None:
+           timeout: float | None, engine: str, pdf: bool) -> None:
     """Exécute un rapport (carnet paramétré) dans son propre dossier de --out.
 
-    Écrit le carnet exécuté, une copie HTML sans code, les cartes PNG et figures.json.
+    Écrit le carnet exécuté, une copie HTML sans code, les tableaux (tableaux.xlsx), les
+    graphiques et cartes en PNG et SVG, figures.json et, avec --pdf, rapport.pdf.
     Paramètres : « papermill --help-notebook notebooks/<carnet>.ipynb » les décrit.
     """
     from .reports import DEFAULT_TIMEOUT_S, HTML_NAME, run_report
@@ -233,7 +238,8 @@ def report(kind: str, params: tuple[str, ...], lang: str, processed: Path, out: 
     if lang != "fr":
         given["lang"] = lang
     result = run_report(kind, given, out, processed,
-                        timeout_s=timeout or DEFAULT_TIMEOUT_S, engine=engine)
+                        timeout_s=timeout or DEFAULT_TIMEOUT_S, engine=engine,
+                        editions=["html", "pdf"] if pdf else None)
     if not result.ok:
         message = result.error or result.status
         if result.shown:
@@ -242,6 +248,8 @@ def report(kind: str, params: tuple[str, ...], lang: str, processed: Path, out: 
         failure.exit_code = result.exit_code
         raise failure
     click.echo(f"Rapport : {(out / result.report_id / HTML_NAME).resolve()}")
+    if "pdf" in result.outputs:
+        click.echo(f"PDF : {(out / result.report_id / result.outputs['pdf']).resolve()}")
 
 
 @cli.command()
@@ -262,22 +270,26 @@ def report(kind: str, params: tuple[str, ...], lang: str, processed: Path, out: 
               help="Seulement les rapports de cette région (fiches de ses territoires, "
                    "conventions de ses projets), ou « national » pour les autres ; une "
                    "partie d'un lot découpé par région, dans son propre dossier --out.")
+@pdf_option
 @_friendly
 def batch(config: Path | None, jobs: int, force: bool, processed: Path, out: Path,
-          timeout: float | None, engine: str, dask: str | None, region: str | None) -> None:
+          timeout: float | None, engine: str, dask: str | None, region: str | None,
+          pdf: bool) -> None:
     """Exécute un lot de rapports, écrit index.html et manifest.json ; code 1 si un échoue.
 
     Seuls les rapports dont les données lues, le carnet ou la version de pvanalysis ont
     changé sont refaits ; chaque ligne dit pourquoi. Un rapport en échec garde sa version
-    précédente. Interrompu (Ctrl-C, SIGTERM), le lot écrit l'index et le manifest puis
-    s'arrête avec le code 130.
+    précédente. --pdf (ou « editions: [html, pdf] » dans le fichier du lot) écrit aussi
+    l'édition PDF de chaque rapport. Interrompu (Ctrl-C, SIGTERM), le lot écrit l'index et
+    le manifest puis s'arrête avec le code 130.
     """
     from .reports import run_batch
 
     try:
         result = run_batch(None if config is None else str(config), out, jobs=jobs,
                            force=force, processed_dir=processed, timeout_s=timeout,
-                           progress=_echo_progress, engine=engine, dask=dask, region=region)
+                           progress=_echo_progress, engine=engine, dask=dask, region=region,
+                           editions=["html", "pdf"] if pdf else None)
     except KeyboardInterrupt:
         click.echo("Lot interrompu : index.html et manifest.json sont à jour ; les rapports "
                    "non refaits gardent leur version précédente.", err=True)

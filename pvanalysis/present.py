@@ -30,8 +30,23 @@ FIGURES_NAME = "figures.json"
 #: on the images, kept for checks and for text alternatives.
 FIGURE_TEXTS_NAME = "textes_figures.json"
 
-#: Resolution of the PNG figures of a report (dots per inch).
-FIGURE_DPI = 100
+#: Resolution of the PNG files of a report's figures, for slides and print (dots per inch).
+FIGURE_DPI = 200
+
+#: Resolution of the lighter copy embedded in the HTML page (dots per inch): the page stays
+#: under ``HTML_MAX_BYTES`` while the files beside it (and the PDF) use ``FIGURE_DPI``.
+DISPLAY_DPI = 100
+
+#: Workbook of the tables a report shows, one sheet per table, in each report folder.
+TABLES_NAME = "tableaux.xlsx"
+
+#: Characters of table text a printed line holds (A4 portrait, 7,5 pt table font of
+#: print.css; wide tables, in 6,5 pt, hold proportionally more).
+_PRINT_LINE_CHARS = 120
+
+#: A table with at least this many columns is marked wide (``pv-wide``): in print it
+#: shrinks and wraps its headers rather than losing columns past the margin.
+WIDE_COLUMNS = 7
 
 
 
@@ -176,18 +191,21 @@ def table(frame, labels: Mapping[str, str] | None = None, caption: str | None = 
         frame = frame.sort_values("scale", key=lambda s: s.map(order), kind="stable")
     names = {**schemas.labels(), **(labels or {})}
     unknown = set(unknown or ()) & set(map(str, frame.columns))
+    sheet = _record_table(frame, names, caption, unknown) if not frame.empty else None
     e = esc
     number_text = _NUMBER_TEXT_AR if i18n.rtl() else _NUMBER_TEXT
     rows = []
     numeric_columns = set()
+    lengths = {col: [] for col in frame.columns}
     for values in frame.head(max_rows).itertuples(index=False, name=None):
         cells = []
         for col, val in zip(frame.columns, values, strict=True):
-            shown = (fmt.UNKNOWN if str(col) in unknown
-                     else format_value(str(col), val, mdh_decimals))
+            raw = (fmt.UNKNOWN if str(col) in unknown
+                   else format_value(str(col), val, mdh_decimals))
+            lengths[col].append((len(raw), max(map(len, raw.split()), default=0)))
             if str(col).endswith(("_id", "code")) and not _is_missing(val):
-                shown = i18n.isolate(shown)  # an identifier reads left to right in Arabic
-            text = e(shown)
+                raw = i18n.isolate(raw)  # an identifier reads left to right in Arabic
+            text = e(raw)
             numeric = (isinstance(val, numbers.Number) and not isinstance(val, bool)
                        and not _is_missing(val)) or str(col) in unknown or (
                 isinstance(val, str) and number_text.match(val) is not None)
@@ -199,9 +217,9 @@ def table(frame, labels: Mapping[str, str] | None = None, caption: str | None = 
                 numeric_columns.add(col)
         rows.append("<tr>" + "".join(cells) + "</tr>")
     num = ' class="pv-num"'
-    head = "".join(f"<th{num if c in numeric_columns else ''}>"
-                   f"{e(_(str(names.get(c, str(c).replace('_', ' ')))))}</th>"
-                   for c in frame.columns)
+    headers = [_(str(names.get(c, str(c).replace("_", " ")))) for c in frame.columns]
+    head = "".join(f"<th{num if c in numeric_columns else ''}>{e(h)}</th>"
+                   for c, h in zip(frame.columns, headers, strict=True))
     more = ('<p class="pv-note">' + e(_("{n} lignes de plus non affichées.").format(
         n=fmt.number(len(frame) - max_rows))) + "</p>") if len(frame) > max_rows else ""
     cap = f"<caption>{e(_(caption))}</caption>" if caption else ""
@@ -209,8 +227,206 @@ def table(frame, labels: Mapping[str, str] | None = None, caption: str | None = 
         title = f"<strong>{e(_(caption))}</strong> : " if caption else ""
         nothing = _(empty) if empty else _("aucune ligne.")
         return Html(f'<p class="pv-note">{title}{e(nothing)}</p>')
-    return Html(f'<table class="pv-table">{cap}<thead><tr>{head}</tr></thead>'
-                f"<tbody>{''.join(rows)}</tbody></table>{more}")
+    wide = " pv-wide" if len(frame.columns) >= WIDE_COLUMNS else ""
+    sheet = f' data-pv-sheet="{e(sheet)}"' if sheet else ""
+    cols = _colgroup(headers, [lengths[c] for c in frame.columns],
+                     [c in numeric_columns for c in frame.columns],
+                     _PRINT_LINE_CHARS * (7.5 / 6.5 if wide else 1))
+    return Html(f'<table class="pv-table pv-cols{wide}"{sheet}>{cap}{cols}<thead><tr>{head}'
+                f"</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}")
+
+
+def _colgroup(headers: list[str], lengths: list[list[tuple]], numeric: list[bool],
+              line: float = 120) -> str:
+    """Relative column widths from the texts shown, for print: there the table's layout is
+    fixed (``print.css``), so the PDF step need not measure every cell (a third of its
+    layout time); a screen keeps the automatic layout.
+
+    ``lengths`` holds, per column, ``(length, longest word)`` of each cell. Every column
+    first gets what cannot wrap: its longest word (a code, a date), the longest word of its
+    header (bold), its longest value if it holds numbers; what is left of a printed line
+    (``line`` characters: more in the smaller font of wide tables) goes to the text
+    columns, up to their usual length (they wrap)."""
+    need, want = [], []
+    for header, cells, is_number in zip(headers, lengths, numeric, strict=True):
+        ordered = sorted(n for n, _ in cells) or [1]
+        # digits and codes are wider than running text, bold headers too; +2: padding
+        fixed = max(3, 1.25 * max((w for _, w in cells), default=1),
+                    1.2 * max((len(w) for w in header.split()), default=1),
+                    1.25 * ordered[-1] if is_number else 0) + 2
+        need.append(fixed)
+        want.append(max(fixed, min(ordered[int(0.9 * (len(ordered) - 1))], 40) + 2))
+    room, extra = line - sum(need), sum(want) - sum(need)
+    share = 1.0 if extra <= max(room, 0) else max(room, 0) / extra
+    widths = [n + (w - n) * share for n, w in zip(need, want, strict=True)]
+    total = sum(widths)
+    return "<colgroup>" + "".join(f'<col style="width:{100 * w / total:.1f}%">'
+                                  for w in widths) + "</colgroup>"
+
+
+# --------------------------------------------------------------------------------------------
+# Tables to reuse (tableaux.xlsx)
+# --------------------------------------------------------------------------------------------
+
+#: Tables shown by this process's report, in order: (caption, full frame, labels, unknown).
+#: A report runs in a process of its own, so this is one report's tables; showing a table
+#: again (a cell re-run in JupyterLab) replaces its entry.
+_SHOWN_TABLES: dict[tuple, tuple] = {}
+
+#: Characters Excel refuses in a sheet name.
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+def _record_table(frame, names: Mapping[str, str], caption: str | None, unknown) -> str:
+    """Keep the full frame of a shown table (not its truncated display) for the workbook;
+    returns its sheet name there (the page marks the table with it, ``data-pv-sheet``)."""
+    key = (caption, tuple(map(str, frame.columns)))
+    _SHOWN_TABLES[key] = (caption, frame.copy(), dict(names), set(unknown))
+    keys = list(_SHOWN_TABLES)
+    return sheet_names([k[0] for k in keys])[keys.index(key)]
+
+
+def clear_tables() -> None:
+    """Forget the tables shown so far (a new report in the same process)."""
+    _SHOWN_TABLES.clear()
+
+
+def shown_tables() -> list[tuple]:
+    """Tables shown so far by this report: ``(caption, frame, labels, unknown)``, in order."""
+    return list(_SHOWN_TABLES.values())
+
+
+def sheet_names(captions: list[str | None]) -> list[str]:
+    """Excel sheet names from table captions: 31 characters at most, no ``[]:*?/\\``,
+    unique (a repeat gets `` (2)``); a table without caption is « Tableau N ».
+
+    Examples
+    --------
+    >>> sheet_names(["Bilan par échelle d'intervention", None, "Bilan par échelle d'intervention"])
+    ["Bilan par échelle d'intervention", 'Tableau 2', "Bilan par échelle d'interven (2)"]
+    """
+    out: list[str] = []
+    for i, caption in enumerate(captions, start=1):
+        base = " ".join(_SHEET_FORBIDDEN.sub(" ", caption or f"Tableau {i}").split())[:31]
+        name, n = base.strip("' ") or f"Tableau {i}", 1
+        while name.casefold() in {o.casefold() for o in out}:
+            n += 1
+            name = f"{base[:31 - len(f' ({n})')].rstrip()} ({n})"
+        out.append(name)
+    return out
+
+
+def _header(column: str, names: Mapping[str, str]) -> str:
+    """Header of a workbook column in the report's language; amounts say their unit (cells
+    carry none)."""
+    label = _(str(names.get(column, column.replace("_", " "))))
+    if column.endswith("_per_capita_dh"):
+        return f"{label} (DH par habitant)"
+    if column.endswith("_dh"):
+        return f"{label} (MDH)"
+    if column.endswith(("_rate", "_share", "_coverage", "_adherence")):
+        return f"{label} (%)"
+    return label
+
+
+def _cell(column: str, value):
+    """What a workbook cell holds: numbers as numbers, coded values as their label."""
+    import numbers
+
+    import pandas as pd
+
+    if _is_missing(value):
+        return None
+    label = _code_label(column, value)
+    if label is not None:
+        return label
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    if isinstance(value, pd.Timestamp | datetime):
+        return value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
+    return str(value)
+
+
+def write_tables(output_dir: str | Path | None, name: str = TABLES_NAME) -> Html:
+    """Write the tables this report showed to ``output_dir/tableaux.xlsx``, one sheet each.
+
+    Every table is written whole (a display cut at ``max_rows`` is not), with its French
+    headers, its caption as sheet name (:func:`sheet_names`), frozen header row and filters.
+    Amounts (``_dh``) stay integer dirhams, shown in MDH by the number format
+    ``#,##0.000,,`` (each trailing comma divides by 1 000 on screen only), so the cells sum
+    exactly and ``pandas.read_excel`` gives back the integers of the processed tables; rates
+    are fractions shown as %, dates are dates, unknown sources read « non renseigné ».
+
+    Returns
+    -------
+    Html
+        A French line linking the workbook (what the notebook's last cell shows); empty when
+        no table was shown or no ``output_dir`` was given (nothing is written).
+    """
+    import xlsxwriter
+
+    tables = shown_tables()
+    if not output_dir or not tables:
+        return Html("")
+    path = Path(output_dir) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book = xlsxwriter.Workbook(str(path), {"remove_timezone": True})
+    formats = {"head": book.add_format({"bold": True, "text_wrap": True, "valign": "top",
+                                        "bg_color": "#EEF5F1", "bottom": 2}),
+               "mdh": book.add_format({"num_format": "#,##0.000,,"}),
+               "int": book.add_format({"num_format": "#,##0"}),
+               "pct": book.add_format({"num_format": "0.0%"}),
+               "date": book.add_format({"num_format": "dd/mm/yyyy"}),
+               "num": book.add_format({"num_format": "#,##0.##"})}
+    for sheet_name, (_caption, frame, names, unknown) in zip(
+            sheet_names([_(t[0]) if t[0] else None for t in tables]), tables, strict=True):
+        _write_sheet(book.add_worksheet(sheet_name), frame, names, unknown, formats)
+    book.close()
+    count = f"{len(tables)} feuille{'s' if len(tables) > 1 else ''}"
+    return Html(f'<p class="pv-note pv-downloads-tables">Tableaux du rapport pour Excel '
+                f'({count}, montants en dirhams affichés en MDH) : <a href="'
+                f'{html.escape(path.name)}">{html.escape(path.name)}</a></p>')
+
+
+def _column_format(column: str, formats: Mapping):
+    if column.endswith("_per_capita_dh"):
+        return formats["int"]
+    if column.endswith("_dh"):
+        return formats["mdh"]
+    if column.endswith(("_rate", "_share", "_coverage", "_adherence")):
+        return formats["pct"]
+    return None
+
+
+def _write_sheet(sheet, frame, names: Mapping, unknown: set, formats: Mapping) -> None:
+    columns = [str(c) for c in frame.columns]
+    for j, column in enumerate(columns):
+        sheet.write_string(0, j, _header(column, names), formats["head"])
+        width = max(10, min(45, len(_header(column, names)) + 2))
+        sheet.set_column(j, j, width, _column_format(column, formats))
+    for i, values in enumerate(frame.itertuples(index=False, name=None), start=1):
+        for j, (column, value) in enumerate(zip(columns, values, strict=True)):
+            if column in unknown:
+                sheet.write_string(i, j, fmt.UNKNOWN)
+                continue
+            cell = _cell(column, value)
+            if cell is None:
+                sheet.write_blank(i, j, None)
+            elif isinstance(cell, datetime):
+                sheet.write_datetime(i, j, cell, formats["date"])
+            elif isinstance(cell, str):
+                sheet.write_string(i, j, cell)
+            else:
+                sheet.write_number(i, j, cell, _column_format(column, formats) or (
+                    None if "year" in column else
+                    formats["int"] if isinstance(cell, int) else formats["num"]))
+    sheet.freeze_panes(1, 0)
+    if len(frame):
+        sheet.autofilter(0, 0, len(frame), max(0, len(columns) - 1))
 
 
 def note(text: str) -> Html:
@@ -224,7 +440,11 @@ def key_figures(figures: Mapping[str, str], caption: str | None = None) -> Html:
     rows = "".join(f"<tr><th>{e(_(str(k)))}</th><td>{e(str(v))}</td></tr>"
                    for k, v in figures.items())
     cap = f"<caption>{e(_(caption))}</caption>" if caption else ""
-    return Html(f'<table class="pv-table">{cap}<tbody>{rows}</tbody></table>')
+    cols = _colgroup(["", ""], [[(len(t), max(map(len, t.split()), default=0))
+                                 for t in map(str, texts)]
+                                for texts in (figures.keys(), figures.values())],
+                     [False, False])
+    return Html(f'<table class="pv-table pv-cols">{cap}{cols}<tbody>{rows}</tbody></table>')
 
 
 # --------------------------------------------------------------------------------------------
@@ -252,10 +472,12 @@ def slugify(text: str, max_len: int = 60) -> str:
 # --------------------------------------------------------------------------------------------
 
 def show_figure(fig, output_dir: str | Path | None = None, name: str | None = None) -> None:
-    """Display a matplotlib figure once and, when ``output_dir`` is given, save it as PNG.
+    """Display a matplotlib figure once and, when ``output_dir`` is given, save it as PNG
+    (``FIGURE_DPI``) and SVG beside the report.
 
-    The figure is rendered once (``FIGURE_DPI``), shown as that PNG and closed, so the
-    inline backend does not draw it a second time.
+    The page shows a lighter PNG (``DISPLAY_DPI``) carrying the name of its files
+    (``pv_file`` metadata): the page links them and the PDF edition prints the sharper PNG.
+    The figure is closed afterwards, so the inline backend does not draw it a second time.
     """
     import io
 
@@ -263,16 +485,19 @@ def show_figure(fig, output_dir: str | Path | None = None, name: str | None = No
     from IPython.display import Image, display
 
     alt = _figure_title(fig) or (name or "").replace("_", " ")
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
-    plt.close(fig)
-    png = buffer.getvalue()
+    metadata = {"alt": alt}
     if output_dir and name:
         folder = Path(output_dir)
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{slugify(name)}.png").write_bytes(png)
-        _record_texts(folder, slugify(name), fig)
-    display(Image(data=png, format="png", metadata={"alt": alt}))
+        stem = slugify(name)
+        fig.savefig(folder / f"{stem}.png", format="png", dpi=FIGURE_DPI, bbox_inches="tight")
+        fig.savefig(folder / f"{stem}.svg", format="svg", bbox_inches="tight")
+        _record_texts(folder, stem, fig)
+        metadata["pv_file"] = stem
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DISPLAY_DPI, bbox_inches="tight")
+    plt.close(fig)
+    display(Image(data=buffer.getvalue(), format="png", metadata=metadata))
 
 
 def _record_texts(folder: Path, name: str, fig) -> None:

@@ -308,14 +308,14 @@ def test_lang_parameter_is_checked_and_french_is_the_report_as_before():
 
 def test_batch_langs_add_an_edition_to_each_report_that_has_one():
     from pvanalysis.errors import ParameterError
-    from pvanalysis.reports.batch import editions, with_editions
+    from pvanalysis.reports.batch import languages, with_languages
 
-    assert editions({"reports": []}) == []
-    assert editions({"langs": ["fr", "ar"], "reports": []}) == ["ar"]
+    assert languages({"reports": []}) == []
+    assert languages({"langs": ["fr", "ar"], "reports": []}) == ["ar"]
     with pytest.raises(ParameterError):
-        editions({"langs": "ar", "reports": []})
+        languages({"langs": "ar", "reports": []})
     pairs = [("bilan", {}), ("convention", {"convention_id": "CC-R00001"}), ("exploration", {})]
-    assert with_editions(pairs, ["ar"], NOTEBOOKS) == [
+    assert with_languages(pairs, ["ar"], NOTEBOOKS) == [
         ("bilan", {}), ("bilan", {"lang": "ar"}),
         ("convention", {"convention_id": "CC-R00001"}),
         ("convention", {"convention_id": "CC-R00001", "lang": "ar"}), ("exploration", {})]

@@ -21,6 +21,8 @@ One module per step, imports pointing one way (each imports only those listed be
 - :mod:`~pvanalysis.reports.execute` — papermill and the kernel of this interpreter, over
   IPC sockets so that parallel kernels cannot race for TCP ports; exit codes;
 - :mod:`~pvanalysis.reports.export` — the HTML copy of an executed notebook;
+- :mod:`~pvanalysis.reports.editions` — the editions of a report: the PDF of its page
+  (WeasyPrint, print stylesheet), the links to its workbook and figure files;
 - :mod:`~pvanalysis.reports.engine` — a papermill engine running the cells in this
   process (``pvanalysis``), for a process of its own;
 - :mod:`~pvanalysis.reports.fork` — each report in a fresh child of a fork server that
@@ -62,6 +64,7 @@ from .checks import (
     framework_conventions,
     validate_params,
 )
+from .editions import EDITIONS, PDF_NAME, check_editions, write_pdf
 from .execute import (
     DEFAULT_TIMEOUT_S,
     EXIT_CELL_ERROR,
@@ -85,7 +88,15 @@ from .kinds import (
     notebooks_with_outputs,
     report_id,
 )
-from .run import ENGINES, ReportResult, execute_report, run_key, run_notebook, run_report
+from .run import (
+    ENGINES,
+    FAILED_DIR,
+    ReportResult,
+    execute_report,
+    run_key,
+    run_notebook,
+    run_report,
+)
 from .site import search_fold, territory_names, write_index
 
 __all__ = [
@@ -93,6 +104,7 @@ __all__ = [
     "EXIT_TIMEOUT", "FIGURES_NAME", "HTML_MAX_BYTES", "HTML_NAME", "KERNEL_LOG", "KINDS",
     "NOTEBOOKS_DIR", "RESERVED", "STATUS_LABELS", "TERRITORY_LEVELS",
     "ENGINES", "BatchResult", "ReportKind", "ReportResult",
+    "EDITIONS", "FAILED_DIR", "PDF_NAME", "check_editions", "write_pdf",
     "execute_report", "merge_sites", "search_fold", "territory_names", "why_run",
     "check_bilan", "check_convention", "check_period", "check_processed", "check_territoire",
     "coerce_params", "contracting_years", "default_config_path", "execute_notebook",

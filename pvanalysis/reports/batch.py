@@ -33,6 +33,7 @@ from ..text import suggestion
 from . import files
 from .checks import _territory_codes, framework_conventions
 from .depends import DataIndex, changed
+from .editions import PDF_NAME
 from .execute import DEFAULT_TIMEOUT_S
 from .export import HTML_NAME
 from .kinds import NOTEBOOKS_DIR, coerce_params, notebook_parameters, notebook_path, report_id
@@ -100,9 +101,10 @@ def load_config(config: str | Path | Mapping | None = None) -> dict:
     The file lists ``reports``, each with a ``kind``, optional ``params``, and optionally
     ``for_each`` (``region``, ``province``, ``commune`` or ``convention``) with a ``where``
     filter for conventions (``scale``, ``period_start``, ``period_end``). A top-level
-    ``timeout_s`` sets the per-cell time limit; ``langs`` (``[fr, ar]``) the editions of
-    each report that has them (:func:`editions`). ``"pays"`` and ``"defaut"`` name the
-    packaged configurations.
+    ``timeout_s`` sets the per-cell time limit; ``langs`` (``[fr, ar]``) the language
+    editions of each report that has them (:func:`languages`); ``editions`` the formats of
+    every report (``[html, pdf]``; an entry may set its own). ``"pays"`` and ``"defaut"``
+    name the packaged configurations.
 
     Raises
     ------
@@ -158,7 +160,7 @@ def expand_config(config: Mapping, processed_dir: str | Path = PROCESSED_DIR) ->
     return pairs
 
 
-def editions(config: Mapping) -> list[str]:
+def languages(config: Mapping) -> list[str]:
     """The other-language editions a configuration asks for (``langs: [fr, ar]`` → ``["ar"]``);
     French, the source, is always written."""
     from ..i18n import check_lang
@@ -170,7 +172,7 @@ def editions(config: Mapping) -> list[str]:
     return [check_lang(str(lang)) for lang in dict.fromkeys(langs) if lang != "fr"]
 
 
-def with_editions(pairs: list[tuple], langs: list[str], notebooks_dir) -> list[tuple]:
+def with_languages(pairs: list[tuple], langs: list[str], notebooks_dir) -> list[tuple]:
     """Each report followed by its editions in ``langs``, for the kinds whose notebook has a
     ``lang`` parameter (an edition is a report of its own: skip, failure and the index know
     it)."""
@@ -210,11 +212,12 @@ def _previous_runs(out_dir: Path) -> dict[str, dict]:
 
 
 def why_run(kind: str, typed: Mapping, inputs: Mapping, notebook_sha: str,
-            old: Mapping | None, out_dir: Path) -> str | None:
+            old: Mapping | None, out_dir: Path, editions=("html",)) -> str | None:
     """Why a report must run (French), or None when its earlier run can be reused.
 
     Reused means: a successful earlier run with its page still there, the same notebook and
-    package version, the same digests of what it reads and the same parameters.
+    package version, the same digests of what it reads and the same parameters, and every
+    edition asked for (``editions``) in its folder.
     """
     if old is None:
         return "première exécution"
@@ -222,6 +225,8 @@ def why_run(kind: str, typed: Mapping, inputs: Mapping, notebook_sha: str,
         return "exécution précédente en échec"
     if not (out_dir / old["report_id"] / HTML_NAME).is_file():
         return "page absente du site"
+    if "pdf" in editions and not (out_dir / old["report_id"] / PDF_NAME).is_file():
+        return "édition PDF absente"
     if old.get("notebook_sha") != notebook_sha:
         return "carnet modifié"
     if old.get("package_version") != __version__:
@@ -249,7 +254,7 @@ def run_batch(config: str | Path | Mapping | None = None, out_dir: str | Path = 
               notebooks_dir: str | Path = NOTEBOOKS_DIR, timeout_s: float | None = None,
               progress: Callable[[int, int, ReportResult], None] | None = None,
               engine: str = "fork", dask: str | None = None,
-              region: str | None = None) -> BatchResult:
+              region: str | None = None, editions=None) -> BatchResult:
     """Run a set of reports, write ``index.html`` and ``manifest.json``.
 
     Parameters
@@ -282,6 +287,9 @@ def run_batch(config: str | Path | Mapping | None = None, out_dir: str | Path = 
         Only the reports of this region (territory sheets within it, conventions of its
         projects), or ``"national"`` for the others: one part of a batch split by region,
         each part in its own site folder (:func:`merge_sites` gathers them).
+    editions : list of str, optional
+        Editions of every report (``["html", "pdf"]``), over the configuration's
+        ``editions``; a report whose asked edition is missing from its folder is redone.
 
     Returns
     -------
@@ -302,7 +310,7 @@ def run_batch(config: str | Path | Mapping | None = None, out_dir: str | Path = 
     with files.site_lock(out_dir), version.pinned(), _terminate_as_interrupt():
         files.recover(out_dir)
         return _run_batch(config, out_dir, jobs, force, version, Path(notebooks_dir),
-                          timeout_s, progress, start, engine, dask, region)
+                          timeout_s, progress, start, engine, dask, region, editions)
 
 
 @contextlib.contextmanager
@@ -346,10 +354,10 @@ def _known(kind: str, typed: Mapping, index: DataIndex) -> bool:
     return False
 
 
-def _plan(pairs, previous, index: DataIndex, out_dir, notebooks_dir, force, langs=()):
+def _plan(pairs, previous, index: DataIndex, out_dir, notebooks_dir, force, langs, editions):
     """``(results, todo)``: reused results in place, and ``(i, kind, params, inputs,
-    reason, short, checked)`` for each report to run (``short``: the short sheet;
-    ``checked``: parameters known valid)."""
+    reason, short, checked, editions)`` for each report to run (``short``: the short sheet;
+    ``checked``: parameters known valid; ``editions[i]``: the report's editions)."""
     results: list[ReportResult | None] = [None] * len(pairs)
     todo = []
     sha = {"short": template_sha()}
@@ -359,7 +367,8 @@ def _plan(pairs, previous, index: DataIndex, out_dir, notebooks_dir, force, lang
             typed = coerce_params(kind, params, notebooks_dir)
             notebook = notebook_path(kind, notebooks_dir)
         except PvInputError:
-            todo.append((i, kind, params, {}, "paramètres à vérifier", False, False))
+            todo.append((i, kind, params, {}, "paramètres à vérifier", False, False,
+                         editions[i]))
             continue
         short = _is_short(kind, typed, index)
         checked = _known(kind, typed, index)
@@ -370,27 +379,53 @@ def _plan(pairs, previous, index: DataIndex, out_dir, notebooks_dir, force, lang
         if langs and typed.get("lang", "fr") == "fr" and "lang" in notebook_parameters(notebook):
             inputs = {**inputs, "editions": ",".join(langs)}  # its page links to them
         reason = "refait sur demande (--force)" if force else why_run(
-            kind, typed, inputs, sha[source], old, out_dir)
+            kind, typed, inputs, sha[source], old, out_dir, () if short else editions[i])
         if reason is None:
             results[i] = _reused(old)
         else:
-            todo.append((i, kind, params, inputs, reason, short, checked))
+            todo.append((i, kind, params, inputs, reason, short, checked, editions[i]))
     return results, todo
+
+
+def expand_editions(config: Mapping, processed_dir, editions=None) -> tuple[list, list]:
+    """:func:`expand_config` and the editions of each report: ``editions`` when given (the
+    command line), else the entry's ``editions``, else the configuration's, else HTML only.
+
+    Raises
+    ------
+    ParameterError
+        An unknown edition (French message).
+    """
+    from .editions import check_editions
+
+    pairs, chosen = [], []
+    default = editions if editions is not None else config.get("editions")
+    for entry in config["reports"]:
+        own = expand_config({**config, "reports": [entry]}, processed_dir)
+        asked = editions if editions is not None else entry.get("editions", default)
+        pairs += own
+        chosen += [check_editions(asked)] * len(own)
+    return pairs, chosen
 
 
 def _run_batch(config, out_dir: Path, jobs: int, force: bool, version: store.Version,
                notebooks_dir: Path, timeout_s, progress, start: float, engine: str,
-               dask: str | None, region: str | None) -> BatchResult:
+               dask: str | None, region: str | None, editions=None) -> BatchResult:
     """``run_batch`` on one resolved version, under the site lock."""
     cfg = load_config(config)
     timeout_s = timeout_s or cfg.get("timeout_s") or DEFAULT_TIMEOUT_S
-    langs = editions(cfg)
+    langs = languages(cfg)
+    pairs, formats = expand_editions(cfg, version.path, editions)
     index = DataIndex(version)
-    pairs = with_editions(expand_config(cfg, version.path), langs, notebooks_dir)
+    # each report, then its other-language editions, each with the formats of its entry
+    chosen = [(pair, fmts) for (kind, params), fmts in zip(pairs, formats, strict=True)
+              for pair in with_languages([(kind, params)], langs, notebooks_dir)]
+    pairs, editions = [pair for pair, _ in chosen], [fmts for _, fmts in chosen]
     if region is not None:
-        pairs = [(k, p) for k, p in pairs if index.region_of(k, p) == str(region)]
+        kept = [i for i, (k, p) in enumerate(pairs) if index.region_of(k, p) == str(region)]
+        pairs, editions = [pairs[i] for i in kept], [editions[i] for i in kept]
     previous = _previous_runs(out_dir)
-    results, todo = _plan(pairs, previous, index, out_dir, notebooks_dir, force, langs)
+    results, todo = _plan(pairs, previous, index, out_dir, notebooks_dir, force, langs, editions)
     done = 0
     for result in (r for r in results if r is not None):
         done += 1
@@ -400,7 +435,7 @@ def _run_batch(config, out_dir: Path, jobs: int, force: bool, version: store.Ver
     run = functools.partial(execute_report, out_dir=out_dir.resolve(), processed_dir=version,
                             notebooks_dir=notebooks_dir.resolve(), timeout_s=timeout_s,
                             index_href="../../index.html", engine=engine,
-                            editions=tuple(langs))
+                            langs=tuple(langs))
     batch = BatchResult(results, out_dir, out_dir / "index.html", out_dir / "manifest.json",
                         0.0, version.data_sha256, version.id,
                         executor=f"dask {dask}" if dask else f"{engine}, {jobs} à la fois")
@@ -485,7 +520,7 @@ def _warm_pool(run, todo, jobs: int):
     version and the national flows of the periods asked, then forks the reports."""
     from . import fork
 
-    notebooks = [params for _, _, params, _, _, short, _ in todo if not short]
+    notebooks = [params for _, _, params, _, _, short, *_ in todo if not short]
     if run.keywords.get("engine") != "fork" or not notebooks or not fork.can_fork_children():
         return contextlib.nullcontext()
     periods = sorted({(p["period_start"], p["period_end"]) for p in notebooks
@@ -493,6 +528,12 @@ def _warm_pool(run, todo, jobs: int):
     processed = str(store.current(run.keywords["processed_dir"]).path.resolve())
     return fork.WarmPool(min(jobs, len(notebooks)), warm_version,
                          {"processed": processed, "periods": periods})
+
+
+def _editions(short: bool, editions) -> dict:
+    """Keyword of the per-report function: a notebook run takes its editions; the short
+    sheet of a commune without project is a page only."""
+    return {} if short else {"editions": editions}
 
 
 def _run_local(run, todo, jobs: int, stop: threading.Event):
@@ -508,8 +549,9 @@ def _run_local(run, todo, jobs: int, stop: threading.Event):
     pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="pv-report")
     try:
         futures = {pool.submit(_function(run, short), kind, params, inputs=inputs,
-                               reason=reason, stop=stop, checked=checked): i
-                   for i, kind, params, inputs, reason, short, checked in todo}
+                               reason=reason, stop=stop, checked=checked,
+                               **_editions(short, editions)): i
+                   for i, kind, params, inputs, reason, short, checked, editions in todo}
         for future in as_completed(futures):
             try:
                 yield futures[future], future.result()
@@ -534,8 +576,9 @@ def _run_on_dask(run, todo, address: str, jobs: int):
 
         futures = {client.submit(_function(run, short), kind, params, inputs=inputs,
                                  reason=reason, checked=checked, pure=False,
-                                 key=f"rapport-{i}-{report_id(kind, params)}"): i
-                   for i, kind, params, inputs, reason, short, checked in todo}
+                                 key=f"rapport-{i}-{report_id(kind, params)}",
+                                 **_editions(short, editions)): i
+                   for i, kind, params, inputs, reason, short, checked, editions in todo}
         try:
             for future in as_completed(futures):
                 yield futures[future], _dask_result(future, todo, futures)

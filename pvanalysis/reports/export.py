@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .. import i18n
 from ..i18n import _
+from ..present import FIGURE_DPI
 from .execute import _FRENCH_ERRORS
 
 #: Name of the HTML copy in each report folder.
@@ -91,7 +92,8 @@ def notebook_lang(nb) -> str:
 
 def export_html(notebook: str | Path, html_path: str | Path, *, kind_label: str = "",
                 footer: str = "", index_href: str | None = None,
-                switch: tuple[str, str] | None = None) -> Path:
+                switch: tuple[str, str] | None = None,
+                editions: tuple[str, ...] = ("html",)) -> Path:
     """Write the HTML copy of an executed notebook: no code, nothing fetched from a network.
 
     Uses nbconvert's ``HTMLExporter`` with the ``pvreport`` template (the lab template
@@ -102,7 +104,9 @@ def export_html(notebook: str | Path, html_path: str | Path, *, kind_label: str 
     The notebook's ``lang`` parameter chooses the edition: in Arabic the page is
     ``<html lang="ar" dir="rtl">``, its markdown translated from the catalogue and the
     shipped Arabic font embedded. ``switch`` is ``(href, lang)`` of the other edition (the
-    FR | ع switch at the top).
+    FR | ع switch at the top). The page carries the print stylesheet (``print.css``,
+    :mod:`.editions`), links to the report's other editions (``editions``, and the workbook
+    when the notebook wrote it) and to each figure's PNG and SVG files.
 
     Returns
     -------
@@ -111,13 +115,18 @@ def export_html(notebook: str | Path, html_path: str | Path, *, kind_label: str 
     """
     import nbformat
 
+    from . import editions as ed
+
     nb = nbformat.read(str(notebook), as_version=4)
     lang = notebook_lang(nb)
     with i18n.using(lang):
         nb = _presentable(nb)
         exporter = _exporter(lang)
         extra = {"pv_kind_label": _(kind_label), "pv_footer": footer,
-                 "pv_index_href": index_href}
+                 "pv_index_href": index_href, "pv_ministry": _(ed.MINISTRY),
+                 "pv_print_css": ed.print_css(),
+                 "pv_editions": ed.links(Path(html_path).parent, editions),
+                 "pv_figure_dpi": FIGURE_DPI}
         if switch is not None:
             extra.update(pv_switch_href=switch[0], pv_switch_html=switch_html(lang, switch))
         if lang != "fr":

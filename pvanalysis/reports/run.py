@@ -29,6 +29,7 @@ from ..errors import PvInputError
 from ..present import FIGURES_NAME
 from . import files
 from .checks import validate_params
+from .editions import check_editions, outputs
 from .execute import (
     DEFAULT_TIMEOUT_S,
     EXIT_CELL_ERROR,
@@ -109,6 +110,10 @@ class ReportResult:
     shown : dict or None
         When the run failed and an earlier good run stays shown: its ``finished_at`` and
         ``data_version`` (and ``failed_href``, the failed run's page).
+    editions : list of str
+        Editions asked for (:data:`~pvanalysis.reports.editions.EDITIONS`).
+    outputs : dict
+        Edition files of the folder shown, by edition (``html``, ``pdf``, ``xlsx``).
     """
 
     kind: str
@@ -132,6 +137,8 @@ class ReportResult:
     peak_rss_mb: float | None = None
     engine: str = ""
     shown: dict | None = None
+    editions: list = dataclasses.field(default_factory=lambda: ["html"])
+    outputs: dict = dataclasses.field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -199,14 +206,16 @@ def _edition_footer(kind: str, params: Mapping, version: store.Version) -> str:
 def run_notebook(notebook: Path, parameters: Mapping, folder: Path,
                  timeout_s: float = DEFAULT_TIMEOUT_S, *, kind_label: str = "",
                  footer: str = "", index_href: str | None = None,
-                 engine: str = "kernel", switch: tuple | None = None) -> tuple:
+                 engine: str = "kernel", switch: tuple | None = None,
+                 editions: tuple[str, ...] = ("html",)) -> tuple:
     """Execute a notebook into ``folder`` and write its HTML copy (no parameter checks).
 
     The notebook works in its own folder, as in JupyterLab, so relative defaults
     (``../data/raw/published_figures.yaml``) mean the same in both; outputs go to
     ``output_dir``. The executed notebook is kept even when a cell fails. ``engine="kernel"``
     starts a Jupyter kernel; ``"fork"`` runs the cells in this process (meant for a fresh
-    child of the fork server).
+    child of the fork server). With ``"pdf"`` in ``editions``, the PDF edition is written
+    from the page of a successful run; a PDF that cannot be made fails the run (code 1).
 
     Returns
     -------
@@ -222,15 +231,35 @@ def run_notebook(notebook: Path, parameters: Mapping, folder: Path,
         log.unlink()
     html_bytes = 0
     if executed.exists():
+        import nbformat
+
+        from ..present import TABLES_NAME
+        from .editions import name_sheets
+
+        name_sheets(nbformat.read(str(executed), as_version=4), folder / TABLES_NAME)
         page = export_html(executed, folder / HTML_NAME, kind_label=kind_label, footer=footer,
-                           index_href=index_href, switch=switch)
+                           index_href=index_href, switch=switch, editions=editions)
         html_bytes = page.stat().st_size
+        if status == "ok" and "pdf" in editions:
+            status, code, error = _pdf_edition(page)
     return status, code, error, html_bytes
+
+
+def _pdf_edition(page: Path) -> tuple:
+    """Write the PDF edition of ``page``: ``("ok", 0, None)``, or a failed run (code 1)."""
+    from .editions import write_pdf
+
+    try:
+        write_pdf(page)
+    except Exception as exc:  # any failure of the PDF step fails the report, as a cell would
+        return "error", EXIT_CELL_ERROR, f"édition PDF impossible : {type(exc).__name__} : {exc}"
+    return "ok", 0, None
 
 
 def attempt(kind: str, params: Mapping, folder: str, processed: str, notebooks_dir: str,
             timeout_s: float, index_href: str | None, engine: str, footer: str,
-            checked: bool = False, switch: tuple | None = None) -> dict:
+            checked: bool = False, switch: tuple | None = None,
+            editions: tuple[str, ...] = ("html",)) -> dict:
     """One run of a report into ``folder`` (what a child process does): check the
     parameters against the data (unless ``checked``: the batch already knows the territory
     or the convention), execute, export. Returns the outcome as a dict."""
@@ -249,7 +278,7 @@ def attempt(kind: str, params: Mapping, folder: str, processed: str, notebooks_d
         status, code, error, html_bytes = run_notebook(
             notebook_path(kind, notebooks_dir), injected, folder, timeout_s,
             kind_label=KINDS[kind].label, footer=footer, index_href=index_href, engine=engine,
-            switch=switch)
+            switch=switch, editions=tuple(editions))
     finally:
         forget_kernel_spec()
     return {"status": status, "exit_code": code, "error": error, "html_bytes": html_bytes,
@@ -292,7 +321,8 @@ def _code_cells(notebook: Path) -> int:
 def run_report(kind: str, params: Mapping | None = None, out_dir: str | Path = "reports",
                processed_dir: str | Path = PROCESSED_DIR, *,
                notebooks_dir: str | Path = NOTEBOOKS_DIR, timeout_s: float = DEFAULT_TIMEOUT_S,
-               index_href: str | None = None, engine: str = "fork") -> ReportResult:
+               index_href: str | None = None, engine: str = "fork",
+               editions=None) -> ReportResult:
     """Run one report notebook into its own folder of ``out_dir``.
 
     Parameters are converted and validated first (the same check the notebook's validation
@@ -318,6 +348,9 @@ def run_report(kind: str, params: Mapping | None = None, out_dir: str | Path = "
         Link back to the site index shown at the top of the HTML copy.
     engine : {"fork", "kernel"}
         A fresh child of the warm fork server running the cells, or a Jupyter kernel.
+    editions : list of str, optional
+        ``["html", "pdf"]`` also writes ``rapport.pdf`` (:mod:`.editions`); HTML only by
+        default.
 
     Returns
     -------
@@ -329,6 +362,7 @@ def run_report(kind: str, params: Mapping | None = None, out_dir: str | Path = "
 
     out_dir, start = Path(out_dir), time.perf_counter()
     try:  # a wrong parameter stops here, before anything is written
+        editions = check_editions(editions)
         version = store.current(processed_dir)
         typed = coerce_params(kind, params or {}, notebooks_dir)
         validate_params(kind, typed, version.path, notebooks_dir)
@@ -342,7 +376,7 @@ def run_report(kind: str, params: Mapping | None = None, out_dir: str | Path = "
         files.recover(out_dir)
         return execute_report(kind, params, out_dir, version, notebooks_dir=notebooks_dir,
                               timeout_s=timeout_s, index_href=index_href, engine=engine,
-                              inputs=inputs, reason="demandé")
+                              inputs=inputs, reason="demandé", editions=editions)
 
 
 def execute_report(kind: str, params: Mapping | None, out_dir: str | Path,
@@ -350,7 +384,8 @@ def execute_report(kind: str, params: Mapping | None, out_dir: str | Path,
                    notebooks_dir: str | Path = NOTEBOOKS_DIR,
                    timeout_s: float = DEFAULT_TIMEOUT_S, index_href: str | None = None,
                    engine: str = "fork", inputs: Mapping | None = None, reason: str = "",
-                   stop=None, checked: bool = False, pool=None, editions=()) -> ReportResult:
+                   stop=None, checked: bool = False, pool=None, langs=(),
+                   editions=None) -> ReportResult:
     """:func:`run_report` without the site lock: what a batch runs for each report (in a
     thread of the batch, or on a Dask worker).
 
@@ -358,20 +393,22 @@ def execute_report(kind: str, params: Mapping | None, out_dir: str | Path,
     interrupted: the run is discarded and the site left as it was. ``checked``: the
     parameters were already checked against the data (the notebook's own validation cell
     still runs). ``pool``: warm processes to fork the report from
-    (:class:`~pvanalysis.reports.fork.WarmPool`, fork engine only). ``editions``: the other
+    (:class:`~pvanalysis.reports.fork.WarmPool`, fork engine only). ``langs``: the other
     languages the batch writes of this report (its page then links to them).
+    ``editions``: see :func:`run_report`.
     """
     start = time.perf_counter()
     out_dir, params = Path(out_dir), dict(params or {})
     if engine not in ENGINES:
         raise ValueError(f"engine={engine!r}: use one of {ENGINES}")
     try:
+        editions = check_editions(editions)
         version = store.current(processed_dir)
         with version.pinned():
             typed = coerce_params(kind, params, notebooks_dir)
             return _execute(kind, params, typed, out_dir, version, Path(notebooks_dir),
                             timeout_s, index_href, engine, dict(inputs or {}), reason, start,
-                            stop, checked, pool, editions)
+                            stop, checked, pool, langs, editions)
     except PvInputError as exc:
         rid = report_id(kind if kind in KINDS else "inconnu", params)
         return ReportResult(kind, params, rid, "error", EXIT_PARAMETERS, str(exc),
@@ -385,7 +422,7 @@ def _now() -> str:
 
 def _execute(kind, params, typed, out_dir: Path, version: store.Version, notebooks_dir: Path,
              timeout_s, index_href, engine, inputs, reason, start, stop,
-             checked=False, pool=None, editions=()) -> ReportResult:
+             checked=False, pool=None, langs=(), editions=("html",)) -> ReportResult:
     notebook = notebook_path(kind, notebooks_dir)
     rid = report_id(kind, typed)
     folder = _report_folder(out_dir, rid)
@@ -396,7 +433,8 @@ def _execute(kind, params, typed, out_dir: Path, version: store.Version, noteboo
               "index_href": edition_index_href(index_href, typed.get("lang", "fr")),
               "engine": engine, "footer": _footer(kind, typed, version), "checked": checked,
               "switch": _switch(rid, typed.get("lang", "fr"),
-                                editions if "lang" in notebook_parameters(notebook) else ())}
+                                langs if "lang" in notebook_parameters(notebook) else ()),
+              "editions": tuple(editions)}
     outcome = _in_child(kwargs, timeout_s, _code_cells(notebook), pool)
     if stop is not None and stop.is_set():
         files.discard(stage)
@@ -407,20 +445,22 @@ def _execute(kind, params, typed, out_dir: Path, version: store.Version, noteboo
         time.perf_counter() - start, key=run_key(kind, typed, nb_sha, inputs),
         html_bytes=outcome.get("html_bytes", 0), given=params, data_version=version.id,
         reason=reason, inputs=inputs, notebook_sha=nb_sha, finished_at=_now(),
-        peak_rss_mb=outcome.get("peak_rss_mb"), engine=outcome.get("engine", engine))
+        peak_rss_mb=outcome.get("peak_rss_mb"), engine=outcome.get("engine", engine),
+        editions=list(editions))
     figures_path = stage / FIGURES_NAME
     if figures_path.exists():
         result.figures = json.loads(figures_path.read_text(encoding="utf-8"))
     publish(result, stage, folder, out_dir)
+    result.outputs = outputs(folder) if folder.is_dir() else {}
     return result
 
 
-def _switch(rid: str, lang: str, editions=()) -> tuple | None:
+def _switch(rid: str, lang: str, langs=()) -> tuple | None:
     """``(href, lang)`` of the edition a page links to: an edition links to the French
     report, the French report to its edition when the batch writes one."""
     if lang != "fr":
         return edition_href(rid, "fr"), "fr"
-    other = next((e for e in editions if e != "fr"), None)
+    other = next((e for e in langs if e != "fr"), None)
     return (edition_href(rid, other), other) if other else None
 
 

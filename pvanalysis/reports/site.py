@@ -27,6 +27,7 @@ from .. import __version__, fmt, i18n
 from ..i18n import N_, _
 from ..present import FIGURES_NAME
 from ..sections import TERRITORY_LEVELS
+from .editions import outputs
 from .export import HTML_NAME, LANG_NAMES, _templates_dir, switch_html
 from .files import write_atomic
 from .kinds import KINDS, STATUS_LABELS, index_page
@@ -110,6 +111,9 @@ def _row(result: ReportResult, out_dir: Path, prefix: str = "",
     folder = out_dir / rid
     files = [(f"{prefix}{rid}/{FIGURES_NAME}", _("chiffres (JSON)"))] if (
         folder / FIGURES_NAME).is_file() else []
+    editions = outputs(folder) if folder.is_dir() else {}
+    files += [(f"{prefix}{rid}/{editions[k]}", label) for k, label in
+              (("pdf", "PDF"), ("xlsx", _("tableaux (Excel)"))) if k in editions]
     executed = sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
     files += [(f"{prefix}{rid}/{p.name}", _("carnet exécuté")) for p in executed]
     if result.shown and result.shown.get("failed_href"):

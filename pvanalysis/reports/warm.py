@@ -4,9 +4,9 @@ The fork server imports it (:data:`~pvanalysis.reports.fork.PRELOAD`), so that e
 forked from it starts with: the pandera schemas built (without ``dask.dataframe``, which
 pandera's typing imports when it is installed — a second of the server's start for a
 library no report uses), the Agg renderer and its fonts loaded, the HTML exporter's
-templates compiled, the IPython shell made (no cell run in it) and papermill's machinery
-imported. Each step is independent and a failing step is skipped: warming never stops the
-server.
+templates compiled, WeasyPrint and its fonts loaded (PDF edition), the IPython shell made
+(no cell run in it) and papermill's machinery imported. Each step is independent and a
+failing step is skipped: warming never stops the server.
 """
 
 from __future__ import annotations
@@ -42,8 +42,16 @@ def _exporter() -> None:
 
     from .export import _exporter
 
-    _exporter().from_notebook_node(nbformat.v4.new_notebook(), resources={
+    _exporter("fr").from_notebook_node(nbformat.v4.new_notebook(), resources={
         "pv_kind_label": "", "pv_footer": "", "pv_index_href": None})
+
+
+def _pdf() -> None:
+    import io
+
+    from weasyprint import HTML
+
+    HTML(string="<p>é</p>").write_pdf(io.BytesIO())
 
 
 def _shell_machinery() -> None:
@@ -57,7 +65,7 @@ def _shell_machinery() -> None:
 def warm() -> list[str]:
     """Run every warming step; returns the names of the steps that failed."""
     failed = []
-    for step in (_schemas, _figure, _exporter, _shell_machinery):
+    for step in (_schemas, _figure, _exporter, _pdf, _shell_machinery):
         try:
             step()
         except Exception:
