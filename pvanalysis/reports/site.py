@@ -88,10 +88,17 @@ def _error(result: ReportResult) -> str | None:
     return text
 
 
+def _languages(result: ReportResult) -> dict:
+    """Lang → other-language edition of a French report (:func:`split_editions`), else {}
+    (``editions`` of a result not split is its list of formats)."""
+    found = getattr(result, "editions", {})
+    return found if isinstance(found, dict) else {}
+
+
 def _in_lang(result: ReportResult) -> ReportResult | None:
     """The edition of ``result`` in the active language, when the index is not French."""
     lang = i18n.active()
-    return None if lang == "fr" else getattr(result, "editions", {}).get(lang)
+    return None if lang == "fr" else _languages(result).get(lang)
 
 
 def _row(result: ReportResult, out_dir: Path, prefix: str = "",
@@ -120,7 +127,7 @@ def _row(result: ReportResult, out_dir: Path, prefix: str = "",
         files.append((prefix + result.shown["failed_href"], _("page de l'exécution échouée")))
     summary = (result.figures or {}).get("summary") or {}
     editions = []
-    for code, edition in sorted(getattr(result, "editions", {}).items()):
+    for code, edition in sorted(_languages(result).items()):
         page = out_dir / edition.report_id / HTML_NAME
         editions.append((code, LANG_NAMES.get(code, code),
                          f"{prefix}{edition.report_id}/{HTML_NAME}" if page.is_file() else None,
