@@ -144,7 +144,9 @@ def convention_title(tables, convention_id: str) -> str:
     c = conv[conv["convention_id"] == convention_id].iloc[0]
     p = tables["projects"][tables["projects"]["project_id"] == c["project_id"]]
     title = str(p["title"].iloc[0]) if len(p) else str(c["project_id"])
-    return f"Convention {convention_id} — {title}"
+    # in Arabic the (French) project title is one left-to-right run
+    return _("Convention {id} — {title}").format(id=i18n.isolate(convention_id),
+                                                 title=i18n.isolate(title))
 
 
 def cutoff(tables, processed_dir: str | Path = PROCESSED_DIR, ref_date: str = ""):
@@ -408,6 +410,20 @@ def quality_summary(tables, processed_dir: str | Path) -> Html:
     return Html("".join(str(p) for p in parts))
 
 
+def quarantine_values(quarantine):
+    """The quarantined values as the report lists them; in Arabic each reason is its stable
+    code's translated text (the French row detail stays in the French edition) and each raw
+    value reads left to right."""
+    from .schemas import REASONS
+
+    if not i18n.rtl() or "reason_code" not in quarantine:
+        return quarantine
+    reason = quarantine["reason_code"].map(REASONS).fillna(quarantine["reason"])
+    return quarantine.assign(
+        reason=reason.map(lambda r: r if _is_missing(r) else _(str(r))),
+        value=quarantine["value"].map(lambda v: v if _is_missing(v) else i18n.isolate(str(v))))
+
+
 def quarantine_by_code(quarantine):
     """Quarantined values per source file and stable reason code (``schemas.REASONS``), with
     the reason's French text without its row detail; largest first."""
@@ -647,36 +663,39 @@ def convention_overview(tables, convention_id: str, processed_dir=PROCESSED_DIR,
     no_release = "disbursements" in set(absent)
     conv = tables["conventions"]
     children = conv[conv["parent_id"] == convention_id]
-    rows = {"Convention": convention_id,
-            "Type": CONVENTION_KINDS.get(scope["kind"], scope["kind"]),
-            "Convention cadre": scope["parent_id"] or "–",
-            "Signée le": format_value("signed_on", scope["signed_on"]),
-            "Échéance prévue": format_value("planned_end", scope["planned_end"]),
-            "Opérateur": scope["operator"] or "–",
-            "Montant de la convention": fmt.mdh(scope["amount_dh"]),
-            "Débloqué sur la convention": fmt.UNKNOWN if no_release
+    # keys are message ids (key_figures translates them); values in the active language,
+    # identifiers isolated so that they read left to right in Arabic
+    rows = {N_("Convention"): i18n.isolate(convention_id),
+            N_("Type"): _(CONVENTION_KINDS.get(scope["kind"], scope["kind"])),
+            N_("Convention cadre"): i18n.isolate(scope["parent_id"] or "–"),
+            N_("Signée le"): format_value("signed_on", scope["signed_on"]),
+            N_("Échéance prévue"): format_value("planned_end", scope["planned_end"]),
+            N_("Opérateur"): scope["operator"] or "–",
+            N_("Montant de la convention"): fmt.mdh(scope["amount_dh"]),
+            N_("Débloqué sur la convention"): fmt.UNKNOWN if no_release
             else fmt.mdh(scope["released_dh"]),
-            "Reste à débloquer": fmt.UNKNOWN if no_release else fmt.mdh(scope["remaining_dh"])
-            + (" (déblocages au-delà du montant)" if scope["remaining_dh"] < 0 else "")}
+            N_("Reste à débloquer"): fmt.UNKNOWN if no_release
+            else fmt.mdh(scope["remaining_dh"])
+            + (_(" (déblocages au-delà du montant)") if scope["remaining_dh"] < 0 else "")}
     if status is not None:
-        rows["Statut"] = status["status_label"]
-        rows["Raisons du statut"] = status["reasons"] or "–"
-    card = key_figures(rows, caption="La convention")
+        rows[N_("Statut")] = _(status["status_label"])
+        rows[N_("Raisons du statut")] = status["reasons"] or "–"
+    card = key_figures(rows, caption=N_("La convention"))
     context = key_figures({
-        "Projet": f"{scope['project_title']} ({scope['project_id']})",
-        "Échelle d'intervention": SCALES.get(scope["scale"], scope["scale"]),
-        "Région": _region_name(processed_dir, scope["region_code"]) or "–",
-        "Investissement total du projet": fmt.mdh(scope["project_cost_dh"]),
-        "Débloqué sur le projet": fmt.UNKNOWN if no_release
+        N_("Projet"): i18n.isolate(f"{scope['project_title']} ({scope['project_id']})"),
+        N_("Échelle d'intervention"): _(SCALES.get(scope["scale"], scope["scale"])),
+        N_("Région"): _region_name(processed_dir, scope["region_code"]) or "–",
+        N_("Investissement total du projet"): fmt.mdh(scope["project_cost_dh"]),
+        N_("Débloqué sur le projet"): fmt.UNKNOWN if no_release
         else fmt.mdh(scope["project_released_dh"])},
-        caption="Son projet (contexte)")
+        caption=N_("Son projet (contexte)"))
     parts = [str(card), str(context)]
     if scope["kind"] == "cadre":
         parts.append(str(table(children[["convention_id", "signed_on", "amount_dh",
                                          "operator"]],
-                               caption="Conventions de financement (opérateurs ; montants "
-                                       "non ajoutés au coût)",
-                               empty="aucune convention de financement.")))
+                               caption=N_("Conventions de financement (opérateurs ; montants "
+                                          "non ajoutés au coût)"),
+                               empty=N_("aucune convention de financement."))))
     return Html("".join(parts))
 
 
@@ -692,7 +711,7 @@ def project_actions(tables, project_id: str):
 
     acts = tables["actions"]
     out = acts[acts["project_id"] == project_id].assign(
-        axis=lambda a: a["axis"].map(AXES).astype("string"))
+        axis=lambda a: a["axis"].map(AXES).map(_, na_action="ignore").astype("string"))
     return out[["action_id", "axis", "title", "cost_dh", "progress_rate", "planned_end",
                 "actual_end"]].reset_index(drop=True)
 
@@ -712,14 +731,16 @@ def convention_figures(tables, convention_id: str, processed_dir=PROCESSED_DIR,
            "released_dh": None if no_release else scope["released_dh"],
            "remaining_dh": None if no_release else scope["remaining_dh"],
            "project_cost_dh": scope["project_cost_dh"],
-           "summary": {"Montant": fmt.mdh(scope["amount_dh"]),
-                       "Débloqué": fmt.UNKNOWN if no_release else fmt.mdh(scope["released_dh"]),
-                       "Reste": fmt.UNKNOWN if no_release else fmt.mdh(scope["remaining_dh"])}}
+           "summary": {_("Montant"): fmt.mdh(scope["amount_dh"]),
+                       _("Débloqué"): fmt.UNKNOWN if no_release
+                       else fmt.mdh(scope["released_dh"]),
+                       _("Reste"): fmt.UNKNOWN if no_release
+                       else fmt.mdh(scope["remaining_dh"])}}
     if status is not None:
-        out.update({"status": status["status"], "status_label": status["status_label"],
+        out.update({"status": status["status"], "status_label": _(status["status_label"]),
                     "status_reasons": status["reasons"],
                     "delay_months": status["delay_months"]})
-        out["summary"]["Statut"] = status["status_label"]
+        out["summary"][_("Statut")] = _(status["status_label"])
     return out
 
 
@@ -728,10 +749,10 @@ def quality_figures(tables, processed_dir) -> dict:
     manifest = store.current(processed_dir).manifest
     rows_in = sum(s.get("rows_in", 0) for s in manifest.get("sources", []))
     quarantined = len(tables["quarantine"])
-    return {"kind": "qualite", "title": "Qualité des données", "rows_in": rows_in,
+    return {"kind": "qualite", "title": _("Qualité des données"), "rows_in": rows_in,
             "quarantined": quarantined,
-            "summary": {"Lignes lues": fmt.number(rows_in),
-                        "En quarantaine": fmt.number(quarantined)}}
+            "summary": {_("Lignes lues"): fmt.number(rows_in),
+                        _("En quarantaine"): fmt.number(quarantined)}}
 
 
 def matching_summary(processed_dir: str | Path = PROCESSED_DIR):
@@ -740,8 +761,9 @@ def matching_summary(processed_dir: str | Path = PROCESSED_DIR):
 
     matching = territories.load_matching(processed_dir)
     out = matching.value_counts(["level", "method"], sort=False).rename("count").reset_index()
-    return out.assign(level=out["level"].map(territories.LEVEL_LABELS).fillna(out["level"]),
-                      method=out["method"].map(territories.METHOD_LABELS).fillna(out["method"]))
+    return out.assign(level=out["level"].map(territories.LEVEL_LABELS).fillna(out["level"]).map(_),
+                      method=out["method"].map(territories.METHOD_LABELS).fillna(
+                          out["method"]).map(_))
 
 
 def matching_issues(processed_dir: str | Path = PROCESSED_DIR):
@@ -751,8 +773,9 @@ def matching_issues(processed_dir: str | Path = PROCESSED_DIR):
     m = territories.load_matching(processed_dir)
     cols = ["level", "source_name", "code", "name_fr", "method", "score", "reason"]
     m = m[m["method"].isin(["fuzzy", "unmatched"])][cols].reset_index(drop=True)
-    return m.assign(level=m["level"].map(territories.LEVEL_LABELS).fillna(m["level"]),
-                    method=m["method"].map(territories.METHOD_LABELS).fillna(m["method"]))
+    return m.assign(level=m["level"].map(territories.LEVEL_LABELS).fillna(m["level"]).map(_),
+                    method=m["method"].map(territories.METHOD_LABELS).fillna(m["method"]).map(_),
+                    reason=m["reason"].map(_, na_action="ignore"))  # labels, in the edition
 
 
 def table_sizes(tables: Mapping):

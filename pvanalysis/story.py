@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Mapping
 
-from . import fmt
+from . import fmt, i18n
 from .i18n import N_, _, ngettext
 from .present import Html
 
@@ -311,8 +311,9 @@ def convention_messages(scope: Mapping, status: Mapping, progress=None,
               "« {title} » ({cost} d'investissement total).") if scope["kind"] == "cadre" else
             _("La convention de financement {id}, signée le {signed}, porte sur {amount} pour "
               "le projet « {title} » ({cost} d'investissement total)."))
-    out = [text.format(id=scope["convention_id"], signed=fmt.date(scope["signed_on"]),
-                       amount=fmt.mdh(scope["amount_dh"]), title=scope["project_title"],
+    out = [text.format(id=i18n.isolate(scope["convention_id"]), signed=fmt.date(scope["signed_on"]),
+                       amount=fmt.mdh(scope["amount_dh"]),
+                       title=i18n.isolate(scope["project_title"]),
                        cost=fmt.mdh(scope["project_cost_dh"]))]
     if "disbursements" in set(absent):
         out.append(_("Les déblocages ne sont pas renseignés : ce qui a été versé sur cette "

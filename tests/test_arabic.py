@@ -179,7 +179,9 @@ def arabic_reports(sample_processed, tmp_path_factory):
     runs = {name: run_report(kind, params, out, sample_processed, notebooks_dir=NOTEBOOKS)
             for name, kind, params in (
                 ("bilan", "bilan", {"lang": "ar"}),
-                ("region", "territoire", {"level": "region", "code": "03", "lang": "ar"}))}
+                ("region", "territoire", {"level": "region", "code": "03", "lang": "ar"}),
+                ("convention", "convention", {"convention_id": "CC-R00001", "lang": "ar"}),
+                ("qualite", "qualite", {"lang": "ar"}))}
     return out, runs
 
 
@@ -205,6 +207,58 @@ def test_arabic_report_is_right_to_left_and_fully_translated(arabic_reports, nam
     assert ">commune</bdi>" in page  # a stable reason code is never translated
     assert _unisolated_figures(page) == []
     assert '<span class="pv-lang"><a href="../' in page  # FR | ع: a link to the French
+
+
+@pytest.mark.slow
+def test_arabic_convention_dashboard_is_right_to_left_and_fully_translated(arabic_reports):
+    out, runs = arabic_reports
+    result = runs["convention"]
+    assert result.ok, result.error
+    assert result.report_id == "convention/convention-cc-r00001-ar"
+    page = (out / result.report_id / "rapport.html").read_text(encoding="utf-8")
+    assert '<html lang="ar" dir="rtl">' in page
+    text = _visible_text(page)
+    assert sorted(f for f in _french_fragments() if f in text) == []
+    for heading in ("الرسائل الرئيسية", "الاتفاقية: الشركاء والالتزامات والمبالغ المصروفة",
+                    "المشروع: جدول الأداء والمبالغ المصروفة", "مبلغ الاتفاقية", "أسباب الوضعية",
+                    "مسرد المؤشرات", "منذ الإصدار السابق"):
+        assert heading in text
+    assert "Montant de la convention" not in text and "Raisons du statut" not in text
+    assert _unisolated_figures(page) == []
+    # the identifier and the (French) project title read left to right inside the title
+    assert ('<h1 class="pv-title">الاتفاقية <bdi dir="ltr">CC-R00001</bdi> — <bdi dir="ltr">'
+            'Programme de mise') in page
+    assert '<span class="pv-lang"><a href="../convention-cc-r00001/rapport.html"' in page
+
+
+@pytest.mark.slow
+def test_arabic_quality_report_is_right_to_left_and_fully_translated(arabic_reports):
+    out, runs = arabic_reports
+    result = runs["qualite"]
+    assert result.ok, result.error
+    page = (out / result.report_id / "rapport.html").read_text(encoding="utf-8")
+    assert '<html lang="ar" dir="rtl">' in page
+    text = _visible_text(page)
+    assert sorted(f for f in _french_fragments() if f in text) == []
+    assert "القيم الموضوعة في الحجر" in text and "الحدود حسب المستوى وطريقة الربط" in text
+    assert "جماعة غير معروفة" in text and "commune inconnue" not in text  # reason by its code
+    assert ">commune</bdi>" in page  # the stable code itself is never translated
+    assert _unisolated_figures(page) == []
+    assert result.figures["title"] == "جودة المعطيات"
+
+
+@pytest.mark.slow
+def test_arabic_convention_chart_and_figures_are_arabic(arabic_reports):
+    import json
+
+    out, runs = arabic_reports
+    folder = out / runs["convention"].report_id
+    texts = json.loads((folder / "textes_figures.json").read_text(encoding="utf-8"))
+    drawn = " ".join(t for values in texts.values() for t in values)
+    assert "جدول الأداء المتراكم" in drawn and "Échéancier cumulé" not in drawn
+    figures = json.loads((folder / "figures.json").read_text(encoding="utf-8"))
+    assert figures["status_label"] == "متأخر"
+    assert set(figures["summary"]) == {"المبلغ", "المصروف", "الباقي", "الوضعية"}
 
 
 @pytest.mark.slow
@@ -250,8 +304,10 @@ def test_lang_parameter_is_checked_and_french_is_the_report_as_before():
     assert coerce_params("bilan", {"lang": "ar"}, NOTEBOOKS) == {"lang": "ar"}
     with pytest.raises(ParameterError, match="langue inconnue"):
         coerce_params("bilan", {"lang": "en"}, NOTEBOOKS)
+    assert coerce_params("convention", {"convention_id": "CC-R00001", "lang": "ar"},
+                         NOTEBOOKS) == {"convention_id": "CC-R00001", "lang": "ar"}
     with pytest.raises(ParameterError, match="pas encore d'édition en arabe"):
-        coerce_params("convention", {"convention_id": "CC-R00001", "lang": "ar"}, NOTEBOOKS)
+        coerce_params("exploration", {"lang": "ar"}, NOTEBOOKS)
 
 
 def test_batch_langs_add_an_edition_to_each_report_that_has_one():
@@ -262,10 +318,11 @@ def test_batch_langs_add_an_edition_to_each_report_that_has_one():
     assert languages({"langs": ["fr", "ar"], "reports": []}) == ["ar"]
     with pytest.raises(ParameterError):
         languages({"langs": "ar", "reports": []})
-    pairs = [("bilan", {}), ("convention", {"convention_id": "CC-R00001"})]
+    pairs = [("bilan", {}), ("convention", {"convention_id": "CC-R00001"}), ("exploration", {})]
     assert with_languages(pairs, ["ar"], NOTEBOOKS) == [
         ("bilan", {}), ("bilan", {"lang": "ar"}),
-        ("convention", {"convention_id": "CC-R00001"})]
+        ("convention", {"convention_id": "CC-R00001"}),
+        ("convention", {"convention_id": "CC-R00001", "lang": "ar"}), ("exploration", {})]
 
 
 def test_index_rows_carry_their_editions():
@@ -279,3 +336,86 @@ def test_index_rows_carry_their_editions():
     assert split_editions([fr, ar, alone]) == [fr, alone]
     assert fr.languages == {"ar": ar}
 
+
+@pytest.mark.slow
+def test_batch_langs_give_a_commune_without_project_its_arabic_short_sheet(sample_processed,
+                                                                          tmp_path):
+    from pvanalysis import reports, store
+    from pvanalysis.reports.batch import DataIndex
+
+    index = DataIndex(store.current(sample_processed))
+    code = sorted(c for c in index.known["commune"] if index.project_count(c) == 0)[0]
+    config = {"langs": ["fr", "ar"], "reports": [
+        {"kind": "territoire", "params": {"level": "commune", "code": code}}]}
+    french, arabic = reports.run_batch(config, tmp_path, processed_dir=sample_processed,
+                                       notebooks_dir=NOTEBOOKS).reports
+    assert arabic.ok and arabic.engine == "fiche courte"
+    assert arabic.report_id == french.report_id + "-ar"
+    page = (tmp_path / arabic.report_id / "rapport.html").read_text("utf-8")
+    assert '<html lang="ar" dir="rtl">' in page and '@font-face { font-family: "PV Arabic"' in page
+    text = _visible_text(page)
+    assert "لا يشمل أي مشروع من مشاريع سياسة المدينة هذه الجماعة" in text
+    assert sorted(f for f in _french_fragments() if f in text) == []
+    assert _unisolated_figures(page) == []
+    assert f"<title>جماعة {arabic.figures['title'].removeprefix('جماعة ')}" in page
+    assert french.figures["name"] in page  # the French name beside the Arabic one
+    assert 'href="../../index.ar.html"' in page
+    assert f'href="../{french.report_id.split("/")[1]}/rapport.html">FR</a>' in page
+    assert arabic.figures["summary"] == {"المشاريع": f"{FSI}0{PDI}"}
+    first = (tmp_path / french.report_id / "rapport.html").read_text("utf-8")
+    assert '<html lang="fr">' in first and "Aucun projet de politique de la ville" in first
+    assert f'href="../{arabic.report_id.split("/")[1]}/rapport.html">ع</a>' in first
+
+
+def _index_batch(tmp_path, with_edition: bool):
+    """A batch of one convention dashboard (and its Arabic edition), pages in place."""
+    from pvanalysis.reports import BatchResult, ReportResult
+
+    fr = ReportResult("convention", {"convention_id": "CC-R00001"},
+                      "convention/convention-cc-r00001", "ok", 0, duration_s=12.5,
+                      figures={"title": "Convention CC-R00001 — Programme de Taza",
+                               "region_code": "03", "region_name": "Fès-Meknès",
+                               "summary": {"Montant": "153,54\u00a0MDH"}})
+    ar = ReportResult("convention", {"convention_id": "CC-R00001", "lang": "ar"},
+                      "convention/convention-cc-r00001-ar", "ok", 0, duration_s=13.25,
+                      figures={"title": f"الاتفاقية {FSI}CC-R00001{PDI} — {FSI}Programme de "
+                                        f"Taza{PDI}", "region_code": "03",
+                               "region_name": "فاس-مكناس",
+                               "summary": {"المبلغ": f"{FSI}153,54{PDI}\u00a0مليون درهم"}})
+    runs = [fr, ar] if with_edition else [fr]
+    for r in runs:
+        (tmp_path / r.report_id).mkdir(parents=True)
+        (tmp_path / r.report_id / "rapport.html").write_text("x")
+    return BatchResult(runs, tmp_path, tmp_path / "index.html", tmp_path / "manifest.json",
+                       30.0, "sha", "v-1")
+
+
+def test_an_arabic_index_sits_beside_the_french_one_when_editions_exist(tmp_path):
+    from pvanalysis.reports.site import write_index
+
+    french = write_index(_index_batch(tmp_path, True)).read_text("utf-8")
+    page = (tmp_path / "index.ar.html").read_text("utf-8")
+    assert '<html lang="ar" dir="rtl">' in page and '@font-face { font-family: "PV Arabic"' in page
+    assert "<title>تقارير التقييم — سياسة المدينة</title>" in page
+    # FR | ع between the two index pages
+    assert '<a lang="fr" href="index.html">FR</a> | <strong lang="ar">ع</strong>' in page
+    assert '<strong lang="fr">FR</strong> | <a lang="ar" href="index.ar.html">ع</a>' in french
+    # each row leads to the Arabic edition, the French report one click away
+    assert 'href="convention/convention-cc-r00001-ar/rapport.html">الاتفاقية' in page
+    assert '<span class="langs">ع | <a lang="fr" href="convention/convention-cc-r00001/' in page
+    assert "لوحات قيادة الاتفاقيات" in page and "ناجح" in page and "المبلغ" in page
+    text = _visible_text(page)
+    assert sorted(f for f in _french_fragments() if f in text) == []
+    assert _unisolated_figures(page) == []
+    for french_word in ("Rechercher un rapport", "Chiffres clés", "réussi", "Produits le"):
+        assert french_word not in text
+    assert "Rechercher un rapport" in french and "Tableaux de bord des conventions" in french
+    assert "<html lang=\"fr\">" in french and "12,5 s" in french
+
+
+def test_a_batch_without_edition_writes_no_arabic_index(tmp_path):
+    from pvanalysis.reports.site import write_index
+
+    french = write_index(_index_batch(tmp_path, False)).read_text("utf-8")
+    assert not (tmp_path / "index.ar.html").exists()
+    assert 'class="lang"' not in french and "index.ar.html" not in french

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import PHASES
+from ..i18n import N_
 from .core import (
     _by_list,
     _isin,
@@ -93,9 +94,9 @@ def delays(tables, slice_=None, **filters) -> pd.DataFrame:
     closed = p["actual_end"].notna() & ((p["actual_end"] <= ref) if ref is not None else True)
     end = _compared_end(p, closed, ref)
     kind = pd.Series(pd.NA, index=p.index, dtype="string")
-    kind[end.notna()] = "date d'arrêt"
-    kind[end.notna() & (end == p["forecast_end"]) & ~closed] = "prévisionnel"
-    kind[closed] = "effectif"
+    kind[end.notna()] = N_("date d'arrêt")  # a label the table translates
+    kind[end.notna() & (end == p["forecast_end"]) & ~closed] = N_("prévisionnel")
+    kind[closed] = N_("effectif")
     days = (end - p["planned_end"]).dt.days.astype("float64")
     out = p[["project_id", "title", "scale", "contract_year", "planned_end"]].assign(
         end=end, end_kind=kind, delay_months=days / DAYS_PER_MONTH)

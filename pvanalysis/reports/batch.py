@@ -421,8 +421,7 @@ def _run_batch(config, out_dir: Path, jobs: int, force: bool, version: store.Ver
     index = DataIndex(version)
     # each report, then its other-language editions, each with the formats of its entry
     chosen = [(pair, fmts) for (kind, params), fmts in zip(pairs, formats, strict=True)
-              for pair in with_languages([(kind, params)], langs, notebooks_dir)
-              if pair[1].get("lang", "fr") == "fr" or not _is_short(*pair, index)]
+              for pair in with_languages([(kind, params)], langs, notebooks_dir)]
     pairs, editions = [pair for pair, _ in chosen], [fmts for _, fmts in chosen]
     if region is not None:
         kept = [i for i, (k, p) in enumerate(pairs) if index.region_of(k, p) == str(region)]

@@ -33,12 +33,13 @@ class ReportKind:
 
 #: Report kinds, key → notebook stem and French labels (the CLI's ``report KIND``).
 KINDS = {
-    "bilan": ReportKind("bilan_national", N_("Bilan national"), "Bilan national"),
+    "bilan": ReportKind("bilan_national", N_("Bilan national"), N_("Bilan national")),
     "territoire": ReportKind("fiche_territoire", N_("Fiche territoriale"),
-                             "Fiches territoriales"),
-    "convention": ReportKind("suivi_convention", "Suivi de convention",
-                             "Tableaux de bord des conventions"),
-    "qualite": ReportKind("qualite_donnees", "Qualité des données", "Qualité des données"),
+                             N_("Fiches territoriales")),
+    "convention": ReportKind("suivi_convention", N_("Suivi de convention"),
+                             N_("Tableaux de bord des conventions")),
+    "qualite": ReportKind("qualite_donnees", N_("Qualité des données"),
+                          N_("Qualité des données")),
     "exploration": ReportKind("exploration", "Exploration", "Exploration"),
     "impact": ReportKind("impact", "Impact 2014 → 2024", "Impact 2014 → 2024"),
 }
@@ -48,10 +49,10 @@ RESERVED = ("processed_dir", "output_dir")
 
 #: Status → French label shown in the index.
 STATUS_LABELS = {
-    "ok": "réussi",
-    "error": "échec",
-    "timeout": "délai dépassé",
-    "dead_kernel": "processus arrêté",
+    "ok": N_("réussi"),
+    "error": N_("échec"),
+    "timeout": N_("délai dépassé"),
+    "dead_kernel": N_("processus arrêté"),
 }
 
 
@@ -151,7 +152,7 @@ def coerce_params(kind: str, params: Mapping, notebooks_dir: str | Path = NOTEBO
             params = {k: v for k, v in params.items() if k != "lang"}
         elif "lang" not in declared:
             raise ParameterError(f"le rapport « {kind} » n'a pas encore d'édition en arabe "
-                                 "(éditions arabes : bilan, territoire)")
+                                 "(éditions arabes : bilan, territoire, convention, qualite)")
     for name in params:
         if name in RESERVED:
             raise ParameterError(f"le paramètre « {name} » est fixé par l'exécution du rapport")
@@ -188,6 +189,18 @@ def edition_href(rid: str, lang: str) -> str:
     for other in ("ar",):
         french = french.removesuffix(f"-{other}")
     return f"../{french if lang == 'fr' else f'{french}-{lang}'}/rapport.html"
+
+
+def index_page(lang: str = "fr") -> str:
+    """File name of the site index in ``lang``: ``index.html``, ``index.ar.html``."""
+    return "index.html" if lang == "fr" else f"index.{lang}.html"
+
+
+def edition_index_href(index_href: str | None, lang: str = "fr") -> str | None:
+    """The back link of an edition's page: the index page in its language."""
+    if not index_href or lang == "fr" or not index_href.endswith(index_page()):
+        return index_href
+    return index_href.removesuffix(index_page()) + index_page(lang)
 
 
 def _report_folder(out_dir: Path, rid: str) -> Path:

@@ -47,6 +47,7 @@ from .kinds import (
     _report_folder,
     coerce_params,
     edition_href,
+    edition_index_href,
     notebook_parameters,
     notebook_path,
     report_id,
@@ -433,8 +434,8 @@ def _execute(kind, params, typed, out_dir: Path, version: store.Version, noteboo
     kwargs = {"kind": kind, "params": typed, "folder": str(stage),
               "processed": str(version.path.resolve()),
               "notebooks_dir": str(Path(notebooks_dir).resolve()), "timeout_s": timeout_s,
-              "index_href": index_href, "engine": engine,
-              "footer": _footer(kind, typed, version), "checked": checked,
+              "index_href": edition_index_href(index_href, typed.get("lang", "fr")),
+              "engine": engine, "footer": _footer(kind, typed, version), "checked": checked,
               "switch": _switch(rid, typed.get("lang", "fr"),
                                 langs if "lang" in notebook_parameters(notebook) else ()),
               "editions": tuple(editions)}

@@ -23,13 +23,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import __version__, fmt
+from .. import __version__, fmt, i18n
+from ..i18n import N_, _
 from ..present import FIGURES_NAME
 from ..sections import TERRITORY_LEVELS
 from .editions import outputs
-from .export import HTML_NAME, LANG_NAMES, _templates_dir
+from .export import HTML_NAME, LANG_NAMES, _templates_dir, switch_html
 from .files import write_atomic
-from .kinds import KINDS, STATUS_LABELS
+from .kinds import KINDS, STATUS_LABELS, index_page
 
 if TYPE_CHECKING:
     from .run import ReportResult
@@ -40,7 +41,7 @@ PAGE_TEMPLATE = "site/territoire.html.j2"
 #: Folder of the region and province pages.
 PAGES_DIR = "territoires"
 #: Group of the reports whose region is unknown (listed last).
-_NO_REGION = "Région non déterminée"
+_NO_REGION = N_("Région non déterminée")
 #: Above this many reports of a kind, the national page shows counts per region instead.
 LIST_LIMIT = 40
 
@@ -73,7 +74,7 @@ def _title(result: ReportResult, names: Mapping | None = None) -> str:
     if result.kind == "territoire" and level in TERRITORY_LEVELS and code in (names or {}):
         return f"{TERRITORY_LEVELS[level].capitalize()} : {names[code]['name_fr']}"
     shown = ", ".join(f"{k} {v}" for k, v in result.params.items())
-    label = KINDS[result.kind].label if result.kind in KINDS else str(result.kind)
+    label = _(KINDS[result.kind].label) if result.kind in KINDS else str(result.kind)
     return f"{label} — {shown}" if shown else label
 
 
@@ -87,23 +88,44 @@ def _error(result: ReportResult) -> str | None:
     return text
 
 
+def _languages(result: ReportResult) -> dict:
+    """Lang → other-language edition of a French report (:func:`split_editions`), else {}."""
+    return getattr(result, "languages", {})
+
+
+def _in_lang(result: ReportResult) -> ReportResult | None:
+    """The edition of ``result`` in the active language, when the index is not French."""
+    lang = i18n.active()
+    return None if lang == "fr" else _languages(result).get(lang)
+
+
 def _row(result: ReportResult, out_dir: Path, prefix: str = "",
          names: Mapping | None = None) -> dict:
-    """What a page shows of one report: title and link, files, status, key figures."""
+    """What a page shows of one report: title and link, files, status, key figures; on an
+    index in another language, its edition in that language, the French report switched to
+    (FR | ع)."""
+    edition = _in_lang(result)
+    if edition is not None:
+        row = _row(edition, out_dir, prefix, names)
+        page = out_dir / result.report_id / HTML_NAME
+        row["editions"] = [("fr", LANG_NAMES["fr"], f"{prefix}{result.report_id}/{HTML_NAME}"
+                            if page.is_file() else None, _title(result, names))]
+        row["current"] = LANG_NAMES[i18n.active()]
+        return row
     rid = result.report_id
     folder = out_dir / rid
-    files = [(f"{prefix}{rid}/{FIGURES_NAME}", "chiffres (JSON)")] if (
+    files = [(f"{prefix}{rid}/{FIGURES_NAME}", _("chiffres (JSON)"))] if (
         folder / FIGURES_NAME).is_file() else []
     editions = outputs(folder) if folder.is_dir() else {}
     files += [(f"{prefix}{rid}/{editions[k]}", label) for k, label in
-              (("pdf", "PDF"), ("xlsx", "tableaux (Excel)")) if k in editions]
+              (("pdf", "PDF"), ("xlsx", _("tableaux (Excel)"))) if k in editions]
     executed = sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
-    files += [(f"{prefix}{rid}/{p.name}", "carnet exécuté") for p in executed]
+    files += [(f"{prefix}{rid}/{p.name}", _("carnet exécuté")) for p in executed]
     if result.shown and result.shown.get("failed_href"):
-        files.append((prefix + result.shown["failed_href"], "page de l'exécution échouée"))
+        files.append((prefix + result.shown["failed_href"], _("page de l'exécution échouée")))
     summary = (result.figures or {}).get("summary") or {}
     editions = []
-    for code, edition in sorted(getattr(result, "languages", {}).items()):
+    for code, edition in sorted(_languages(result).items()):
         page = out_dir / edition.report_id / HTML_NAME
         editions.append((code, LANG_NAMES.get(code, code),
                          f"{prefix}{edition.report_id}/{HTML_NAME}" if page.is_file() else None,
@@ -115,10 +137,10 @@ def _row(result: ReportResult, out_dir: Path, prefix: str = "",
         "error": _error(result),
         "files": files,
         "status": result.status,
-        "status_label": STATUS_LABELS.get(result.status, result.status),
+        "status_label": _(STATUS_LABELS.get(result.status, result.status)),
         "skipped": result.skipped,
         "figures": [(str(k), str(v)) for k, v in summary.items()],
-        "duration": f"{fmt.number(result.duration_s, 1)} s",
+        "duration": _("{n} s").format(n=fmt.number(result.duration_s, 1)),
     }
 
 
@@ -155,13 +177,15 @@ def _region_of(result: ReportResult, names: Mapping) -> tuple[str | None, str | 
         code = code or (own if result.params.get("level") == "region" else own[:2])
     code = None if code is None else str(code)
     name = figures.get("region_name") or (names.get(code, {}).get("name_fr") if code else None)
+    if i18n.rtl() and code and names.get(code, {}).get("name_ar"):
+        name = names[code]["name_ar"]  # the Arabic index groups by HCP's Arabic names
     return code, name
 
 
 def _section(kind: str, results: list[ReportResult], out_dir: Path, names: Mapping,
              prefix: str = "") -> dict:
     """One table per kind; reports with a region are grouped under a row per region."""
-    label = KINDS[kind].plural if kind in KINDS else "Rapports d'un type inconnu"
+    label = _(KINDS[kind].plural) if kind in KINDS else _("Rapports d'un type inconnu")
     regions = [_region_of(r, names)[1] for r in results]
     if set(regions) == {None} or len(set(regions)) == len(regions):
         groups = [(None, [_row(r, out_dir, prefix, names)
@@ -169,25 +193,32 @@ def _section(kind: str, results: list[ReportResult], out_dir: Path, names: Mappi
         return {"id": kind, "label": label, "groups": groups}
     by_region: dict[str, list] = {}
     for r, name in zip(results, regions, strict=True):
-        by_region.setdefault(str(name or _NO_REGION), []).append(r)
+        by_region.setdefault(str(name or _(_NO_REGION)), []).append(r)
     groups = [(name, [_row(r, out_dir, prefix, names)
                       for r in sorted(by_region[name], key=lambda r: _title(r, names))])
-              for name in sorted(by_region, key=lambda n: (n == _NO_REGION, n))]
+              for name in sorted(by_region, key=lambda n: (n == _(_NO_REGION), n))]
     return {"id": kind, "label": label, "groups": groups}
 
 
 def _site_images(out_dir: Path) -> list[tuple[Path, str]]:
     """PNG images placed at the top of the site (the demo's region map)."""
-    return [(p, "Carte des régions") for p in sorted(out_dir.glob("*.png"))]
+    return [(p, _("Carte des régions")) for p in sorted(out_dir.glob("*.png"))]
 
 
 def _environment():
     """Jinja2 environment of the site templates: autoescape on, undefined names refused."""
     import jinja2
+    import markupsafe
 
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(_templates_dir())),
-                              autoescape=True, undefined=jinja2.StrictUndefined,
-                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(_templates_dir())),
+                             autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    # escaped text whose isolated figures become <bdi dir="ltr"> (Arabic pages)
+    env.filters["bdi"] = lambda text: markupsafe.Markup(i18n.bdi(str(markupsafe.escape(text))))
+    # the templates' own texts in the active language (trusted catalogue text, not escaped;
+    # ``.format`` on the result escapes its arguments)
+    env.globals["_"] = lambda message: markupsafe.Markup(i18n._(message))
+    return env
 
 
 # --------------------------------------------------------------------------------------------
@@ -198,16 +229,20 @@ def _entry(result: ReportResult, out_dir: Path, names: Mapping) -> dict:
     """One report in the search list (short keys: the list is embedded in the page)."""
     params = result.params or {}
     code = str(params.get("code") or params.get("convention_id") or "")
+    edition = _in_lang(result)
+    shown = result if edition is None else edition
     unit = names.get(code, {}) if result.kind == "territoire" else {}
-    _, region = _region_of(result, names)
-    href = f"{result.report_id}/{HTML_NAME}" if (out_dir / result.report_id / HTML_NAME
-                                                  ).is_file() else ""
-    words = [_title(result, names), unit.get("name_fr", ""), unit.get("name_ar", ""), code,
-             region or "", KINDS[result.kind].label if result.kind in KINDS else ""]
-    return {"t": _title(result, names), "a": unit.get("name_ar", ""), "c": code,
+    _code, region = _region_of(result, names)
+    href = f"{shown.report_id}/{HTML_NAME}" if (out_dir / shown.report_id / HTML_NAME
+                                                 ).is_file() else ""
+    words = [_title(shown, names), _title(result, names), unit.get("name_fr", ""),
+             unit.get("name_ar", ""), code, region or "",
+             _(KINDS[result.kind].label) if result.kind in KINDS else ""]
+    return {"t": _title(shown, names), "a": unit.get("name_ar", "") if edition is None
+            else unit.get("name_fr", ""), "c": code,
             "n": search_fold(unit.get("name_fr") or _title(result, names)),
-            "k": result.kind, "s": result.status,
-            "l": STATUS_LABELS.get(result.status, result.status), "r": region or "",
+            "k": result.kind, "s": shown.status,
+            "l": _(STATUS_LABELS.get(shown.status, shown.status)), "r": region or "",
             "h": href, "f": search_fold(" ".join(w for w in words if w))}
 
 
@@ -235,7 +270,7 @@ def _tree(results: list[ReportResult], names: Mapping) -> dict:
             else:
                 province["communes"].append(r)
         elif r.kind == "convention":
-            rc, _ = _region_of(r, names)
+            rc, _name = _region_of(r, names)
             if rc:
                 region(rc)["conventions"].append(r)
     return tree
@@ -351,21 +386,41 @@ def write_index(batch, territories: Mapping | None = None) -> Path:
     for r in national:
         by_kind.setdefault(r.kind if r.kind in KINDS else "?", []).append(r)
     order = [k for k in [*KINDS, "?"] if k in by_kind]
-    common = {"stamp": datetime.now(UTC).strftime("%d/%m/%Y à %H:%M UTC"),
+    langs = sorted({r.params.get("lang", "fr") for r in batch.reports} - {"fr"})
+    now = datetime.now(UTC)
+    common = {"stamp": now.strftime("%d/%m/%Y à %H:%M UTC"),
               "version": __version__, "data_version": batch.data_version,
               "interrupted": getattr(batch, "interrupted", False)}
-    entries = [_entry(r, out_dir, names) for r in results]
-    page = _environment().get_template(INDEX_TEMPLATE).render(
-        **common, ok=len(batch.reports) - len(batch.failed), failed=len(batch.failed),
-        duration=fmt.number(batch.duration_s, 1), total=len(results),
-        nav=[(k, KINDS[k].plural if k in KINDS else "Autres") for k in order]
-        + ([("regions", "Par région")] if tree else []),
-        sections=[_section(k, by_kind[k], out_dir, names) for k in order],
-        regions=_region_rows(tree, names, out_dir),
-        kinds=[(k, KINDS[k].plural) for k in KINDS if any(r.kind == k for r in results)],
-        statuses=sorted({(r.status, STATUS_LABELS.get(r.status, r.status)) for r in results}),
-        search=json.dumps(entries, ensure_ascii=False).replace("<", "\\u003c"),
-        images=[(p.name, alt) for p, alt in _site_images(out_dir)])
+
+    def index(lang: str) -> str:
+        """The national page in ``lang`` (the active language)."""
+        entries = [_entry(r, out_dir, names) for r in results]
+        switch = (None if not langs else (index_page(langs[0]), langs[0]) if lang == "fr"
+                  else (index_page("fr"), "fr"))
+        stamp = common["stamp"] if lang == "fr" else i18n.isolate(
+            now.strftime("%d/%m/%Y %H:%M UTC"))
+        page = _environment().get_template(INDEX_TEMPLATE).render(
+            **{**common, "stamp": stamp}, lang=lang, rtl=i18n.rtl(),
+            switch=switch_html(lang, switch) if switch else "",
+            ok=len(batch.reports) - len(batch.failed), failed=len(batch.failed),
+            duration=fmt.number(batch.duration_s, 1), total=len(results),
+            nav=[(k, _(KINDS[k].plural) if k in KINDS else _("Autres")) for k in order]
+            + ([("regions", _("Par région"))] if tree else []),
+            sections=[_section(k, by_kind[k], out_dir, names) for k in order],
+            regions=_region_rows(tree, names, out_dir),
+            kinds=[(k, _(KINDS[k].plural)) for k in KINDS if any(r.kind == k for r in results)],
+            statuses=sorted({(r.status, _(STATUS_LABELS.get(r.status, r.status)))
+                             for r in results}),
+            search=json.dumps(entries, ensure_ascii=False).replace("<", "\\u003c"),
+            images=[(p.name, alt) for p, alt in _site_images(out_dir)])
+        if i18n.rtl():  # the shipped Arabic font, cut to the page's characters
+            page = page.replace("/* pv-font-face */", i18n.font_face(page), 1)
+        return page
+
+    page = index("fr")
+    for lang in langs:  # an index per language of the editions: index.ar.html
+        with i18n.using(lang):
+            write_atomic(batch.index.with_name(index_page(lang)), index(lang))
     template = _environment().get_template(PAGE_TEMPLATE)
     for path, context in _pages(tree, names, out_dir, common):
         path.parent.mkdir(parents=True, exist_ok=True)
