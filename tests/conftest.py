@@ -215,7 +215,7 @@ def report_site(sample_processed, tmp_path_factory):
     report with an unknown territory code; returns the ``BatchResult``."""
     from pvanalysis.reports import run_batch
 
-    pdf = ["html", "pdf"]  # the editions tests (test_editions.py) read these three PDFs
+    pdf = ["html", "svg", "pdf"]  # the editions tests (test_editions.py) read these three PDFs
     config = {"reports": [
         {"kind": "bilan", "params": {"period_start": 2017, "period_end": 2021}, "editions": pdf},
         {"kind": "territoire", "params": {"level": "region", "code": "03"}, "editions": pdf},

@@ -307,11 +307,11 @@ def test_manifest_and_index_list_the_editions(report_site):
     manifest = json.loads(report_site.manifest.read_text("utf-8"))
     entries = {e["report_id"]: e for e in manifest["reports"]}
     bilan = entries["bilan/bilan-2017-2021"]
-    assert bilan["editions"] == ["html", "pdf"]
+    assert bilan["editions"] == ["html", "svg", "pdf"]
     assert bilan["outputs"] == {"html": "rapport.html", "pdf": "rapport.pdf",
                                 "xlsx": "tableaux.xlsx"}
     quality = entries["qualite/qualite"]
-    assert quality["editions"] == ["html"] and "pdf" not in quality["outputs"]
+    assert quality["editions"] == ["html", "svg"] and "pdf" not in quality["outputs"]
     index = report_site.index.read_text("utf-8")
     assert 'href="bilan/bilan-2017-2021/rapport.pdf"' in index
     assert 'href="bilan/bilan-2017-2021/tableaux.xlsx"' in index
