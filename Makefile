@@ -33,7 +33,7 @@ demo: install
 
 ## test: install, then run the test suite
 test: install browser
-	$(PYTHON) -m pytest -q
+	$(PYTHON) -m pytest -q -n 2 --dist loadfile
 
 ## lint: ruff on the package, tests and benchmarks; notebooks must carry no outputs
 lint: install
