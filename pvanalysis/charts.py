@@ -163,8 +163,9 @@ def fine_axis(axis, steps=(1, 2, 2.5, 5, 10), integer: bool = False, nbins="auto
 def mdh_text(amount_dh) -> str:
     """An amount in MDH on a chart, at the one precision of amounts in every report.
 
-    The same text as tables and sentences (``fmt.mdh``: up to three decimals, half-up,
-    trailing zeros dropped): ``1 684 MDH``, ``424,565 MDH``, ``14 942,91 MDH``.
+    The same text as tables and sentences (``fmt.mdh``: three decimals, half-up):
+    ``1 684,000 MDH``, ``424,565 MDH``, ``14 942,910 MDH``. Axis ticks are a scale, not
+    amounts: they keep the few decimals their spacing needs (:class:`TickFormatter`).
     """
     return fmt.mdh(amount_dh)
 

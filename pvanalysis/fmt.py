@@ -33,8 +33,8 @@ _UNKNOWN = N_("non renseigné")
 #: What a reader sees for a value that does not apply (e.g. a rate over nothing).
 DASH = "–"
 
-#: Decimals of each quantity, for every report (``mdh``: up to 3, trailing zeros dropped,
-#: the thousand dirhams of the published figures).
+#: Decimals of each quantity, for every report (``mdh``: 3, the thousand dirhams of the
+#: published figures, zeros included so that « 11,000 » reads as exact as « 11,490 »).
 PRECISION = {"mdh": 3, "percent": 1, "pts": 1, "per_capita": 0, "ratio": 2, "months": 1,
              "days": 0, "rho": 2, "p_value": 3, "deprivation": 2}
 
@@ -103,25 +103,22 @@ def _number(x, decimals: int = 0) -> str:
                               decimal_quantization=True))
 
 
-def _mdh_decimals(value: Decimal, decimals: int | None) -> int:
-    """``decimals``, or the decimals ``value`` needs once trailing zeros are dropped."""
-    if decimals is not None:
-        return decimals
-    return max(0, -value.normalize().as_tuple().exponent)
+def mdh(amount_dh) -> str:
+    """Integer dirhams shown in MDH: ``mdh(1_684_000_000)`` → ``'1 684,000 MDH'``.
 
-
-def mdh(amount_dh, decimals: int | None = None) -> str:
-    """Integer dirhams shown in MDH: ``mdh(1_684_000_000)`` → ``'1 684 MDH'``.
-
-    With ``decimals=None`` the value is rounded half-up to ``PRECISION["mdh"]`` decimals (a
-    thousand dirhams, the precision of published figures) and written without trailing
-    zeros: ``424 565 000 DH`` reads ``424,565 MDH`` and ``1 684 000 000 DH`` ``1 684 MDH``.
+    Always ``PRECISION["mdh"]`` decimals (a thousand dirhams, the precision of published
+    figures), rounded half-up: ``424 565 000 DH`` reads ``424,565 MDH``, ``11 490 000 DH``
+    ``11,490 MDH``.
     """
     if _missing(amount_dh):
         return DASH
-    value = rounded(Decimal(int(amount_dh)) / DH_PER_MDH,
-                    PRECISION["mdh"] if decimals is None else decimals)
-    return number(value, _mdh_decimals(value, decimals)) + NBSP + _("MDH")
+    return mdh_number(amount_dh) + NBSP + _("MDH")
+
+
+def mdh_number(amount_dh) -> str:
+    """:func:`mdh` without its unit, for amounts whose unit is written once beside them (a
+    map legend titled « MDH », « 14 180,000 / 63 950,000 MDH »): ``'1 684,000'``."""
+    return number(shown(amount_dh, "mdh"), PRECISION["mdh"])
 
 
 def percent(fraction, decimals: int | None = None) -> str:
@@ -203,7 +200,7 @@ def gap(value, reference, quantity: str) -> str:
     diff = a - b
     sign = "+" if diff > 0 else ""
     if quantity == "mdh":
-        return _ISO(sign + _number(diff, _mdh_decimals(diff, None))) + NBSP + _("MDH")
+        return _ISO(sign + _number(diff, PRECISION["mdh"])) + NBSP + _("MDH")
     if quantity == "percent":
         return _ISO(sign + _number(diff, PRECISION["pts"])) + NBSP + _("pts")
     if quantity == "per_capita":

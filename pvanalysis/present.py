@@ -45,6 +45,9 @@ FIGURE_FORMATS_ENV = "PVANALYSIS_FIGURES"
 
 #: Workbook of the tables a report shows, one sheet per table, in each report folder.
 TABLES_NAME = "tableaux.xlsx"
+#: Excel number format of amounts: integer dirhams shown in MDH at the reports' one
+#: precision (each trailing comma divides by 1 000 on screen only): ``1 684,000``.
+MDH_NUM_FORMAT = "#,##0." + "0" * fmt.PRECISION["mdh"] + ",,"
 
 #: Characters of table text a printed line holds (A4 portrait, 7,5 pt table font of
 #: print.css; wide tables, in 6,5 pt, hold proportionally more).
@@ -110,7 +113,7 @@ _PRECISE = {"p_value": fmt.p_value,
             "herfindahl": lambda v: fmt.number(v, fmt.PRECISION["rho"])}
 
 
-def format_value(column: str, value, mdh_decimals: int | None = None) -> str:
+def format_value(column: str, value) -> str:
     """French text of one cell, chosen from the column's unit suffix.
 
     ``_dh`` → MDH (``fmt.mdh``), ``_rate``/``_share`` → %, ``_pts`` → points, dates →
@@ -129,7 +132,7 @@ def format_value(column: str, value, mdh_decimals: int | None = None) -> str:
     if column.endswith("_per_capita_dh"):
         return fmt.per_capita(value)
     if column.endswith("_dh"):
-        return fmt.mdh(value, mdh_decimals)
+        return fmt.mdh(value)
     if column.endswith(("_rate", "_share", "_coverage", "_adherence")):
         return fmt.percent(value)
     if column.endswith("_pts"):
@@ -156,8 +159,8 @@ def format_value(column: str, value, mdh_decimals: int | None = None) -> str:
 
 
 def table(frame, labels: Mapping[str, str] | None = None, caption: str | None = None,
-          max_rows: int = 300, mdh_decimals: int | None = None,
-          columns: list[str] | None = None, unknown=None, empty: str | None = None) -> Html:
+          max_rows: int = 300, columns: list[str] | None = None, unknown=None,
+          empty: str | None = None) -> Html:
     """An indicator table as escaped HTML with French headers and numbers.
 
     Parameters
@@ -171,8 +174,6 @@ def table(frame, labels: Mapping[str, str] | None = None, caption: str | None = 
         Caption above the table.
     max_rows : int
         Rows shown at most; a note says how many were left out.
-    mdh_decimals : int, optional
-        Decimals of MDH amounts (exact value when None: ``424,565 MDH``).
     columns : list of str, optional
         Columns to show, in that order (those absent from ``frame`` are skipped).
     unknown : set of str, optional
@@ -207,7 +208,7 @@ def table(frame, labels: Mapping[str, str] | None = None, caption: str | None = 
         cells = []
         for col, val in zip(frame.columns, values, strict=True):
             raw = (fmt.UNKNOWN if str(col) in unknown
-                   else format_value(str(col), val, mdh_decimals))
+                   else format_value(str(col), val))
             lengths[col].append((len(raw), max(map(len, raw.split()), default=0)))
             if str(col).endswith(("_id", "code")) and not _is_missing(val):
                 raw = i18n.isolate(raw)  # an identifier reads left to right in Arabic
@@ -362,8 +363,8 @@ def write_tables(output_dir: str | Path | None, name: str = TABLES_NAME) -> Html
 
     Every table is written whole (a display cut at ``max_rows`` is not), with its French
     headers, its caption as sheet name (:func:`sheet_names`), frozen header row and filters.
-    Amounts (``_dh``) stay integer dirhams, shown in MDH by the number format
-    ``#,##0.000,,`` (each trailing comma divides by 1 000 on screen only), so the cells sum
+    Amounts (``_dh``) stay integer dirhams, shown in MDH at ``fmt.PRECISION["mdh"]``
+    decimals by the number format :data:`MDH_NUM_FORMAT` (``#,##0.000,,``), so the cells sum
     exactly and ``pandas.read_excel`` gives back the integers of the processed tables; rates
     are fractions shown as %, dates are dates, unknown sources read « non renseigné ».
 
@@ -383,7 +384,7 @@ def write_tables(output_dir: str | Path | None, name: str = TABLES_NAME) -> Html
     book = xlsxwriter.Workbook(str(path), {"remove_timezone": True})
     formats = {"head": book.add_format({"bold": True, "text_wrap": True, "valign": "top",
                                         "bg_color": "#EEF5F1", "bottom": 2}),
-               "mdh": book.add_format({"num_format": "#,##0.000,,"}),
+               "mdh": book.add_format({"num_format": MDH_NUM_FORMAT}),
                "int": book.add_format({"num_format": "#,##0"}),
                "pct": book.add_format({"num_format": "0.0%"}),
                "date": book.add_format({"num_format": "dd/mm/yyyy"}),

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from . import fmt, i18n, store
-from .config import PROCESSED_DIR, SCALES
+from .config import DH_PER_MDH, PROCESSED_DIR, SCALES
 from .i18n import N_, _
 from .present import Html, _is_missing, format_value, key_figures, note, table
 
@@ -92,8 +92,6 @@ def bilan_figures(bilan, period_start: int, period_end: int, cutoff=None, counts
         (projects late at the cut-off, from ``counts`` by scale); ``title``, ``summary``
         (French text for the site index).
     """
-    from .config import DH_PER_MDH
-
     absent = set(absent)
     out = {"kind": "bilan", "title": bilan_title(period_start, period_end),
            "period": [period_start, period_end], "cutoff_date": _iso(cutoff),
@@ -256,8 +254,6 @@ def published_comparison(bilan, published: str | Path, period_start: int,
     """
     import pandas as pd
 
-    from .config import DH_PER_MDH
-
     entries = [e for e in _published(published) if e.get("period") == [period_start, period_end]]
     if not entries:
         return note(_("Aucun chiffre publié pour {period} dans {file}.").format(
@@ -306,8 +302,8 @@ def published_comparison(bilan, published: str | Path, period_start: int,
 def published_ratios(published: str | Path) -> Html:
     """Every ratio a publication states, set beside the same ratio recomputed from its parts.
 
-    The Ministry's October 2017 table states « 23 % » for 14 180 / 63 950 MDH = 22,2 %: the
-    gap column shows it.
+    The Ministry's October 2017 table states « 23 % » for 14 180,000 / 63 950,000 MDH =
+    22,2 %: the gap column shows it.
     """
     import pandas as pd
 
@@ -319,9 +315,9 @@ def published_ratios(published: str | Path) -> Html:
                 continue
             recomputed = scope["ministry_mdh"] / scope["total_cost_mdh"]
             rows.append((entry.get("source", entry.get("id", "")), _("Part du Ministère"),
-                         i18n.isolate(f"{fmt.number(scope['ministry_mdh'])} / "
-                                      f"{fmt.number(scope['total_cost_mdh'])}") + " "
-                         + _("MDH"),
+                         i18n.isolate(" / ".join(fmt.mdh_number(round(scope[k] * DH_PER_MDH))
+                                                 for k in ("ministry_mdh", "total_cost_mdh")))
+                         + fmt.NBSP + _("MDH"),
                          fmt.percent(stated, 0), fmt.percent(recomputed),
                          fmt.gap(recomputed, stated, "percent")))
     if not rows:
@@ -381,7 +377,6 @@ def region_layer(tables, processed_dir: str | Path, period_start: int, period_en
         ``ministry_per_capita_dh`` (DH/inhabitant) from ``indicators.investment_per_capita``.
     """
     from . import territories
-    from .config import DH_PER_MDH
     from .indicators import investment_per_capita
 
     per = investment_per_capita(tables, "region", 2024, None,

@@ -105,7 +105,7 @@ def _n(value) -> int:
 
 
 def release_sentence(subject: str, released_dh, committed_dh, absent: Iterable[str]) -> str:
-    """« <subject> a débloqué 35,3 % de sa contribution, soit 424,565 MDH sur 1 202 MDH. »"""
+    """« <subject> a débloqué 35,3 % de sa contribution, soit 424,565 MDH sur 1 202,000 MDH. »"""
     subject = _(subject)
     if "disbursements" in set(absent):
         return _("Les déblocages ne sont pas renseignés : ce que {subject} a versé de sa "

@@ -92,6 +92,7 @@ def test_arabic_numbers_follow_babel_ar_ma_and_are_isolated(arabic):
     assert fmt.number(1684000.5, 1) == f"{FSI}1.684.000,5{PDI}"
     assert fmt.percent(0.353) == f"{FSI}35,3\u00a0%{PDI}"  # reads « 35,3 % », not « % 35,3 »
     assert fmt.mdh(424_565_000) == f"{FSI}424,565{PDI}\u00a0مليون درهم"
+    assert fmt.mdh(1_684_000_000) == f"{FSI}1.684,000{PDI}\u00a0مليون درهم"
     assert fmt.number(-3.5, 1) == f"{FSI}\u22123,5{PDI}"
     assert fmt.gap(624.4, 743.5, "per_capita") == f"{FSI}\u2212120{PDI}\u00a0درهم للفرد"
     assert fmt.UNKNOWN == "غير متوفر"
@@ -120,7 +121,7 @@ def test_sentences_take_their_arabic_form_with_isolated_figures(arabic):
     sentence = story.release_sentence("le Ministère", 424_565_000, 1_202_000_000, ())
     assert sentence == (f"صرفت الوزارة {FSI}35,3\u00a0%{PDI} من مساهمتها، أي "
                         f"{FSI}424,565{PDI}\u00a0مليون درهم من أصل "
-                        f"{FSI}1.202{PDI}\u00a0مليون درهم.")
+                        f"{FSI}1.202,000{PDI}\u00a0مليون درهم.")
 
 
 def test_arabic_font_is_shipped_and_registered_with_matplotlib():
@@ -375,13 +376,13 @@ def _index_batch(tmp_path, with_edition: bool):
                       "convention/convention-cc-r00001", "ok", 0, duration_s=12.5,
                       figures={"title": "Convention CC-R00001 — Programme de Taza",
                                "region_code": "03", "region_name": "Fès-Meknès",
-                               "summary": {"Montant": "153,54\u00a0MDH"}})
+                               "summary": {"Montant": "153,540\u00a0MDH"}})
     ar = ReportResult("convention", {"convention_id": "CC-R00001", "lang": "ar"},
                       "convention/convention-cc-r00001-ar", "ok", 0, duration_s=13.25,
                       figures={"title": f"الاتفاقية {FSI}CC-R00001{PDI} — {FSI}Programme de "
                                         f"Taza{PDI}", "region_code": "03",
                                "region_name": "فاس-مكناس",
-                               "summary": {"المبلغ": f"{FSI}153,54{PDI}\u00a0مليون درهم"}})
+                               "summary": {"المبلغ": f"{FSI}153,540{PDI}\u00a0مليون درهم"}})
     runs = [fr, ar] if with_edition else [fr]
     for r in runs:
         (tmp_path / r.report_id).mkdir(parents=True)

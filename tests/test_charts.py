@@ -52,7 +52,7 @@ def test_ministry_participation(big, tmp_path):
     t = texts(fig)
     assert "Participation du Ministère par échelle d'intervention" in t
     # royal: M 600 000 000 DH = 600 MDH of 1 000 MDH → 60,0 %
-    assert f"600{NB}MDH sur 1{NB}000{NB}MDH (60,0{NB}%)" in t
+    assert f"600,000{NB}MDH sur 1{NB}000,000{NB}MDH (60,0{NB}%)" in t
     assert "Projets présentés à Sa Majesté" in t
     assert "Coût total des projets (MDH)" in t
     assert charts.SOURCE in t
@@ -66,7 +66,7 @@ def test_committed_vs_released(big, tmp_path):
     t = texts(fig)
     # quartiers: released 150 000 000 of 400 001 000 → 37,5 %; royal 700 of 1 000 → 70,0 %
     assert f"engagé 400,001{NB}MDH, débloqué 37,5{NB}%" in t
-    assert f"engagé 1{NB}000{NB}MDH, débloqué 70,0{NB}%" in t
+    assert f"engagé 1{NB}000,000{NB}MDH, débloqué 70,0{NB}%" in t
     assert "Montants tous partenaires (MDH)" in t
     plt.close(fig)
 
@@ -77,7 +77,7 @@ def test_release_curve(big, tmp_path):
     check_png(tmp_path / "s.png")
     t = texts(fig)
     assert f"Engagé : 1{NB}400,001{NB}MDH" in t  # T = 1 400 001 000 DH, as in the tables
-    assert f"850{NB}MDH" in t
+    assert f"850,000{NB}MDH" in t
     assert "Montant cumulé (MDH)" in t
     plt.close(fig)
 
@@ -146,13 +146,13 @@ def test_decimals_for():
 
 
 def test_mdh_text_is_the_precision_of_the_tables():
-    assert charts.mdh_text(1_684_000_000) == f"1{NB}684{NB}MDH"
-    assert charts.mdh_text(111_630_000) == f"111,63{NB}MDH"
+    assert charts.mdh_text(1_684_000_000) == f"1{NB}684,000{NB}MDH"
+    assert charts.mdh_text(111_630_000) == f"111,630{NB}MDH"
     assert charts.mdh_text(870_404_500) == f"870,405{NB}MDH"  # half-up, not half-even
-    assert charts.mdh_text(8_460_000) == f"8,46{NB}MDH"
+    assert charts.mdh_text(8_460_000) == f"8,460{NB}MDH"
     assert charts.mdh_text(423_000) == f"0,423{NB}MDH"
-    assert charts.mdh_text(600_000_000) == f"600{NB}MDH"
-    assert charts.mdh_text(0) == f"0{NB}MDH"
+    assert charts.mdh_text(600_000_000) == f"600,000{NB}MDH"
+    assert charts.mdh_text(0) == f"0,000{NB}MDH"
 
 
 def test_tick_formatter_small_range_distinct():
@@ -176,16 +176,16 @@ def test_committed_vs_released_small_values(programme):
     labels = tick_texts(fig.axes[0].xaxis)
     assert_distinct(labels)
     assert all("," in x for x in labels[1:])
-    assert f"engagé 1{NB}MDH, débloqué 70,0{NB}%" in texts(fig)
-    assert f"engagé 0,4{NB}MDH, débloqué 37,5{NB}%" in texts(fig)  # 400 001 DH
+    assert f"engagé 1,000{NB}MDH, débloqué 70,0{NB}%" in texts(fig)
+    assert f"engagé 0,400{NB}MDH, débloqué 37,5{NB}%" in texts(fig)  # 400 001 DH
     plt.close(fig)
 
 
 def test_ministry_participation_small_values(programme):
     fig = charts.ministry_participation(ind.bilan(programme, P))
     assert_distinct(tick_texts(fig.axes[0].xaxis))
-    # royal: M 600 000 DH of 1 000 000 DH → 0,6 MDH, not "1 MDH sur 1 MDH"
-    assert f"0,6{NB}MDH sur 1{NB}MDH (60,0{NB}%)" in texts(fig)
+    # royal: M 600 000 DH of 1 000 000 DH → 0,600 MDH, not "1 MDH sur 1 MDH"
+    assert f"0,600{NB}MDH sur 1,000{NB}MDH (60,0{NB}%)" in texts(fig)
     plt.close(fig)
 
 
@@ -193,7 +193,7 @@ def test_release_curve_small_values(programme):
     curve = ind.release_curve(programme, period=P, ref_date="2021-12-31")
     fig = charts.release_curve(curve)
     assert_distinct(tick_texts(fig.axes[0].yaxis))
-    assert f"Engagé : 1,4{NB}MDH" in texts(fig)  # T = 1 400 001 DH
+    assert f"Engagé : 1,400{NB}MDH" in texts(fig)  # T = 1 400 001 DH
     plt.close(fig)
 
 

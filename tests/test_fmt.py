@@ -11,18 +11,21 @@ NBSP = "\u00a0"
 
 
 @pytest.mark.parametrize(("amount_dh", "expected"), [
-    (1_684_000_000, "1 684 MDH"),
+    (1_684_000_000, "1 684,000 MDH"),       # exact to the thousand dirhams, zeros shown
     (424_565_000, "424,565 MDH"),          # the published figure, to the thousand dirhams
+    (11_490_000, "11,490 MDH"),
     (870_404_845, "870,405 MDH"),          # rounded to 3 decimals (a thousand dirhams)
-    (4_287_000_000, "4 287 MDH"),
-    (0, "0 MDH"),
+    (4_287_000_000, "4 287,000 MDH"),
+    (0, "0,000 MDH"),
+    (-5_500, "\u22120,006 MDH"),
 ])
-def test_mdh_shows_what_the_value_needs(amount_dh, expected):
+def test_mdh_always_shows_three_decimals(amount_dh, expected):
     assert fmt.mdh(amount_dh) == expected.replace(" ", NBSP)
 
 
-def test_mdh_with_fixed_decimals():
-    assert fmt.mdh(1_140_300_000, 1) == f"1{NBSP}140,3{NBSP}MDH"
+def test_mdh_number_is_the_amount_without_its_unit():
+    assert fmt.mdh_number(14_180_000_000) == f"14{NBSP}180,000"
+    assert fmt.mdh(14_180_000_000) == fmt.mdh_number(14_180_000_000) + f"{NBSP}MDH"
 
 
 @pytest.mark.parametrize("missing", [None, pd.NA, math.nan])
@@ -53,6 +56,8 @@ def test_a_gap_is_the_difference_of_the_shown_values():
     # 22,2 % (14 180 / 63 950) against a stated 23 %: −0,8 point
     assert fmt.gap(14_180 / 63_950, 0.23, "percent") == f"\u22120,8{NBSP}pts"
     assert fmt.gap(424_565_000, 500_000_000, "mdh") == f"\u221275,435{NBSP}MDH"
+    assert fmt.gap(1_684_000_000, 1_683_000_000, "mdh") == f"+1,000{NBSP}MDH"
+    assert fmt.gap(1_684_000_000, 1_684_000_400, "mdh") == f"0,000{NBSP}MDH"
     assert fmt.gap(None, 1.0, "percent") == "–"
 
 

@@ -65,7 +65,7 @@ def test_a_back_dated_correction_is_a_revision_not_a_release(two_editions):
                     ["Projet", "P2", "planned_end", pd.Timestamp("2024-12-31"),
                      pd.Timestamp("2025-12-31")]]
     text = html.unescape(str(history.section(found)))
-    assert "Révisions des données" in text and "5\u00a0MDH" in text and "5,5\u00a0MDH" in text
+    assert "Révisions des données" in text and "5,000\u00a0MDH" in text and "5,500\u00a0MDH" in text
 
 
 def test_the_signed_convention(two_editions):
@@ -97,7 +97,7 @@ def test_a_region_sheet_shows_the_release(two_editions):
     found = changes(two_editions, Slice(region="01", period=(2017, 2021)))
     assert found.releases["amount_dh"].tolist() == [7_000_000]
     text = html.unescape(str(history.section(found)))
-    assert "Depuis l'édition du" in text and "Holding Al Omrane" in text and "7\u00a0MDH" in text
+    assert "Depuis l'édition du" in text and "Holding Al Omrane" in text and "7,000\u00a0MDH" in text
 
 
 def test_an_untouched_report_says_nothing_changed(two_editions):

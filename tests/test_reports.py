@@ -183,6 +183,8 @@ def test_tables_escape_data_and_speak_french():
 def test_published_ratios_show_the_october_2017_gap():
     text = str(sections.published_ratios(NOTEBOOKS.parent / "data/raw/published_figures.yaml"))
     assert "23\u00a0%" in text and "22,2\u00a0%" in text and "\u22120,8\u00a0pts" in text
+    # the published parts at the one precision of amounts
+    assert "14\u00a0180,000 / 63\u00a0950,000\u00a0MDH" in html.unescape(text)
 
 
 def test_write_figures_converts_numpy_and_missing(tmp_path, sample_processed):

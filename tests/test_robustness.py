@@ -221,7 +221,7 @@ def test_no_disbursements_reads_non_renseigne_never_zero(matrix):
         result = _result(site, kind)
         text = _page_text(site.out_dir / result.report_id)
         assert "non renseigné" in text, kind
-        assert "0\u00a0MDH débloqué" not in text and "débloqué 0,0\u00a0%" not in text
+        assert "0,000\u00a0MDH débloqué" not in text and "débloqué 0,0\u00a0%" not in text
     figures = json.loads((site.out_dir / _result(site, "bilan").report_id / "figures.json")
                          .read_text("utf-8"))
     assert figures["royal"]["ministry_released_mdh"] is None

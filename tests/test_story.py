@@ -23,7 +23,7 @@ def test_header_names_the_report_and_its_cutoff():
 def test_release_sentence_is_written_from_the_figures():
     assert story.release_sentence("le Ministère", 424_565_000, 1_202_000_000, []) == (
         f"Le Ministère a débloqué 35,3{NB}% de sa contribution, soit 424,565{NB}MDH sur "
-        f"1{NB}202{NB}MDH.")
+        f"1{NB}202,000{NB}MDH.")
     absent = story.release_sentence("le Ministère", 0, 1_202_000_000, ["disbursements"])
     assert "non renseigné" in absent and "0" not in absent
 
@@ -40,7 +40,7 @@ def test_bilan_messages_are_three_to_five_and_name_the_late_projects():
     messages = story.bilan_messages(bilan, total, counts, period=(2017, 2021))
     assert 3 <= len(messages) <= 5
     assert messages[0].startswith("De 2017 à 2021, 18 projets ont été contractualisés")
-    assert f"35,3{NB}%, soit 424,565{NB}MDH sur 1{NB}202{NB}MDH" in messages[1]
+    assert f"35,3{NB}%, soit 424,565{NB}MDH sur 1{NB}202,000{NB}MDH" in messages[1]
     assert "11 des 18 projets sont en retard" in messages[2]
 
 
@@ -49,8 +49,8 @@ def test_table_shows_unknown_columns_as_non_renseigne():
                           "released_dh": [0], "disbursement_rate": [0.0]})
     text = str(present.table(frame, unknown={"released_dh", "disbursement_rate"}))
     assert text.count("non renseigné") == 2
-    assert f"0{NB}MDH" not in text and f"0,0{NB}%" not in text
-    assert f"1{NB}684{NB}MDH" in text
+    assert f"0,000{NB}MDH" not in text and f"0,0{NB}%" not in text
+    assert f"1{NB}684,000{NB}MDH" in text
 
 
 def test_glossary_is_one_section_with_formulas_and_units():
