@@ -282,6 +282,24 @@ def test_arabic_charts_draw_arabic_text(arabic_reports):
     assert "Participation du Ministère" not in drawn
 
 
+#: An amount in MDH of an Arabic page or chart: its isolated number, then the unit.
+_AMOUNT_AR = re.compile(f'(?:<bdi dir="ltr">|{FSI})([^<{PDI}]*)(?:</bdi>|{PDI})\u00a0مليون درهم')
+
+
+@pytest.mark.slow
+def test_arabic_bilan_shows_every_mdh_amount_with_three_decimals(arabic_reports):
+    import json
+
+    out, runs = arabic_reports
+    folder = out / runs["bilan"].report_id
+    texts = json.loads((folder / "textes_figures.json").read_text(encoding="utf-8"))
+    amounts = [m.group(1) for text in [(folder / "rapport.html").read_text(encoding="utf-8"),
+                                       *(t for values in texts.values() for t in values)]
+               for m in _AMOUNT_AR.finditer(text)]
+    assert len(amounts) > 40 and "1.684,000" in amounts  # ar_MA: « 1.684,000 »
+    assert [a for a in amounts if not re.fullmatch(r"\u2212?\d{1,3}(?:\.\d{3})*,\d{3}", a)] == []
+
+
 # --------------------------------------------------------------------------------------------
 # Editions in runs and batches
 # --------------------------------------------------------------------------------------------

@@ -97,7 +97,8 @@ def test_a_region_sheet_shows_the_release(two_editions):
     found = changes(two_editions, Slice(region="01", period=(2017, 2021)))
     assert found.releases["amount_dh"].tolist() == [7_000_000]
     text = html.unescape(str(history.section(found)))
-    assert "Depuis l'édition du" in text and "Holding Al Omrane" in text and "7,000\u00a0MDH" in text
+    assert "Depuis l'édition du" in text and "Holding Al Omrane" in text
+    assert "7,000\u00a0MDH" in text
 
 
 def test_an_untouched_report_says_nothing_changed(two_editions):

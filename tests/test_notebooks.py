@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+import html
 import json
+import re
 
 import nbformat
 import papermill
@@ -13,6 +15,11 @@ from conftest import BAD_REGION, NOTEBOOKS
 from pvanalysis.reports import KINDS, notebooks_with_outputs
 
 pytestmark = pytest.mark.slow
+
+#: An amount a French page writes in MDH, its decimals captured.
+MDH_AMOUNT = re.compile(r"\d(?:[\d\u00a0]*\d)?(?:,(\d+))?\u00a0MDH")
+#: An amount in MDH at the reports' one precision (thousand dirhams, zeros shown).
+THREE_DECIMALS = r"\d{1,3}(?:\u00a0\d{3})*,\d{3}"
 
 FORBIDDEN = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.For, ast.While,
              ast.AsyncFor, ast.ListComp, ast.DictComp, ast.SetComp, ast.GeneratorExp)
@@ -58,6 +65,27 @@ def test_bilan_shows_the_published_gap_of_october_2017(report_site):
     assert "\u22120,8\u00a0pts" in text
     assert "Participation du Ministère" in text or "participation_ministere" in str(
         list(page.parent.glob("*.png")))
+
+
+def test_bilan_shows_every_mdh_amount_at_one_precision(report_site):
+    folder = report_site.out_dir / _result(report_site, "bilan").report_id
+    page = (folder / "rapport.html").read_text("utf-8")
+    visible = re.sub(r"<(style|script)\b.*?</\1>|<img\b[^>]*>", " ", page, flags=re.S)
+    visible = html.unescape(re.sub(r"<[^>]+>", " ", visible))
+    labels = json.loads((folder / "textes_figures.json").read_text("utf-8"))
+    amounts = [m for text in [visible, *(t for ts in labels.values() for t in ts)]
+               for m in MDH_AMOUNT.finditer(text)]
+    assert len(amounts) > 40  # key messages, tables, chart labels
+    assert [m.group(0) for m in amounts if len(m.group(1) or "") != 3] == []
+    # a whole column of the bilan table, « 1 684,000 MDH » beside « 424,565 MDH »
+    table = page[page.index("<caption>Bilan par échelle d'intervention"):]
+    cells = re.findall(r'<td class="pv-num">([^<]*MDH)</td>', table[:table.index("</table>")])
+    assert len(cells) == 3 * 4  # three amounts for each of the four scales
+    assert [c for c in cells if not re.fullmatch(THREE_DECIMALS + "\u00a0MDH", c)] == []
+    # the map legend (titled « MDH ») bounds its classes at the same precision
+    legend = [t for t in labels["carte_contribution_ministere"] if " \u2013 " in t]
+    assert legend and [t for t in legend if not re.fullmatch(
+        f"{THREE_DECIMALS} \u2013 {THREE_DECIMALS}", t)] == []
 
 
 def test_territory_sheet_of_a_region(report_site):
