@@ -3,16 +3,17 @@ estimates with their intervals, the dose–response, the composite index, the ca
 words and the key figures (``figures.json``).
 
 The computations are in :mod:`pvanalysis.indicators.impact`; this module only presents
-them (escaped French HTML, one figure).
+them (escaped HTML and one figure, in the active language: :mod:`pvanalysis.i18n`).
 """
 
 from __future__ import annotations
 
 import html
 
-from . import fmt
+from . import fmt, i18n
 from .errors import ParameterError
-from .present import Html, key_figures, note, table
+from .i18n import N_, _
+from .present import Html, esc, key_figures, note, table
 
 #: Exposure bands the notebook accepts.
 BANDS = (2, 3, 4)
@@ -97,13 +98,19 @@ def _n(value) -> str:
     return fmt.number(value)
 
 
-def _num(value, decimals: int) -> str:
-    """A French number rounded to ``decimals``, never ``-0,00``."""
+def _plain(value, decimals: int) -> str:
+    """A French number rounded to ``decimals``, never ``-0,00``, not isolated (a part of a
+    longer isolated run)."""
     import math
 
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return fmt.number(value, decimals)
-    return fmt.number(round(float(value), decimals) + 0.0, decimals)
+        return fmt._number(value, decimals)
+    return fmt._number(round(float(value), decimals) + 0.0, decimals)
+
+
+def _num(value, decimals: int) -> str:
+    """:func:`_plain`, isolated in Arabic."""
+    return i18n.isolate(_plain(value, decimals))
 
 
 def comparison(commune_panel, matched_panel, neighbours: int = 3) -> Html:
@@ -115,32 +122,35 @@ def comparison(commune_panel, matched_panel, neighbours: int = 3) -> Html:
     controls = matched_panel[matched_panel["treated"] == 0]
     within = treated["matched_within"].value_counts()
     card = key_figures({
-        "Communes du panel (recensements 2014 et 2024)": _n(len(commune_panel)),
-        "Communes traitées (déblocage du Ministère avant le recensement)":
+        _("Communes du panel (recensements 2014 et 2024)"): _n(len(commune_panel)),
+        _("Communes traitées (déblocage du Ministère avant le recensement)"):
             _n(groups.get("traitée", 0)),
-        "Communes sans aucun projet (réservoir de comparaison)":
+        _("Communes sans aucun projet (réservoir de comparaison)"):
             _n(groups.get("comparaison", 0)),
-        "Communes écartées (projet sans déblocage du Ministère)": _n(groups.get("écartée", 0)),
-        "Communes traitées appariées": _n(len(treated)),
-        "… dans leur province": _n(within.get("province", 0)),
-        "… dans leur région (aucune commune de comparaison dans la province)":
+        _("Communes écartées (projet sans déblocage du Ministère)"):
+            _n(groups.get("écartée", 0)),
+        _("Communes traitées appariées"): _n(len(treated)),
+        _("… dans leur province"): _n(within.get("province", 0)),
+        _("… dans leur région (aucune commune de comparaison dans la province)"):
             _n(within.get("région", 0)),
-        "Communes de comparaison retenues": _n(len(controls)),
-    }, caption="Communes comparées")
-    text = note(f"Chaque commune traitée est rapprochée des {neighbours} communes sans projet "
-                "les plus proches par leurs valeurs de 2014 (composantes de l'indice et "
-                "population, valeurs centrées réduites), dans sa province, sinon dans sa "
-                "région ; une commune de comparaison peut servir plusieurs fois et pèse "
-                "alors davantage.")
+        _("Communes de comparaison retenues"): _n(len(controls)),
+    }, caption=_("Communes comparées"))
+    text = note(_("Chaque commune traitée est rapprochée des {n} communes sans projet "
+                  "les plus proches par leurs valeurs de 2014 (composantes de l'indice et "
+                  "population, valeurs centrées réduites), dans sa province, sinon dans sa "
+                  "région ; une commune de comparaison peut servir plusieurs fois et pèse "
+                  "alors davantage.").format(n=_n(neighbours)))
     bal = impact.balance(matched_panel)
-    shown = bal.assign(treated_text=bal["treated_mean"].map(lambda v: _num(v, 2)),
+    shown = bal.assign(label=bal["label"].map(_),
+                       treated_text=bal["treated_mean"].map(lambda v: _num(v, 2)),
                        control_text=bal["control_mean"].map(lambda v: _num(v, 2)),
                        gap_text=bal["std_gap"].map(lambda v: _num(v, 2)))
     balance = table(shown[["label", "treated_text", "control_text", "gap_text"]],
-                    labels={"label": "Indicateur (2014)", "treated_text": "Communes traitées",
-                            "control_text": "Communes de comparaison (pondérées)",
-                            "gap_text": "Écart (écarts-types)"},
-                    caption="Équilibre des groupes en 2014")
+                    labels={"label": _("Indicateur (2014)"),
+                            "treated_text": _("Communes traitées"),
+                            "control_text": _("Communes de comparaison (pondérées)"),
+                            "gap_text": _("Écart (écarts-types)")},
+                    caption=_("Équilibre des groupes en 2014"))
     return Html(card.text + text.text + balance.text)
 
 
@@ -148,20 +158,28 @@ def index_note() -> Html:
     """How the composite deprivation index is built."""
     from .indicators import impact
 
+    higher, inverse = (_("plus il est élevé, plus la privation est forte"),
+                       _("compté en sens inverse"))
     items = "".join(
-        f"<li>{html.escape(impact.LABELS[c])} : "
-        f"{'plus il est élevé, plus la privation est forte' if s > 0 else 'compté en sens inverse'}"
-        "</li>" for c, s in impact.INDEX_COMPONENTS.items())
-    return Html("<p>L'indice composite de privation est la moyenne de neuf indicateurs du "
-                "recensement mesurés de la même façon en 2014 et en 2024, chacun orienté pour "
-                "qu'une valeur plus élevée signifie plus de privation et centré réduit avec la "
-                "moyenne et l'écart-type de 2014 de toutes les communes du panel : sa "
-                "variation se lit en écarts-types de 2014 (une baisse est une amélioration). "
-                f"Une commune à qui manque une composante n'a pas d'indice.</p><ul>{items}</ul>")
+        "<li>" + _labelled(esc(_(impact.LABELS[c])), esc(higher if s > 0 else inverse))
+        + "</li>" for c, s in impact.INDEX_COMPONENTS.items())
+    text = _("L'indice composite de privation est la moyenne de neuf indicateurs du "
+             "recensement mesurés de la même façon en 2014 et en 2024, chacun orienté pour "
+             "qu'une valeur plus élevée signifie plus de privation et centré réduit avec la "
+             "moyenne et l'écart-type de 2014 de toutes les communes du panel : sa "
+             "variation se lit en écarts-types de 2014 (une baisse est une amélioration). "
+             "Une commune à qui manque une composante n'a pas d'indice.")
+    return Html(f"<p>{html.escape(text, quote=False)}</p><ul>{items}</ul>")
+
+
+def _labelled(label_html: str, text_html: str) -> str:
+    """« label : text » of a list item (escaped parts), with the colon of the language."""
+    return _("{label} : {text}").format(label=label_html, text=text_html)
 
 
 def _interval(low, high, decimals: int = 2) -> str:
-    return f"[{_num(low, decimals)} ; {_num(high, decimals)}]"
+    # one left-to-right run in Arabic: the bounds keep their order, as in a formula
+    return i18n.isolate(f"[{_plain(low, decimals)} ; {_plain(high, decimals)}]")
 
 
 def estimates_table(found) -> Html:
@@ -169,6 +187,7 @@ def estimates_table(found) -> Html:
     from .indicators import impact
 
     shown = found.assign(
+        label=found["label"].map(_),
         estimate_text=[_num(v, 3 if o == impact.INDEX else 2)
                        for o, v in zip(found["outcome"], found["estimate"], strict=True)],
         interval_text=[_interval(lo, hi, 3 if o == impact.INDEX else 2) for o, lo, hi in
@@ -182,91 +201,106 @@ def estimates_table(found) -> Html:
     columns = ["label", "estimate_text", "interval_text", "mde_text", "p_text", "q_text",
                "sample_text"]
     return Html(table(shown[columns], labels={
-        "label": "Indicateur (variation 2014 → 2024)", "estimate_text": "Estimation",
-        "interval_text": "Intervalle à 95 %", "mde_text": "Effet minimal détectable",
-        "p_text": "p-valeur", "q_text": "q-valeur (FDR)",
-        "sample_text": "Traitées / comparaison"},
-        caption="Différence de différences, effets fixes province, erreurs groupées par "
-                "province").text + note(
-        "Estimation : écart de variation 2014 → 2024 entre communes traitées et communes "
-        "de comparaison de la même province (points de pourcentage pour les parts, "
-        "écarts-types de 2014 pour l'indice). L'effet minimal détectable est celui qu'on "
-        "aurait 80 % de chances de déceler au seuil de 5 % ; la q-valeur corrige les "
-        "p-valeurs pour le nombre d'indicateurs testés (Benjamini-Hochberg).").text)
+        "label": _("Indicateur (variation 2014 → 2024)"), "estimate_text": _("Estimation"),
+        "interval_text": _("Intervalle à 95 %"), "mde_text": _("Effet minimal détectable"),
+        "p_text": _("p-valeur"), "q_text": _("q-valeur (FDR)"),
+        "sample_text": _("Traitées / comparaison")},
+        caption=_("Différence de différences, effets fixes province, erreurs groupées par "
+                  "province")).text + note(
+        _("Estimation : écart de variation 2014 → 2024 entre communes traitées et communes "
+          "de comparaison de la même province (points de pourcentage pour les parts, "
+          "écarts-types de 2014 pour l'indice). L'effet minimal détectable est celui qu'on "
+          "aurait 80 % de chances de déceler au seuil de 5 % ; la q-valeur corrige les "
+          "p-valeurs pour le nombre d'indicateurs testés (Benjamini-Hochberg).")).text)
 
 
 def estimates_chart(found):
     """Estimates and 95 % intervals of every indicator (matplotlib figure)."""
+    import matplotlib as mpl
     import matplotlib.pyplot as plt
 
+    from . import charts
+
     rows = found.dropna(subset=["estimate"]).iloc[::-1]
-    fig, ax = plt.subplots(figsize=(8, 0.45 * max(len(rows), 2) + 1))
-    y = range(len(rows))
-    ax.errorbar(rows["estimate"], list(y), xerr=[rows["estimate"] - rows["ci_low"],
-                                                 rows["ci_high"] - rows["estimate"]],
-                fmt="o", color="#0b6e4f", ecolor="#7fb8a4", capsize=3)
-    ax.axvline(0, color="#888", linewidth=1)
-    ax.set_yticks(list(y), rows["label"])
-    ax.set_xlabel("Écart de variation 2014 → 2024 (traitées − comparaison)")
-    ax.set_title("Différence de différences et intervalles à 95 %")
-    fig.tight_layout()
+    # the Arabic edition draws with the shipped Arabic font; French keeps matplotlib's default
+    font = {"font.family": [charts.arabic_font(), "DejaVu Sans"]} if i18n.rtl() else {}
+    with mpl.rc_context(font):
+        fig, ax = plt.subplots(figsize=(8, 0.45 * max(len(rows), 2) + 1))
+        y = range(len(rows))
+        ax.errorbar(rows["estimate"], list(y), xerr=[rows["estimate"] - rows["ci_low"],
+                                                     rows["ci_high"] - rows["estimate"]],
+                    fmt="o", color="#0b6e4f", ecolor="#7fb8a4", capsize=3)
+        ax.axvline(0, color="#888", linewidth=1)
+        ax.set_yticks(list(y), [_(label) for label in rows["label"]])
+        ax.set_xlabel(_("Écart de variation 2014 → 2024 (traitées − comparaison)"))
+        ax.set_title(_("Différence de différences et intervalles à 95 %"))
+        fig.tight_layout()
     return fig
 
 
 def dose_table(dose, column: str = "band") -> Html:
     """The index's difference-in-differences by exposure band (or by ``cohort``)."""
     if dose.empty:
-        return note("Pas assez de communes traitées pour former des groupes.")
-    label = {"band": "Bande d'exposition", "cohort": "Première contractualisation"}[column]
-    caption = {"band": "Dose-réponse : indice composite de privation par bande d'exposition",
-               "cohort": "Indice composite de privation selon l'année de contractualisation"
-                         " du premier projet de la commune"}[column]
+        return note(_("Pas assez de communes traitées pour former des groupes."))
+    label = {"band": _("Bande d'exposition"), "cohort": _("Première contractualisation")}[column]
+    caption = {"band": _("Dose-réponse : indice composite de privation par bande d'exposition"),
+               "cohort": _("Indice composite de privation selon l'année de contractualisation"
+                           " du premier projet de la commune")}[column]
     shown = dose.assign(
-        exposure_text=dose["mean_dh_per_capita"].map(lambda v: fmt.number(v, 0) + "\u00a0DH/hab."),
+        **{column: dose[column].map(lambda v: fmt.isolate_digits(_(v)))},
+        exposure_text=dose["mean_dh_per_capita"].map(fmt.per_capita),
         estimate_text=dose["estimate"].map(lambda v: _num(v, 3)),
         interval_text=[_interval(lo, hi, 3) for lo, hi in zip(dose["ci_low"], dose["ci_high"],
                                                               strict=True)],
         n_text=dose["n_treated"].map(_n))
     return table(shown[[column, "exposure_text", "n_text", "estimate_text", "interval_text"]],
                  labels={column: label,
-                         "exposure_text": "Déblocage moyen du Ministère par habitant",
-                         "n_text": "Communes traitées", "estimate_text": "Estimation (indice)",
-                         "interval_text": "Intervalle à 95 %"},
+                         "exposure_text": _("Déblocage moyen du Ministère par habitant"),
+                         "n_text": _("Communes traitées"),
+                         "estimate_text": _("Estimation (indice)"),
+                         "interval_text": _("Intervalle à 95 %")},
                  caption=caption)
 
 
-#: The caveats of the impact report, in French.
+#: The caveats of the impact report (French message ids, translated where shown).
 CAVEATS = [
-    ("Sélection", "les projets vont là où sont les besoins ou la visibilité : les communes "
-     "traitées ne sont pas tirées au hasard, et l'appariement sur les valeurs de 2014 ne "
-     "corrige que ce que le recensement mesure."),
-    ("Autres programmes", "l'INDH, le programme Villes sans bidonvilles, le programme de "
-     "réduction des disparités territoriales et sociales en milieu rural et d'autres "
-     "investissements agissent dans les mêmes communes sur la même période ; leur effet se "
-     "mêle à celui de la politique de la ville."),
-    ("Débordements", "un équipement profite aussi aux communes voisines, qui peuvent servir "
-     "de comparaison : l'écart mesuré en est réduit."),
-    ("Dilution", "un quartier ou un centre ciblé ne pèse que sa part dans la moyenne de sa "
-     "commune ; un effet réel à l'échelle du quartier peut rester invisible à celle de la "
-     "commune."),
-    ("Découpage de 2015", "des communes ont été renumérotées ou redécoupées en 2015 ; les "
-     "codes de 2014 sont rapportés à ceux de 2024 par la table de correspondance du HCP, et "
-     "les six villes divisées en arrondissements, publiées par arrondissement en 2014, sont "
-     "laissées de côté."),
-    ("Définitions", "seuls les indicateurs que le HCP déclare mesurés de la même façon aux "
-     "deux recensements sont comparés ; ceux dont la question a changé entre 2014 et 2024 "
-     "sont exclus."),
-    ("Calendrier", "seuls les déblocages antérieurs à la date du recensement de 2024 comptent ; "
-     "un projet contractualisé avant 2014 a pu agir sur la situation de départ."),
-    ("Données de démonstration", "sur des données synthétiques (l'échantillon), le résultat "
-     "illustre la méthode, pas un constat sur le programme."),
+    (N_("Sélection"),
+     N_("les projets vont là où sont les besoins ou la visibilité : les communes traitées ne "
+        "sont pas tirées au hasard, et l'appariement sur les valeurs de 2014 ne corrige que ce "
+        "que le recensement mesure.")),
+    (N_("Autres programmes"),
+     N_("l'INDH, le programme Villes sans bidonvilles, le programme de réduction des "
+        "disparités territoriales et sociales en milieu rural et d'autres investissements "
+        "agissent dans les mêmes communes sur la même période ; leur effet se mêle à celui de "
+        "la politique de la ville.")),
+    (N_("Débordements"),
+     N_("un équipement profite aussi aux communes voisines, qui peuvent servir de "
+        "comparaison : l'écart mesuré en est réduit.")),
+    (N_("Dilution"),
+     N_("un quartier ou un centre ciblé ne pèse que sa part dans la moyenne de sa commune ; "
+        "un effet réel à l'échelle du quartier peut rester invisible à celle de la commune.")),
+    (N_("Découpage de 2015"),
+     N_("des communes ont été renumérotées ou redécoupées en 2015 ; les codes de 2014 sont "
+        "rapportés à ceux de 2024 par la table de correspondance du HCP, et les six villes "
+        "divisées en arrondissements, publiées par arrondissement en 2014, sont laissées de "
+        "côté.")),
+    (N_("Définitions"),
+     N_("seuls les indicateurs que le HCP déclare mesurés de la même façon aux deux "
+        "recensements sont comparés ; ceux dont la question a changé entre 2014 et 2024 sont "
+        "exclus.")),
+    (N_("Calendrier"),
+     N_("seuls les déblocages antérieurs à la date du recensement de 2024 comptent ; un "
+        "projet contractualisé avant 2014 a pu agir sur la situation de départ.")),
+    (N_("Données de démonstration"),
+     N_("sur des données synthétiques (l'échantillon), le résultat illustre la méthode, pas "
+        "un constat sur le programme.")),
 ]
 
 
 def caveats() -> Html:
     """The caveats of the impact lens, in words."""
-    items = "".join(f"<li><strong>{html.escape(k)}</strong> : {html.escape(v)}</li>"
-                    for k, v in CAVEATS)
+    items = "".join("<li>" + _labelled(f"<strong>{html.escape(_(k))}</strong>",
+                                       html.escape(_(v))) + "</li>" for k, v in CAVEATS)
     return Html(f'<ul class="pv-caveats">{items}</ul>')
 
 
@@ -279,14 +313,14 @@ def impact_figures(found, dose, commune_panel, matched_panel, census_date: str,
     groups = commune_panel["group"].value_counts()
 
     def row(r) -> dict:
-        return {"label": r["label"], "estimate": r["estimate"], "se": r["se"],
+        return {"label": _(r["label"]), "estimate": r["estimate"], "se": r["se"],
                 "ci_low": r["ci_low"], "ci_high": r["ci_high"], "p_value": r["p_value"],
                 "q_value": r["q_value"], "mde": r["mde"], "n_obs": int(r["n_obs"]),
                 "n_treated": int(r["n_treated"]), "n_control": int(r["n_control"]),
                 "n_provinces": int(r["n_provinces"])}
 
     return {
-        "kind": "impact", "title": "Impact : évolution 2014 → 2024 des communes touchées",
+        "kind": "impact", "title": _("Impact : évolution 2014 → 2024 des communes touchées"),
         "census_date": census_date, "neighbours": neighbours,
         "communes": {"panel": int(len(commune_panel)), "treated": int(groups.get("traitée", 0)),
                      "comparison_pool": int(groups.get("comparaison", 0)),
@@ -297,8 +331,8 @@ def impact_figures(found, dose, commune_panel, matched_panel, census_date: str,
         "estimates": {r["outcome"]: row(r) for r in found.to_dict("records")},
         "dose_response": dose.to_dict("records"),
         "by_contract_year": [] if cohorts is None else cohorts.to_dict("records"),
-        "summary": {"Indice de privation": f"{_num(index['estimate'], 3)} "
-                                           f"{_interval(index['ci_low'], index['ci_high'], 3)}",
-                    "Communes traitées / comparaison":
+        "summary": {_("Indice de privation"): f"{_num(index['estimate'], 3)} "
+                                              f"{_interval(index['ci_low'], index['ci_high'], 3)}",
+                    _("Communes traitées / comparaison"):
                         f"{_n(index['n_treated'])} / {_n(index['n_control'])}"},
     }

@@ -164,14 +164,19 @@ def markdown_messages(source: str) -> list[str]:
 
 
 def extract_notebook(fileobj, keywords, comment_tags, options):
-    """Babel extractor of a notebook (``babel.cfg``): its markdown paragraphs, and the
-    ``_()`` calls of its code cells (Babel's Python extractor)."""
+    """Babel extractor of a notebook (``babel.cfg``): its title (the page's when no cell
+    gives one), its markdown paragraphs, and the ``_()`` calls of its code cells (Babel's
+    Python extractor)."""
     import io
     import json
 
     from babel.messages.extract import extract_python
 
-    cells = json.loads(fileobj.read().decode("utf-8")).get("cells", [])
+    notebook = json.loads(fileobj.read().decode("utf-8"))
+    title = notebook.get("metadata", {}).get("title")
+    if title:
+        yield 0, None, title, []
+    cells = notebook.get("cells", [])
     for number, cell in enumerate(cells, 1):
         source = "".join(cell.get("source", []))
         if cell.get("cell_type") == "markdown":

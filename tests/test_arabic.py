@@ -1,5 +1,6 @@
 """The Arabic edition: a complete catalogue, Babel ``ar_MA`` numbers isolated in
-right-to-left text, and Arabic bilan and region sheets with no French sentence left."""
+right-to-left text, and Arabic reports (bilan, territory sheets, conventions, quality,
+exploration, impact) with no French sentence left."""
 
 from __future__ import annotations
 
@@ -182,7 +183,9 @@ def arabic_reports(sample_processed, tmp_path_factory):
                 ("bilan", "bilan", {"lang": "ar"}),
                 ("region", "territoire", {"level": "region", "code": "03", "lang": "ar"}),
                 ("convention", "convention", {"convention_id": "CC-R00001", "lang": "ar"}),
-                ("qualite", "qualite", {"lang": "ar"}))}
+                ("qualite", "qualite", {"lang": "ar"}),
+                ("exploration", "exploration", {"lang": "ar"}),
+                ("impact", "impact", {"lang": "ar"}))}
     return out, runs
 
 
@@ -246,6 +249,91 @@ def test_arabic_quality_report_is_right_to_left_and_fully_translated(arabic_repo
     assert ">commune</bdi>" in page  # the stable code itself is never translated
     assert _unisolated_figures(page) == []
     assert result.figures["title"] == "جودة المعطيات"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, title, headings", [
+    ("exploration", "استكشاف المعطيات", ("تحميل الجداول", "الجداول المعالَجة", "خريطة تفاعلية")),
+    ("impact", "الأثر: تطور الجماعات المستفيدة",
+     ("الجماعات المقارَنة", "توازن المجموعتين سنة 2014", "المؤشر المركب للحرمان",
+      "الجرعة والاستجابة: المؤشر المركب للحرمان حسب شريحة التعرض", "احتياطات القراءة",
+      "الانتقاء")),
+])
+def test_arabic_exploration_and_impact_are_right_to_left_and_fully_translated(
+        arabic_reports, name, title, headings):
+    out, runs = arabic_reports
+    result = runs[name]
+    assert result.ok, result.error
+    assert result.report_id == f"{name}/{name}-ar"
+    page = (out / result.report_id / "rapport.html").read_text(encoding="utf-8")
+    assert '<html lang="ar" dir="rtl">' in page
+    assert '@font-face { font-family: "PV Arabic"' in page
+    assert re.search(f"<title>\\s*{title}", page)
+    text = _visible_text(page)
+    assert sorted(f for f in _french_fragments() if f in text) == []
+    for heading in headings:
+        assert heading in text
+    assert _unisolated_figures(page) == []
+    assert f'<span class="pv-lang"><a href="../{name}/rapport.html"' in page
+
+
+@pytest.mark.slow
+def test_arabic_impact_figures_chart_and_intervals(arabic_reports):
+    import json
+
+    out, runs = arabic_reports
+    folder = out / runs["impact"].report_id
+    page = (folder / "rapport.html").read_text(encoding="utf-8")
+    # an interval reads left to right as one run; the region names of exploration are Arabic
+    assert re.search(r'<bdi dir="ltr">\[\u2212?\d+,\d{3} ; \u2212?\d+,\d{3}\]</bdi>', page)
+    assert "Intervalle à 95" not in page and "Précautions de lecture" not in page
+    texts = json.loads((folder / "textes_figures.json").read_text(encoding="utf-8"))
+    drawn = " ".join(t for values in texts.values() for t in values)
+    assert "فرق الفروق ومجالات الثقة" in drawn and "معدل البطالة (%)" in drawn
+    assert "Différence de différences" not in drawn and "Taux de chômage" not in drawn
+    figures = json.loads((folder / "figures.json").read_text(encoding="utf-8"))
+    assert figures["title"] == f"الأثر: تطور الجماعات المستفيدة {FSI}2014{PDI} ← {FSI}2024{PDI}"
+    assert set(figures["summary"]) == {"مؤشر الحرمان", "الجماعات المستفيدة / جماعات المقارنة"}
+    assert figures["index"]["label"] == "المؤشر المركب للحرمان (بالانحرافات المعيارية لسنة 2014)"
+    exploration = (out / runs["exploration"].report_id / "rapport.html").read_text("utf-8")
+    assert "فاس-مكناس" in exploration and "Fès-Meknès" not in exploration
+
+
+def test_impact_tables_in_arabic_isolate_periods_and_intervals(arabic):
+    import pandas as pd
+
+    from pvanalysis import evaluation
+
+    cohorts = pd.DataFrame({"cohort": ["avant 2015", "2015–2019"], "estimate": [0.012, -0.5],
+                            "ci_low": [-0.1, -0.75], "ci_high": [0.2, -0.25],
+                            "p_value": [0.5, 0.01], "n_treated": [53, 1460],
+                            "mean_dh_per_capita": [245.4, 338.0]})
+    shown = evaluation.dose_table(cohorts, "cohort").text
+    assert "<caption>المؤشر المركب للحرمان حسب سنة التعاقد على أول مشروع في الجماعة" in shown
+    assert 'قبل <bdi dir="ltr">2015</bdi>' in shown
+    assert '<bdi dir="ltr">2015–2019</bdi>' in shown
+    assert '<bdi dir="ltr">[\u22120,750 ; \u22120,250]</bdi>' in shown
+    assert '<bdi dir="ltr">1.460</bdi>' in shown
+    assert '<bdi dir="ltr">245</bdi>\u00a0درهم للفرد' in shown
+    caveats = evaluation.caveats().text
+    assert "<li><strong>الانتقاء</strong>: تتجه المشاريع" in caveats
+    assert "Sélection" not in caveats and " : " not in caveats
+
+
+def test_impact_tables_in_french_are_as_before():
+    import pandas as pd
+
+    from pvanalysis import evaluation
+
+    bands = pd.DataFrame({"band": ["faible"], "estimate": [0.017], "ci_low": [-0.014],
+                          "ci_high": [0.048], "p_value": [0.3], "n_treated": [224],
+                          "mean_dh_per_capita": [47.08]})
+    shown = evaluation.dose_table(bands).text
+    assert ("<caption>Dose-réponse : indice composite de privation par bande d&#x27;exposition"
+            "</caption>") in shown
+    assert "<td>faible</td>" in shown and "[\u22120,014 ; 0,048]" in shown
+    assert "47\u00a0DH/hab." in shown
+    assert "<li><strong>Sélection</strong> : les projets vont" in evaluation.caveats().text
 
 
 @pytest.mark.slow
@@ -315,7 +403,9 @@ def test_an_edition_sits_beside_its_french_report():
     assert edition_href(french, "ar") == "../territoire-region-03-ar/rapport.html"
 
 
-def test_lang_parameter_is_checked_and_french_is_the_report_as_before():
+def test_lang_parameter_is_checked_and_french_is_the_report_as_before(tmp_path):
+    from toys import toy_site
+
     from pvanalysis.errors import ParameterError
     from pvanalysis.reports import coerce_params
 
@@ -325,11 +415,18 @@ def test_lang_parameter_is_checked_and_french_is_the_report_as_before():
         coerce_params("bilan", {"lang": "en"}, NOTEBOOKS)
     assert coerce_params("convention", {"convention_id": "CC-R00001", "lang": "ar"},
                          NOTEBOOKS) == {"convention_id": "CC-R00001", "lang": "ar"}
-    with pytest.raises(ParameterError, match="pas encore d'édition en arabe"):
-        coerce_params("exploration", {"lang": "ar"}, NOTEBOOKS)
+    for kind in ("exploration", "impact"):
+        assert coerce_params(kind, {"lang": "ar"}, NOTEBOOKS) == {"lang": "ar"}
+    # a notebook without a lang parameter has no edition
+    site = toy_site(tmp_path, 'processed_dir: str = ""\noutput_dir: str = ""', "1")
+    with pytest.raises(ParameterError, match="« qualite » n'a pas encore d'édition en arabe "
+                                             r"\(son carnet n'a pas de paramètre « lang »\)"):
+        coerce_params("qualite", {"lang": "ar"}, site / "nb")
 
 
-def test_batch_langs_add_an_edition_to_each_report_that_has_one():
+def test_batch_langs_add_an_edition_to_each_report_that_has_one(tmp_path):
+    from toys import toy_site
+
     from pvanalysis.errors import ParameterError
     from pvanalysis.reports.batch import languages, with_languages
 
@@ -337,11 +434,16 @@ def test_batch_langs_add_an_edition_to_each_report_that_has_one():
     assert languages({"langs": ["fr", "ar"], "reports": []}) == ["ar"]
     with pytest.raises(ParameterError):
         languages({"langs": "ar", "reports": []})
-    pairs = [("bilan", {}), ("convention", {"convention_id": "CC-R00001"}), ("exploration", {})]
+    pairs = [("bilan", {}), ("convention", {"convention_id": "CC-R00001"}), ("exploration", {}),
+             ("impact", {"neighbours": 2})]
     assert with_languages(pairs, ["ar"], NOTEBOOKS) == [
         ("bilan", {}), ("bilan", {"lang": "ar"}),
         ("convention", {"convention_id": "CC-R00001"}),
-        ("convention", {"convention_id": "CC-R00001", "lang": "ar"}), ("exploration", {})]
+        ("convention", {"convention_id": "CC-R00001", "lang": "ar"}),
+        ("exploration", {}), ("exploration", {"lang": "ar"}),
+        ("impact", {"neighbours": 2}), ("impact", {"neighbours": 2, "lang": "ar"})]
+    site = toy_site(tmp_path, 'processed_dir: str = ""\noutput_dir: str = ""', "1")
+    assert with_languages([("qualite", {})], ["ar"], site / "nb") == [("qualite", {})]
 
 
 def test_index_rows_carry_their_editions():

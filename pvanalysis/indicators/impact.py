@@ -45,6 +45,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from ..i18n import N_
 from .core import Slice, flows
 
 #: Date of the 2024 census: releases after it cannot have changed what it measured.
@@ -65,26 +66,29 @@ INDEX_COMPONENTS = {
 INDEX = "deprivation_index"
 #: Indicators tested by default: the index and its components.
 OUTCOMES = [INDEX, *INDEX_COMPONENTS]
-#: French labels of the outcomes.
+#: French labels of the outcomes (message ids: translated where they are shown).
 LABELS = {
-    INDEX: "Indice composite de privation (écarts-types de 2014)",
-    "amenities_running_water": "Ménages raccordés à l'eau courante (%)",
-    "amenities_electricity": "Ménages raccordés à l'électricité (%)",
-    "amenities_toilet": "Ménages disposant de toilettes (%)",
-    "wastewater_public_sewer": "Ménages raccordés au réseau d'égout (%)",
-    "dwelling_type_basic_or_slum": "Habitat sommaire ou bidonville (%)",
-    "households_people_per_room": "Personnes par pièce",
-    "illiteracy_rate_10_plus": "Taux d'analphabétisme, 10 ans et plus (%)",
-    "education_none": "Population sans scolarité (%)",
-    "labour_unemployment_rate": "Taux de chômage (%)",
+    INDEX: N_("Indice composite de privation (écarts-types de 2014)"),
+    "amenities_running_water": N_("Ménages raccordés à l'eau courante (%)"),
+    "amenities_electricity": N_("Ménages raccordés à l'électricité (%)"),
+    "amenities_toilet": N_("Ménages disposant de toilettes (%)"),
+    "wastewater_public_sewer": N_("Ménages raccordés au réseau d'égout (%)"),
+    "dwelling_type_basic_or_slum": N_("Habitat sommaire ou bidonville (%)"),
+    "households_people_per_room": N_("Personnes par pièce"),
+    "illiteracy_rate_10_plus": N_("Taux d'analphabétisme, 10 ans et plus (%)"),
+    "education_none": N_("Population sans scolarité (%)"),
+    "labour_unemployment_rate": N_("Taux de chômage (%)"),
 }
 #: Minimum detectable effect multiplier: z(0,975) + z(0,80).
 MDE_FACTOR = 1.959963984540054 + 0.8416212335729143
 CONTROL_BAND = "aucune"
-#: Contracting periods of a commune's first project: label → (first year, last year).
-COHORTS = {"avant 2015": (1900, 2014), "2015–2019": (2015, 2019), "2020 et après": (2020, 2100)}
-BAND_NAMES = {2: ["faible", "forte"], 3: ["faible", "moyenne", "forte"],
-              4: ["faible", "modérée", "élevée", "forte"]}
+#: Contracting periods of a commune's first project: French label (a message id, the value
+#: the panel carries) → (first year, last year).
+COHORTS = {N_("avant 2015"): (1900, 2014), "2015–2019": (2015, 2019),
+           N_("2020 et après"): (2020, 2100)}
+#: Exposure bands by number of bands, least exposed first (French message ids).
+BAND_NAMES = {2: [N_("faible"), N_("forte")], 3: [N_("faible"), N_("moyenne"), N_("forte")],
+              4: [N_("faible"), N_("modérée"), N_("élevée"), N_("forte")]}
 
 
 # --------------------------------------------------------------------------------------------

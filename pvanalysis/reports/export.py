@@ -67,7 +67,7 @@ def _presentable(nb):
                                           f"</strong> : {html.escape(text)}</div>"})
             outputs.append(out)
         cell.outputs = outputs
-    title = _page_title(nb)
+    title = _page_title(nb) or _(nb.metadata.get("title", ""))
     if title:
         nb.metadata["title"] = title
     return nb

@@ -40,8 +40,8 @@ KINDS = {
                              N_("Tableaux de bord des conventions")),
     "qualite": ReportKind("qualite_donnees", N_("Qualité des données"),
                           N_("Qualité des données")),
-    "exploration": ReportKind("exploration", "Exploration", "Exploration"),
-    "impact": ReportKind("impact", "Impact 2014 → 2024", "Impact 2014 → 2024"),
+    "exploration": ReportKind("exploration", N_("Exploration"), N_("Exploration")),
+    "impact": ReportKind("impact", N_("Impact 2014 → 2024"), N_("Impact 2014 → 2024")),
 }
 
 #: Parameters every report notebook has, set by the runner (never by the user).
@@ -152,7 +152,7 @@ def coerce_params(kind: str, params: Mapping, notebooks_dir: str | Path = NOTEBO
             params = {k: v for k, v in params.items() if k != "lang"}
         elif "lang" not in declared:
             raise ParameterError(f"le rapport « {kind} » n'a pas encore d'édition en arabe "
-                                 "(éditions arabes : bilan, territoire, convention, qualite)")
+                                 "(son carnet n'a pas de paramètre « lang »)")
     for name in params:
         if name in RESERVED:
             raise ParameterError(f"le paramètre « {name} » est fixé par l'exécution du rapport")

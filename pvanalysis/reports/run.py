@@ -171,8 +171,8 @@ PARAMETER_LABELS = {
     "level": N_("niveau"), "code": N_("territoire"), "period_start": N_("de"),
     "period_end": N_("à"), "scales": N_("échelles"), "ref_date": N_("date d'arrêt"),
     "convention_id": "convention", "published": N_("chiffres publiés"),
-    "since": N_("depuis l'édition"), "census_date": "recensement", "neighbours": "voisins",
-    "bands": "bandes", "indicators": "indicateurs",
+    "since": N_("depuis l'édition"), "census_date": N_("recensement"),
+    "neighbours": N_("voisins"), "bands": N_("bandes"), "indicators": N_("indicateurs"),
 }
 _LEVELS_FR = {"region": N_("région"), "province": N_("province"), "commune": N_("commune")}
 
