@@ -271,10 +271,17 @@ def ministry_participation(bilan, *, source: str = SOURCE, out=None,
 
 
 def _legend(fig: Figure, ax, **kwargs) -> None:
-    """Legend of ``ax`` in its own row under the axis, clear of the title and the bars."""
+    """Legend of ``ax`` in its own row between the title and the axis (one row, on the
+    title's side). An axis legend, not a figure one: constrained layout keeps the room of
+    an axis' decorations, whereas a figure legend "outside" is drawn at the figure's edge
+    and overlapped the title once the layout's rectangle left room for the source line."""
     handles, labels = ax.get_legend_handles_labels()
+    side = _side()
     kwargs = {"ncols": len(handles), "fontsize": 8.5} | kwargs
-    fig.legend(handles, labels, loc="outside upper left", **kwargs)
+    ax.legend(handles, labels, loc=f"lower {side}", bbox_to_anchor=(side == "right", 1.01),
+              borderaxespad=0, **kwargs)
+    # the title above the legend row: its height (8.5 pt text, handle padding) and a gap
+    ax.set_title(ax.get_title(side), loc=side, pad=8.5 * 2.6)
 
 
 def committed_vs_released(frame, by: str, *, labels=None, title: str | None = None,

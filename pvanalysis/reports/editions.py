@@ -49,6 +49,9 @@ _SHEET_MARK = re.compile(r'<table\b[^>]*\sdata-pv-sheet="([^"]*)"')
 _UNTITLED = re.compile(r"Tableau \d+")
 #: A style sheet of the page; the report's own carry ``data-pv``.
 _STYLE = re.compile(r"<style\b([^>]*)>.*?</style>", re.S)
+#: A chapter heading, and what makes a chapter more than a sentence.
+_H2 = re.compile(r"(?=<h2\b)")
+_BODY = re.compile(r"<(?:table|img)\b")
 
 
 def check_editions(editions: Iterable[str] | str | None) -> tuple[str, ...]:
@@ -169,7 +172,16 @@ def print_html(page: str) -> str:
         return _SRC.sub(f' src="{name.group(1)}"', tag, count=1) if name else tag
 
     page = _STYLE.sub(lambda m: m.group(0) if "data-pv" in m.group(1) else "", page)
-    return _IFRAME.sub("", _IMG.sub(sharper, page))
+    return _brief_chapters(_IFRAME.sub("", _IMG.sub(sharper, page)))
+
+
+def _brief_chapters(page: str) -> str:
+    """Mark ``pv-brief`` the chapters holding neither table nor figure (« aucun … »,
+    « Première édition ») so that print does not give a sentence a page of its own."""
+    first, *chapters = _H2.split(page)
+    return first + "".join(
+        chapter if _BODY.search(chapter) else chapter.replace("<h2", '<h2 data-pv-brief=""', 1)
+        for chapter in chapters)
 
 
 def write_pdf(html_path: str | Path, pdf_path: str | Path | None = None, *,
