@@ -191,6 +191,20 @@ def test_no_heading_ends_a_page_alone(report_site, rid):
         assert not ended, f"page {number} finit sur « {ended} »"
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("rid", PDF_REPORTS)
+def test_a_chapter_of_one_sentence_does_not_open_a_page(report_site, rid):
+    """« Depuis l'édition précédente » (a first edition: one sentence) follows the previous
+    chapter on its page; a chapter with a table or a figure opens a new page."""
+    folder = _folder(report_site, rid)
+    heading = _squash("Depuis l'édition précédente")
+    texts = [_squash(p.extract_text() or "") for p in
+             pypdf.PdfReader(folder / editions.PDF_NAME).pages]
+    (text,) = [t for t in texts if heading in t]
+    assert not text.startswith(heading)
+    assert any(t.startswith(_squash("Glossaire des indicateurs")) for t in texts)
+
+
 def _body_after_last_image(page) -> str:
     """Text drawn on a PDF page after its last image (all of it if none), without the
     Ministry's name and the report title of the margin boxes."""
