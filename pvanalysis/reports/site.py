@@ -257,15 +257,18 @@ def _entry(result: ReportResult, out_dir: Path, names: Mapping) -> dict:
     edition = _in_lang(result)
     shown = result if edition is None else edition
     unit = names.get(code, {}) if result.kind == "territoire" else {}
-    _code, region = _region_of(result, names)
+    region_code, region = _region_of(result, names)
     href = f"{shown.report_id}/{HTML_NAME}" if (out_dir / shown.report_id / HTML_NAME
                                                  ).is_file() else ""
     words = [_title(shown, names), _title(result, names), unit.get("name_fr", ""),
              unit.get("name_ar", ""), code, region or "",
+             *names.get(region_code, {}).values(),
              _(KINDS[result.kind].label) if result.kind in KINDS else ""]
-    return {"t": _title(shown, names), "a": unit.get("name_ar", "") if edition is None
-            else unit.get("name_fr", ""), "c": code,
-            "n": search_fold(unit.get("name_fr") or _title(result, names)),
+    # "n" and "a": the unit's name in the page's language and in the other one, so that
+    # a name typed in either language puts that unit first
+    shown_names = _names(names, code) if unit else {}
+    return {"t": _title(shown, names), "a": shown_names.get("other", ""), "c": code,
+            "n": search_fold(shown_names.get("name") or _title(result, names)),
             "k": result.kind, "s": shown.status,
             "l": _(STATUS_LABELS.get(shown.status, shown.status)), "r": region or "",
             "h": href, "f": search_fold(" ".join(w for w in words if w))}
