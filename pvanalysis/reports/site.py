@@ -88,8 +88,9 @@ def _title(result: ReportResult, names: Mapping | None = None) -> str:
 def _error(result: ReportResult) -> str | None:
     if not result.error:
         return None
+    # the runner's message is French: isolated, it reads left to right on an Arabic page
     text = _("code {code} : {error}").format(code=i18n.isolate(str(result.exit_code)),
-                                            error=result.error)
+                                            error=i18n.isolate(result.error))
     if result.shown:
         return _("dernière exécution échouée le {date} ({error}) — version du {shown} "
                  "affichée").format(date=_time(result.finished_at), error=text,
@@ -451,9 +452,14 @@ def write_index(batch, territories: Mapping | None = None) -> Path:
     def write_pages(lang: str) -> None:
         """The region and province pages in ``lang`` (the active language)."""
         template = _environment().get_template(PAGE_TEMPLATE)
-        for path, context in _pages(tree, names, out_dir, dated(lang), langs):
+        pages = [(path, template.render(**context))
+                 for path, context in _pages(tree, names, out_dir, dated(lang), langs)]
+        # one font cut for all the pages (a second each otherwise, ~90 pages for the country)
+        face = i18n.font_face("".join(text for _path, text in pages)) if (
+            pages and i18n.rtl()) else None
+        for path, text in pages:
             path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(path, _with_font(template.render(**context)))
+            write_atomic(path, _with_font(text, face))
 
     page = index("fr")
     for lang in langs:  # each page per language of the editions: index.ar.html…
@@ -465,8 +471,9 @@ def write_index(batch, territories: Mapping | None = None) -> Path:
     return batch.index
 
 
-def _with_font(page: str) -> str:
-    """A right-to-left page with the shipped Arabic font, cut to its characters."""
+def _with_font(page: str, face: str | None = None) -> str:
+    """A right-to-left page with the shipped Arabic font (``face``, else the font cut to the
+    page's characters)."""
     if not i18n.rtl():
         return page
-    return page.replace("/* pv-font-face */", i18n.font_face(page), 1)
+    return page.replace("/* pv-font-face */", face or i18n.font_face(page), 1)
