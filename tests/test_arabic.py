@@ -540,3 +540,68 @@ def test_a_batch_without_edition_writes_no_arabic_index(tmp_path):
     french = write_index(_index_batch(tmp_path, False)).read_text("utf-8")
     assert not (tmp_path / "index.ar.html").exists()
     assert 'class="lang"' not in french and "index.ar.html" not in french
+
+
+def _hrefs(page: str) -> list[str]:
+    return re.findall(r'href="([^"#]+)', page)
+
+
+def test_arabic_region_and_province_pages_sit_beside_the_french_ones(tmp_path):
+    from toys import TOY_NAMES, toy_territory_batch
+
+    from pvanalysis.reports.site import write_index
+
+    write_index(toy_territory_batch(tmp_path, True), TOY_NAMES)
+    pages = tmp_path / "territoires"
+    assert sorted(p.name for p in pages.iterdir()) == [
+        "province-03.231.ar.html", "province-03.231.html", "region-03.ar.html",
+        "region-03.html"]
+    region = (pages / "region-03.ar.html").read_text("utf-8")
+    province = (pages / "province-03.231.ar.html").read_text("utf-8")
+    for page in (region, province):
+        assert '<html lang="ar" dir="rtl">' in page
+        assert '@font-face { font-family: "PV Arabic"' in page
+        text = _visible_text(page)
+        assert sorted(f for f in _french_fragments() if f in text) == []
+        assert _unisolated_figures(page) == []
+        for french_word in ("Accueil", "Communes", "Fiche", "produit le", "Échecs"):
+            assert french_word not in text
+    # HCP's Arabic names, the French one beside; codes read left to right
+    assert "<title>جهة فاس - مكناس — تقارير التقييم</title>" in region
+    assert '<h1>جهة فاس - مكناس <bdi class="ar" lang="fr" dir="ltr">Fès-Meknès</bdi></h1>' in region
+    assert '<a href="province-03.231.ar.html">فاس</a>' in region
+    assert '<bdi dir="ltr">03.231</bdi>' in region
+    # the Arabic edition where there is one, else the French report
+    assert 'href="../territoire/territoire-region-03-ar/rapport.html">جهة فاس' in region
+    assert 'href="../convention/convention-cc-r00001-ar/rapport.html">الاتفاقية' in region
+    assert 'href="../territoire/territoire-province-03.231/rapport.html">إقليم فاس' in region
+    assert 'href="../territoire/territoire-commune-03.231.01.01-ar/rapport.html">' in province
+    assert "جماعة مشور فاس الجديد" in province and "الرمز" in province  # failed, no edition
+    # back to the Arabic index and region page, FR | ع between the two versions
+    assert '<a href="../index.ar.html">الصفحة الرئيسية</a> › <a href="region-03.ar.html">' \
+        in province
+    assert '<a lang="fr" href="region-03.html">FR</a> | <strong lang="ar">ع</strong>' in region
+    assert '<a href="../index.ar.html#recherche">البحث عن تقرير</a>' in region
+    french = (pages / "region-03.html").read_text("utf-8")
+    assert '<strong lang="fr">FR</strong> | <a lang="ar" href="region-03.ar.html">ع</a>' in french
+    assert '<html lang="fr">' in french and "Région : Fès-Meknès" in french
+    assert 'href="../territoire/territoire-region-03/rapport.html">Région Fès' in french
+    # the Arabic index leads to the Arabic region page; every link of the pages resolves
+    index = (tmp_path / "index.ar.html").read_text("utf-8")
+    assert 'href="territoires/region-03.ar.html">فاس - مكناس</a>' in index
+    for path in pages.iterdir():
+        for href in _hrefs(path.read_text("utf-8")):
+            assert (path.parent / href).is_file(), f"{path.name}: {href}"
+
+
+def test_a_batch_without_edition_writes_no_arabic_page(tmp_path):
+    from toys import TOY_NAMES, toy_territory_batch
+
+    from pvanalysis.reports.site import write_index
+
+    write_index(toy_territory_batch(tmp_path, False), TOY_NAMES)
+    assert sorted(p.name for p in tmp_path.glob("**/*.ar.html")) == []
+    for path in (tmp_path / "territoires").iterdir():
+        page = path.read_text("utf-8")
+        assert 'class="lang"' not in page and ".ar.html" not in page
+        assert '<html lang="fr">' in page

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 from conftest import NOTEBOOKS
+from toys import TOY_NAMES, toy_territory_batch
 
 from pvanalysis import store
-from pvanalysis.reports import HTML_MAX_BYTES, run_batch
+from pvanalysis.reports import HTML_MAX_BYTES, run_batch, write_index
 
 pytestmark = pytest.mark.slow
 
@@ -191,4 +192,33 @@ def test_the_country_search_finds_fes_in_french_and_arabic(country_index, browse
     assert "échec" in hits and "réussi" not in hits
     assert "rapports trouvés" in page.inner_text("#compte")
     page.screenshot(path=str(country_index.out_dir / "recherche.png"), full_page=False)
+    page.close()
+
+
+def test_the_arabic_pages_render_offline_and_search_by_arabic_or_french_name(tmp_path,
+                                                                             browser):
+    write_index(toy_territory_batch(tmp_path, True), TOY_NAMES)
+    arabic = [tmp_path / "index.ar.html", *sorted((tmp_path / "territoires").glob("*.ar.html"))]
+    for path in arabic:
+        page, external, problems = _open(browser, path)
+        assert external == [] and problems == [], f"{path}: {external} {problems}"
+        assert page.evaluate("getComputedStyle(document.body).direction") == "rtl", path
+        page.close()
+    page, _, _ = _open(browser, arabic[0])
+
+    def found(query):
+        page.fill("#q", query)
+        return page.inner_text("#resultats").splitlines()
+
+    # the province and the commune named Fès first, whichever language the name is typed in
+    for query in ("فاس", "Fès", "fes"):
+        hits = found(query)
+        assert [h.split(" — ")[0] for h in hits[:2]] == ["إقليم فاس Fès", "جماعة فاس"], query
+        assert len(hits) >= 4, query
+    assert found("مشور")[0].startswith("جماعة مشور فاس الجديد Méchouar-Fès-El Jadid")
+    assert "عدد التقارير المعثور عليها" in page.inner_text("#compte")
+    page.click('a[href="territoires/region-03.ar.html"]')
+    assert page.url.endswith("/territoires/region-03.ar.html")
+    page.click('.lang a[lang="fr"]')
+    assert page.url.endswith("/territoires/region-03.html")
     page.close()

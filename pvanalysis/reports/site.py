@@ -7,11 +7,14 @@
 - ``territoires/region-<code>.html``: the region's sheet, its provinces (each leading to
   its page) and its conventions; ``territoires/province-<code>.html``: the province's
   sheet and its communes.
+- When the batch holds editions in another language, each page also in that language beside
+  the French one (``index.ar.html``, ``territoires/region-<code>.ar.html``…): right to left,
+  HCP's Arabic names, links to the editions where they exist, a FR | ع switch between the two.
 
 Pages are rendered from the Jinja2 templates of ``pvanalysis/templates/site`` with
-autoescape on, so a title or an error message never becomes markup; French, inline CSS,
-nothing fetched from a network; each page is written atomically. This module only gathers
-what to show, as plain text.
+autoescape on, so a title or an error message never becomes markup; texts from the
+catalogue, inline CSS, nothing fetched from a network; each page is written atomically.
+This module only gathers what to show, as plain text.
 """
 
 from __future__ import annotations
@@ -54,14 +57,17 @@ def search_fold(text: object) -> str:
                    ).lower()
 
 
-def _fr_time(iso: str | None) -> str:
+def _time(iso: str | None) -> str:
+    """A run's time as the page says it: « 02/12/2026 à 08:11 UTC », isolated in Arabic."""
     if not iso:
-        return "date inconnue"
+        return _("date inconnue")
     try:
         stamp = datetime.fromisoformat(str(iso)).astimezone(UTC)
     except ValueError:
         return str(iso)
-    return stamp.strftime("%d/%m/%Y à %H:%M UTC")
+    if i18n.active() == "fr":
+        return stamp.strftime("%d/%m/%Y à %H:%M UTC")
+    return i18n.isolate(stamp.strftime("%d/%m/%Y %H:%M UTC"))
 
 
 def _title(result: ReportResult, names: Mapping | None = None) -> str:
@@ -72,7 +78,8 @@ def _title(result: ReportResult, names: Mapping | None = None) -> str:
         return str(title)
     level, code = result.params.get("level"), str(result.params.get("code", ""))
     if result.kind == "territoire" and level in TERRITORY_LEVELS and code in (names or {}):
-        return f"{TERRITORY_LEVELS[level].capitalize()} : {names[code]['name_fr']}"
+        return _("{level} : {name}").format(level=_(TERRITORY_LEVELS[level]).capitalize(),
+                                            name=_names(names, code)["name"])
     shown = ", ".join(f"{k} {v}" for k, v in result.params.items())
     label = _(KINDS[result.kind].label) if result.kind in KINDS else str(result.kind)
     return f"{label} — {shown}" if shown else label
@@ -81,10 +88,13 @@ def _title(result: ReportResult, names: Mapping | None = None) -> str:
 def _error(result: ReportResult) -> str | None:
     if not result.error:
         return None
-    text = f"code {result.exit_code} : {result.error}"
+    # the runner's message is French: isolated, it reads left to right on an Arabic page
+    text = _("code {code} : {error}").format(code=i18n.isolate(str(result.exit_code)),
+                                            error=i18n.isolate(result.error))
     if result.shown:
-        return (f"dernière exécution échouée le {_fr_time(result.finished_at)} ({text}) — "
-                f"version du {_fr_time(result.shown.get('finished_at'))} affichée")
+        return _("dernière exécution échouée le {date} ({error}) — version du {shown} "
+                 "affichée").format(date=_time(result.finished_at), error=text,
+                                    shown=_time(result.shown.get("finished_at")))
     return text
 
 
@@ -168,6 +178,22 @@ def split_editions(results: list[ReportResult]) -> list[ReportResult]:
     return rows
 
 
+def _names(names: Mapping, code: str) -> dict:
+    """A territory's name in the active language (HCP's Arabic name on Arabic pages, the
+    French one if it has none) and its name in the other language, shown beside it."""
+    unit = names.get(code, {})
+    shown = unit.get(i18n.name_column()) or unit.get("name_fr") or code
+    other = "name_fr" if i18n.rtl() else "name_ar"
+    return {"name": shown, "other": "" if unit.get(other) == shown else unit.get(other, ""),
+            "other_lang": other.removeprefix("name_")}
+
+
+def territory_page(level: str, code: str, lang: str = "fr") -> str:
+    """File name of a region or province page in ``lang``, in :data:`PAGES_DIR`:
+    ``region-03.html``, ``province-03.231.ar.html``."""
+    return f"{level}-{code}.html" if lang == "fr" else f"{level}-{code}.{lang}.html"
+
+
 def _region_of(result: ReportResult, names: Mapping) -> tuple[str | None, str | None]:
     """``(region code, region name)`` of a report, when it has one."""
     figures = result.figures or {}
@@ -232,15 +258,18 @@ def _entry(result: ReportResult, out_dir: Path, names: Mapping) -> dict:
     edition = _in_lang(result)
     shown = result if edition is None else edition
     unit = names.get(code, {}) if result.kind == "territoire" else {}
-    _code, region = _region_of(result, names)
+    region_code, region = _region_of(result, names)
     href = f"{shown.report_id}/{HTML_NAME}" if (out_dir / shown.report_id / HTML_NAME
                                                  ).is_file() else ""
     words = [_title(shown, names), _title(result, names), unit.get("name_fr", ""),
              unit.get("name_ar", ""), code, region or "",
+             *names.get(region_code, {}).values(),
              _(KINDS[result.kind].label) if result.kind in KINDS else ""]
-    return {"t": _title(shown, names), "a": unit.get("name_ar", "") if edition is None
-            else unit.get("name_fr", ""), "c": code,
-            "n": search_fold(unit.get("name_fr") or _title(result, names)),
+    # "n" and "a": the unit's name in the page's language and in the other one, so that
+    # a name typed in either language puts that unit first
+    shown_names = _names(names, code) if unit else {}
+    return {"t": _title(shown, names), "a": shown_names.get("other", ""), "c": code,
+            "n": search_fold(shown_names.get("name") or _title(result, names)),
             "k": result.kind, "s": shown.status,
             "l": _(STATUS_LABELS.get(shown.status, shown.status)), "r": region or "",
             "h": href, "f": search_fold(" ".join(w for w in words if w))}
@@ -290,10 +319,9 @@ def _region_rows(tree: Mapping, names: Mapping, out_dir: Path) -> list[dict]:
         sheets = [p["sheet"] for p in node["provinces"].values() if p["sheet"]]
         sheets += [c for p in node["provinces"].values() for c in p["communes"]]
         every = [*sheets, *node["conventions"], *([node["sheet"]] if node["sheet"] else [])]
-        rows.append({"code": code, "name": names.get(code, {}).get("name_fr", code),
-                     "name_ar": names.get(code, {}).get("name_ar", ""),
+        rows.append({"code": code, **_names(names, code),
                      "sheet": _row(node["sheet"], out_dir, "", names) if node["sheet"] else None,
-                     "href": f"{PAGES_DIR}/region-{code}.html",
+                     "href": f"{PAGES_DIR}/{territory_page('region', code, i18n.active())}",
                      "provinces": len(node["provinces"]),
                      "communes": sum(len(p["communes"]) for p in node["provinces"].values()),
                      "conventions": len(node["conventions"]),
@@ -301,41 +329,44 @@ def _region_rows(tree: Mapping, names: Mapping, out_dir: Path) -> list[dict]:
     return rows
 
 
-def _pages(tree: Mapping, names: Mapping, out_dir: Path, common: Mapping) -> list[tuple]:
-    """``(path, context)`` of every region and province page."""
+def _pages(tree: Mapping, names: Mapping, out_dir: Path, common: Mapping,
+           langs: list[str]) -> list[tuple]:
+    """``(path, context)`` of every region and province page in the active language; each
+    page switches (FR | ع) to its version in the other language, when the batch has one."""
+    lang, up = i18n.active(), "../"
+    home = (f"{up}{index_page(lang)}", _("Accueil"))
+    other = None if not langs else langs[0] if lang == "fr" else "fr"
+
+    def page(level: str, code: str, **context) -> tuple:
+        switch = (territory_page(level, code, other), other) if other else None
+        return (out_dir / PAGES_DIR / territory_page(level, code, lang), {
+            **common, **context, **_names(names, code), "lang": lang, "rtl": i18n.rtl(),
+            "switch": switch_html(lang, switch) if switch else "", "search": home[0],
+            "level": _(TERRITORY_LEVELS[level]).capitalize(), "code": i18n.isolate(code)})
+
     pages = []
-    up = "../"
     for code, node in sorted(tree.items()):
-        region_name = names.get(code, {}).get("name_fr", code)
         provinces = []
         for pcode, province in sorted(node["provinces"].items()):
-            pname = names.get(pcode, {}).get("name_fr", pcode)
             communes = sorted(province["communes"], key=lambda r: _title(r, names))
-            provinces.append({"code": pcode, "name": pname,
-                              "name_ar": names.get(pcode, {}).get("name_ar", ""),
-                              "sheet": _row(province["sheet"], out_dir, up, names)
-                              if province["sheet"] else None,
-                              "href": f"province-{pcode}.html" if communes else None,
-                              "communes": len(communes),
-                              "failed": sum(not r.ok for r in communes)})
+            sheet = _row(province["sheet"], out_dir, up, names) if province["sheet"] else None
+            provinces.append({"code": i18n.isolate(pcode), **_names(names, pcode),
+                              "sheet": sheet, "communes": len(communes),
+                              "href": territory_page("province", pcode, lang) if communes
+                              else None, "failed": sum(not r.ok for r in communes)})
             if communes:
-                pages.append((out_dir / PAGES_DIR / f"province-{pcode}.html", {
-                    **common, "level": "Province", "name": pname,
-                    "name_ar": names.get(pcode, {}).get("name_ar", ""), "code": pcode,
-                    "crumbs": [("../index.html", "Accueil"),
-                               (f"region-{code}.html", region_name)],
-                    "sheet": (_row(province["sheet"], out_dir, up, names)
-                              if province["sheet"] else None),
-                    "children_label": "Communes", "children": [],
-                    "rows": [_row(r, out_dir, up, names) for r in communes], "conventions": []}))
-        pages.append((out_dir / PAGES_DIR / f"region-{code}.html", {
-            **common, "level": "Région", "name": region_name,
-            "name_ar": names.get(code, {}).get("name_ar", ""), "code": code,
-            "crumbs": [("../index.html", "Accueil")],
-            "sheet": _row(node["sheet"], out_dir, up, names) if node["sheet"] else None,
-            "children_label": "Provinces et préfectures", "children": provinces, "rows": [],
-            "conventions": [_row(r, out_dir, up, names) for r in sorted(
-                node["conventions"], key=lambda r: _title(r, names))]}))
+                pages.append(page(
+                    "province", pcode, sheet=sheet, sheet_label=_("Fiche de la province"),
+                    crumbs=[home, (territory_page("region", code, lang),
+                                   _names(names, code)["name"])],
+                    children_label=_("Communes"), children=[], conventions=[],
+                    rows=[_row(r, out_dir, up, names) for r in communes]))
+        pages.append(page(
+            "region", code, sheet_label=_("Fiche de la région"), crumbs=[home],
+            sheet=_row(node["sheet"], out_dir, up, names) if node["sheet"] else None,
+            children_label=_("Provinces et préfectures"), children=provinces, rows=[],
+            conventions=[_row(r, out_dir, up, names) for r in sorted(
+                node["conventions"], key=lambda r: _title(r, names))]))
     return pages
 
 
@@ -397,10 +428,8 @@ def write_index(batch, territories: Mapping | None = None) -> Path:
         entries = [_entry(r, out_dir, names) for r in results]
         switch = (None if not langs else (index_page(langs[0]), langs[0]) if lang == "fr"
                   else (index_page("fr"), "fr"))
-        stamp = common["stamp"] if lang == "fr" else i18n.isolate(
-            now.strftime("%d/%m/%Y %H:%M UTC"))
         page = _environment().get_template(INDEX_TEMPLATE).render(
-            **{**common, "stamp": stamp}, lang=lang, rtl=i18n.rtl(),
+            **dated(lang), lang=lang, rtl=i18n.rtl(),
             switch=switch_html(lang, switch) if switch else "",
             ok=len(batch.reports) - len(batch.failed), failed=len(batch.failed),
             duration=fmt.number(batch.duration_s, 1), total=len(results),
@@ -413,17 +442,38 @@ def write_index(batch, territories: Mapping | None = None) -> Path:
                              for r in results}),
             search=json.dumps(entries, ensure_ascii=False).replace("<", "\\u003c"),
             images=[(p.name, alt) for p, alt in _site_images(out_dir)])
-        if i18n.rtl():  # the shipped Arabic font, cut to the page's characters
-            page = page.replace("/* pv-font-face */", i18n.font_face(page), 1)
-        return page
+        return _with_font(page)
+
+    def dated(lang: str) -> dict:
+        """The common context, its time stamp isolated in a right-to-left page."""
+        return {**common, "stamp": common["stamp"] if lang == "fr" else i18n.isolate(
+            now.strftime("%d/%m/%Y %H:%M UTC"))}
+
+    def write_pages(lang: str) -> None:
+        """The region and province pages in ``lang`` (the active language)."""
+        template = _environment().get_template(PAGE_TEMPLATE)
+        pages = [(path, template.render(**context))
+                 for path, context in _pages(tree, names, out_dir, dated(lang), langs)]
+        # one font cut for all the pages (a second each otherwise, ~90 pages for the country)
+        face = i18n.font_face("".join(text for _path, text in pages)) if (
+            pages and i18n.rtl()) else None
+        for path, text in pages:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, _with_font(text, face))
 
     page = index("fr")
-    for lang in langs:  # an index per language of the editions: index.ar.html
+    for lang in langs:  # each page per language of the editions: index.ar.html…
         with i18n.using(lang):
             write_atomic(batch.index.with_name(index_page(lang)), index(lang))
-    template = _environment().get_template(PAGE_TEMPLATE)
-    for path, context in _pages(tree, names, out_dir, common):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, template.render(**context))
+            write_pages(lang)
+    write_pages("fr")
     write_atomic(batch.index, page)
     return batch.index
+
+
+def _with_font(page: str, face: str | None = None) -> str:
+    """A right-to-left page with the shipped Arabic font (``face``, else the font cut to the
+    page's characters)."""
+    if not i18n.rtl():
+        return page
+    return page.replace("/* pv-font-face */", face or i18n.font_face(page), 1)
