@@ -181,13 +181,15 @@ def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
 
 def _echo_progress(done: int, total: int, result) -> None:
     """One line per report: state, duration, why it ran (or that it was reused), error."""
+    from . import fmt
     from .reports import STATUS_LABELS
 
     if result.skipped:
         line = f"[{done}/{total}] {result.report_id} : repris (inchangé)"
     else:
         state = STATUS_LABELS.get(result.status, result.status)
-        line = (f"[{done}/{total}] {result.report_id} : {state} ({result.duration_s:.1f} s) "
+        duration = fmt.number(result.duration_s, 1)
+        line = (f"[{done}/{total}] {result.report_id} : {state} ({duration}\u00a0s) "
                 f"— motif : {result.reason or 'demandé'}")
     if result.error:
         line += f" — {result.error}"

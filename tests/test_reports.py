@@ -343,6 +343,8 @@ def test_cli_batch_exits_non_zero_when_a_report_fails(sample_processed, tmp_path
                                       str(sample_processed), "--out", str(tmp_path / "site")])
     assert result.exit_code == 1
     assert "convention ou projet inconnu" in result.output
+    # the progress line is French: a decimal comma before the unit
+    assert re.search(r"\[1/1\] convention/\S+ : échec \(\d+,\d\u00a0s\) — motif", result.output)
     assert "convention ou projet inconnu" in (tmp_path / "site" / "index.html").read_text()
 
 
