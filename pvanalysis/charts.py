@@ -280,8 +280,8 @@ def _legend(fig: Figure, ax, **kwargs) -> None:
     kwargs = {"ncols": len(handles), "fontsize": 8.5} | kwargs
     ax.legend(handles, labels, loc=f"lower {side}", bbox_to_anchor=(side == "right", 1.01),
               borderaxespad=0, **kwargs)
-    # the title above the legend row: its height (8.5 pt text, handle padding) and a gap
-    ax.set_title(ax.get_title(side), loc=side, pad=8.5 * 2.6)
+    # the title above the legend row: its height (text and handle padding) and a gap
+    ax.set_title(ax.get_title(side), loc=side, pad=kwargs["fontsize"] * 2.6)
 
 
 def committed_vs_released(frame, by: str, *, labels=None, title: str | None = None,

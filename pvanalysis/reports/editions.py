@@ -176,7 +176,7 @@ def print_html(page: str) -> str:
 
 
 def _brief_chapters(page: str) -> str:
-    """Mark ``pv-brief`` the chapters holding neither table nor figure (« aucun … »,
+    """Mark ``data-pv-brief`` the chapters holding neither table nor figure (« aucun … »,
     « Première édition ») so that print does not give a sentence a page of its own."""
     first, *chapters = _H2.split(page)
     return first + "".join(
