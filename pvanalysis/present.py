@@ -499,10 +499,12 @@ def show_figure(fig, output_dir: str | Path | None = None, name: str | None = No
         folder = Path(output_dir)
         folder.mkdir(parents=True, exist_ok=True)
         stem = slugify(name)
-        fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
+        bbox = _laid_out(fig, FIGURE_DPI)
+        fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches=bbox)
         (folder / f"{stem}.png").write_bytes(buffer.getvalue())
         if "svg" in os.environ.get(FIGURE_FORMATS_ENV, "png,svg").split(","):
-            fig.savefig(folder / f"{stem}.svg", format="svg", bbox_inches="tight")
+            fig.savefig(folder / f"{stem}.svg", format="svg", bbox_inches=bbox,
+                        metadata={"Date": None})  # the same figure, the same file
         _record_texts(folder, stem, fig)
         metadata["pv_file"] = stem
         display_png = _reduced(buffer, DISPLAY_DPI / FIGURE_DPI)
@@ -511,6 +513,23 @@ def show_figure(fig, output_dir: str | Path | None = None, name: str | None = No
         display_png = buffer.getvalue()
     plt.close(fig)
     display(Image(data=display_png, format="png", metadata=metadata))
+
+
+def _laid_out(fig, dpi: float):
+    """Lay ``fig`` out once at ``dpi`` and return the box ``bbox_inches="tight"`` would crop
+    (inches, ``savefig.pad_inches`` around it).
+
+    The layout engine is then unset, so that each file is drawn once with this layout:
+    ``savefig`` otherwise lays the figure out and draws it twice per file (a dry run to find
+    the layout and the box, then the real drawing).
+    """
+    import matplotlib as mpl
+
+    fig.set_dpi(dpi)
+    fig.draw_without_rendering()
+    bbox = fig.get_tightbbox().padded(mpl.rcParams["savefig.pad_inches"])
+    fig.set_layout_engine(None)
+    return bbox
 
 
 def _reduced(png, factor: float) -> bytes:
