@@ -36,7 +36,8 @@ FIGURE_TEXTS_NAME = "textes_figures.json"
 FIGURE_DPI = 200
 
 #: Resolution of the lighter copy embedded in the HTML page (dots per inch): the page stays
-#: under ``HTML_MAX_BYTES`` while the files beside it (and the PDF) use ``FIGURE_DPI``.
+#: under ``HTML_MAX_BYTES`` while the files beside it (and the PDF) use ``FIGURE_DPI``. It
+#: divides ``FIGURE_DPI``: the copy averages blocks of pixels of the saved PNG.
 DISPLAY_DPI = 100
 
 #: Environment variable naming the files each figure is saved as (``png`` or ``png,svg``);
@@ -507,7 +508,7 @@ def show_figure(fig, output_dir: str | Path | None = None, name: str | None = No
                         metadata={"Date": None})  # the same figure, the same file
         _record_texts(folder, stem, fig)
         metadata["pv_file"] = stem
-        display_png = _reduced(buffer, DISPLAY_DPI / FIGURE_DPI)
+        display_png = _reduced(buffer, FIGURE_DPI // DISPLAY_DPI)
     else:
         fig.savefig(buffer, format="png", dpi=DISPLAY_DPI, bbox_inches="tight")
         display_png = buffer.getvalue()
@@ -532,16 +533,17 @@ def _laid_out(fig, dpi: float):
     return bbox
 
 
-def _reduced(png, factor: float) -> bytes:
-    """The PNG in ``png`` (a buffer) resampled by ``factor`` (Lanczos): the page's lighter
-    copy of a saved figure, without drawing the figure a second time."""
+def _reduced(png, step: int) -> bytes:
+    """The PNG in ``png`` (a buffer) with each ``step`` × ``step`` block of pixels averaged:
+    the page's lighter copy of a saved figure, without drawing the figure a second time
+    (a box average is the exact reduction by a whole factor, and twice as fast as a
+    Lanczos resampling)."""
     from PIL import Image as PILImage
 
     png.seek(0)
     with PILImage.open(png) as image:
-        size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
         out = io.BytesIO()
-        image.resize(size, PILImage.LANCZOS).save(out, format="PNG", dpi=(DISPLAY_DPI,) * 2)
+        image.reduce(step).save(out, format="PNG", dpi=(DISPLAY_DPI,) * 2)
     return out.getvalue()
 
 
