@@ -490,6 +490,7 @@ def show_figure(fig, output_dir: str | Path | None = None, name: str | None = No
     (``pv_file`` metadata): the page links them and the PDF edition prints the sharper PNG.
     The figure is closed afterwards, so the inline backend does not draw it a second time.
     """
+    import matplotlib as mpl
     import matplotlib.pyplot as plt
     from IPython.display import Image, display
 
@@ -504,8 +505,10 @@ def show_figure(fig, output_dir: str | Path | None = None, name: str | None = No
         fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches=bbox)
         (folder / f"{stem}.png").write_bytes(buffer.getvalue())
         if "svg" in os.environ.get(FIGURE_FORMATS_ENV, "png,svg").split(","):
-            fig.savefig(folder / f"{stem}.svg", format="svg", bbox_inches=bbox,
-                        metadata={"Date": None})  # the same figure, the same file
+            # The same figure, the same file: no date, element ids salted by the name.
+            with mpl.rc_context({"svg.hashsalt": stem}):
+                fig.savefig(folder / f"{stem}.svg", format="svg", bbox_inches=bbox,
+                            metadata={"Date": None})
         _record_texts(folder, stem, fig)
         metadata["pv_file"] = stem
         display_png = _reduced(buffer, FIGURE_DPI // DISPLAY_DPI)

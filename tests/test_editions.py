@@ -441,3 +441,26 @@ def test_a_batch_that_leaves_svg_out_writes_sharp_pngs_only(sample_processed, tm
         re.search(r'src="data:image/png;base64,([^"]+)"', tag).group(1))))
     big = Image.open(pngs[0])
     assert abs(small.width - big.width / 2) <= 1 and abs(small.height - big.height / 2) <= 1
+
+
+def test_the_same_figure_gives_the_same_files_and_a_half_size_page_copy(tmp_path,
+                                                                        monkeypatch):
+    import io
+
+    import IPython.display
+    from PIL import Image
+
+    from pvanalysis import charts
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda image: shown.append(image.data))
+    delays = pd.DataFrame({"delay_months": [-2.0, 3.5, 8.0, 12.0]})
+    files = []
+    for run in ("a", "b"):
+        present.show_figure(charts.delay_distribution(delays), tmp_path / run, "retards")
+        files.append({p.name: p.read_bytes() for p in (tmp_path / run).iterdir()})
+    assert files[0] == files[1] and {"retards.png", "retards.svg"} <= set(files[0])
+    saved = Image.open(tmp_path / "a" / "retards.png")
+    page = Image.open(io.BytesIO(shown[0]))
+    step = present.FIGURE_DPI // present.DISPLAY_DPI
+    assert page.size == (-(-saved.width // step), -(-saved.height // step))  # blocks, rounded up
