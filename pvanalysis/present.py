@@ -539,8 +539,8 @@ def _laid_out(fig, dpi: float):
 def _reduced(png, step: int) -> bytes:
     """The PNG in ``png`` (a buffer) with each ``step`` × ``step`` block of pixels averaged:
     the page's lighter copy of a saved figure, without drawing the figure a second time
-    (a box average is the exact reduction by a whole factor, and twice as fast as a
-    Lanczos resampling)."""
+    (a box average is the exact reduction by a whole factor, and about twice as fast as
+    a Lanczos resampling)."""
     from PIL import Image as PILImage
 
     png.seek(0)
