@@ -35,6 +35,8 @@ PARTNERS_COLOR = "#fdae6b"
 SEQUENTIAL_CMAP = "YlGnBu"
 #: Fill of territories with no value.
 MISSING_COLOR = "#e0e0e0"
+#: Height under a chart kept for its source line (inches).
+SOURCE_ROOM_IN = 0.28
 
 RC = {
     "figure.dpi": 100,
@@ -199,11 +201,15 @@ def _empty(ax, message: str = EMPTY_MESSAGE) -> None:
 
 
 def _new(figsize=(8, 4.5)):
+    """A figure and its axes laid out above the source line (:func:`add_source`): the
+    figure is ``figsize`` (inches) plus ``SOURCE_ROOM_IN`` under it, and nothing is drawn
+    outside it (a saved figure is cut from its one drawing, :func:`present.show_figure`)."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=figsize, layout="constrained")
-    bottom = 0.28 / figsize[1]  # room for the source line (0,28 inch)
-    fig.get_layout_engine().set(rect=(0, bottom, 1, 1 - bottom / 4))
+    width, height = figsize
+    fig, ax = plt.subplots(figsize=(width, height + SOURCE_ROOM_IN), layout="constrained")
+    bottom = SOURCE_ROOM_IN / (height + SOURCE_ROOM_IN)
+    fig.get_layout_engine().set(rect=(0, bottom, 1, 1 - bottom))
     return fig, ax
 
 

@@ -485,7 +485,7 @@ def show_figure(fig, output_dir: str | Path | None = None, name: str | None = No
     (``FIGURE_DPI``) and, unless :data:`FIGURE_FORMATS_ENV` leaves it out, as SVG beside the
     report.
 
-    The page shows a lighter PNG (``DISPLAY_DPI``, resampled from the saved one: the figure
+    The page shows a lighter PNG (``DISPLAY_DPI``, reduced from the saved one: the figure
     is drawn once per file) carrying the name of its files
     (``pv_file`` metadata): the page links them and the PDF edition prints the sharper PNG.
     The figure is closed afterwards, so the inline backend does not draw it a second time.
@@ -496,14 +496,12 @@ def show_figure(fig, output_dir: str | Path | None = None, name: str | None = No
 
     alt = _figure_title(fig) or (name or "").replace("_", " ")
     metadata = {"alt": alt}
-    buffer = io.BytesIO()
     if output_dir and name:
         folder = Path(output_dir)
         folder.mkdir(parents=True, exist_ok=True)
         stem = slugify(name)
-        bbox = _laid_out(fig, FIGURE_DPI)
-        fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches=bbox)
-        (folder / f"{stem}.png").write_bytes(buffer.getvalue())
+        image, bbox = _drawn(fig, FIGURE_DPI)
+        (folder / f"{stem}.png").write_bytes(_png(image, FIGURE_DPI))
         if "svg" in os.environ.get(FIGURE_FORMATS_ENV, "png,svg").split(","):
             # The same figure, the same file: no date, element ids salted by the name.
             with mpl.rc_context({"svg.hashsalt": stem}):
@@ -511,42 +509,65 @@ def show_figure(fig, output_dir: str | Path | None = None, name: str | None = No
                             metadata={"Date": None})
         _record_texts(folder, stem, fig)
         metadata["pv_file"] = stem
-        display_png = _reduced(buffer, FIGURE_DPI // DISPLAY_DPI)
+        display_png = _png(image.reduce(FIGURE_DPI // DISPLAY_DPI), DISPLAY_DPI)
     else:
+        buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=DISPLAY_DPI, bbox_inches="tight")
         display_png = buffer.getvalue()
     plt.close(fig)
     display(Image(data=display_png, format="png", metadata=metadata))
 
 
-def _laid_out(fig, dpi: float):
-    """Lay ``fig`` out once at ``dpi`` and return the box ``bbox_inches="tight"`` would crop
-    (inches, ``savefig.pad_inches`` around it).
+def _drawn(fig, dpi: float):
+    """Draw ``fig`` once at ``dpi`` and return its image cropped as ``bbox_inches="tight"``
+    would (a Pillow image, ``savefig.pad_inches`` around the drawn artists) and that box
+    (inches).
 
-    The layout engine is then unset, so that each file is drawn once with this layout:
-    ``savefig`` otherwise lays the figure out and draws it twice per file (a dry run to find
-    the layout and the box, then the real drawing).
+    ``savefig(bbox_inches="tight")`` draws a figure twice per file (a dry run to lay it out
+    and find the box, then the real drawing): here the one drawing lays the figure out and
+    gives the pixels, and the box is cut from them. A figure drawing outside its own area
+    (the box is then larger than the figure) is drawn again by ``savefig`` with the box.
+    The layout engine is unset afterwards, so the SVG is drawn once with the same layout.
+    The image is RGB when the figure is opaque (its usual white background).
     """
     import matplotlib as mpl
-
-    fig.set_dpi(dpi)
-    fig.draw_without_rendering()
-    bbox = fig.get_tightbbox().padded(mpl.rcParams["savefig.pad_inches"])
-    fig.set_layout_engine(None)
-    return bbox
-
-
-def _reduced(png, step: int) -> bytes:
-    """The PNG in ``png`` (a buffer) with each ``step`` × ``step`` block of pixels averaged:
-    the page's lighter copy of a saved figure, without drawing the figure a second time
-    (a box average is the exact reduction by a whole factor, and about twice as fast as
-    a Lanczos resampling)."""
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image as PILImage
 
-    png.seek(0)
-    with PILImage.open(png) as image:
-        out = io.BytesIO()
-        image.reduce(step).save(out, format="PNG", dpi=(DISPLAY_DPI,) * 2)
+    fig.set_dpi(dpi)
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    canvas.draw()
+    tight = fig.get_tightbbox(canvas.get_renderer())
+    bbox = tight.padded(mpl.rcParams["savefig.pad_inches"])
+    fig.set_layout_engine(None)
+    width, height = fig.get_size_inches()
+    if tight.x0 < 0 or tight.y0 < 0 or tight.x1 > width or tight.y1 > height:
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=dpi, bbox_inches=bbox)
+        buffer.seek(0)
+        image = PILImage.open(buffer)
+        image.load()
+    else:
+        pixels = np.asarray(canvas.buffer_rgba())
+        rows, cols = pixels.shape[:2]
+        left, right = round(bbox.x0 * dpi), round(bbox.x1 * dpi)
+        top, bottom = rows - round(bbox.y1 * dpi), rows - round(bbox.y0 * dpi)
+        # the padding may pass the figure's edge: there, the figure's background
+        image = PILImage.new("RGBA", (right - left, bottom - top),
+                             tuple(round(255 * c) for c in mpl.colors.to_rgba(
+                                 fig.get_facecolor())))
+        inside = pixels[max(top, 0):min(bottom, rows), max(left, 0):min(right, cols)]
+        image.paste(PILImage.fromarray(inside, "RGBA"), (max(-left, 0), max(-top, 0)))
+    if image.mode == "RGBA" and image.getchannel("A").getextrema() == (255, 255):
+        image = image.convert("RGB")
+    return image, bbox
+
+
+def _png(image, dpi: int) -> bytes:
+    """``image`` (Pillow) as PNG bytes stating ``dpi``."""
+    out = io.BytesIO()
+    image.save(out, format="PNG", dpi=(dpi, dpi))
     return out.getvalue()
 
 

@@ -464,3 +464,38 @@ def test_the_same_figure_gives_the_same_files_and_a_half_size_page_copy(tmp_path
     page = Image.open(io.BytesIO(shown[0]))
     step = present.FIGURE_DPI // present.DISPLAY_DPI
     assert page.size == (-(-saved.width // step), -(-saved.height // step))  # blocks, rounded up
+
+
+def test_a_saved_figure_holds_what_is_drawn_outside_its_area_and_has_savefigs_tight_size(
+        tmp_path, monkeypatch):
+    """A figure is cut from its one drawing when it stays inside its area, and drawn again
+    with the larger box when something lies outside (nothing clipped either way)."""
+    import io
+
+    import IPython.display
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from PIL import Image
+
+    monkeypatch.setattr(IPython.display, "display", lambda image: None)
+
+    def figure(outside: bool):
+        fig, ax = plt.subplots(figsize=(4, 3), layout="constrained")
+        ax.plot([0, 1], [0, 1])
+        fig.text(1.3 if outside else 0.5, 0.5, "repère", color="red", fontsize=20)
+        return fig
+
+    for outside in (False, True):
+        reference = io.BytesIO()
+        figure(outside).savefig(reference, format="png", dpi=present.FIGURE_DPI,
+                                bbox_inches="tight")
+        expected = Image.open(reference)
+        name = "dehors" if outside else "dedans"
+        present.show_figure(figure(outside), tmp_path, name)
+        saved = Image.open(tmp_path / f"{name}.png")
+        assert saved.mode == "RGB"  # opaque: no alpha channel to carry
+        assert abs(saved.width - expected.width) <= 1 and abs(saved.height - expected.height) <= 1
+        pixels = np.asarray(saved)
+        red = (pixels[..., 0] > 200) & (pixels[..., 1] < 80) & (pixels[..., 2] < 80)
+        assert red.sum() > 50, outside  # the red text is in the file
+        assert saved.width > (5 * present.FIGURE_DPI if outside else 0)
