@@ -12,6 +12,7 @@ the difference of the values as shown (:func:`shown`, :func:`gap`).
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from decimal import ROUND_HALF_UP, Decimal
@@ -95,9 +96,20 @@ def _number(x, decimals: int = 0) -> str:
     value = rounded(x, decimals)
     if value == 0:
         value = abs(value)  # never "−0"
+    return _formatted(value, decimals, i18n.active())
+
+
+@functools.lru_cache(maxsize=4096)
+def _formatted(value: Decimal, decimals: int, lang: str) -> str:
+    """Babel's text of ``value`` (already rounded to ``decimals``) in ``lang``.
+
+    Cached: a chart formats the same tick values at each of its layout passes, and Babel
+    takes about 0,1 ms a number. The text depends on the value only (two Decimals equal in
+    value, ``1.5`` and ``1.50``, give the same text at a given ``decimals``).
+    """
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    if i18n.active() != "fr":
-        return _ar(format_decimal(value, format=pattern, locale=i18n.locale(),
+    if lang != "fr":
+        return _ar(format_decimal(value, format=pattern, locale=i18n.LOCALES[lang],
                                   decimal_quantization=True))
     return _fr(format_decimal(value, format=pattern, locale=LOCALE,
                               decimal_quantization=True))

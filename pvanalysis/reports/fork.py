@@ -33,6 +33,8 @@ PRELOAD = [
     "papermill", "IPython", "matplotlib_inline.backend_inline",
     "pvanalysis.indicators", "pvanalysis.charts", "pvanalysis.maps", "pvanalysis.present",
     "pvanalysis.sections", "pvanalysis.territories", "pvanalysis.schemas",
+    "pvanalysis.story", "pvanalysis.history", "pvanalysis.indicators.changes",
+    "pvanalysis.indicators.glossary", "babel.dates", "xlsxwriter", "openpyxl", "bs4",
     "pvanalysis.reports", "pvanalysis.reports.engine", "pvanalysis.reports.warm",
 ]
 

@@ -4,10 +4,10 @@ The fork server imports it (:data:`~pvanalysis.reports.fork.PRELOAD`), so that e
 forked from it starts with: the pandera schemas built (without ``dask.dataframe``, which
 pandera's typing imports when it is installed — a second of the server's start for a
 library no report uses), the Agg renderer and its fonts loaded, the HTML exporter's
-templates compiled, the IPython shell made (no cell run in it) and papermill's machinery
-imported (WeasyPrint is warmed by a batch that asks for PDFs,
-:func:`~pvanalysis.reports.batch.warm_version`). Each step is independent and a failing
-step is skipped: warming never stops the server.
+templates and Markdown renderer compiled, Babel's locale data and the catalogues read, the
+IPython shell made (no cell run in it) and papermill's machinery imported (WeasyPrint is
+warmed by a batch that asks for PDFs, :func:`~pvanalysis.reports.batch.warm_version`).
+Each step is independent and a failing step is skipped: warming never stops the server.
 """
 
 from __future__ import annotations
@@ -43,8 +43,17 @@ def _exporter() -> None:
 
     from .export import _exporter
 
-    _exporter("fr").from_notebook_node(nbformat.v4.new_notebook(), resources={
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("## é\n\n*é*")])
+    _exporter("fr").from_notebook_node(notebook, resources={
         "pv_kind_label": "", "pv_footer": "", "pv_index_href": None})
+
+
+def _languages() -> None:
+    from .. import fmt, i18n
+
+    for lang in i18n.LANGS:  # Babel's locale data and the catalogues, read once
+        with i18n.using(lang):
+            fmt.number(1684.5, 1), fmt.percent(0.5), fmt.date("2024-12-31"), i18n._("page")
 
 
 def _shell_machinery() -> None:
@@ -58,7 +67,7 @@ def _shell_machinery() -> None:
 def warm() -> list[str]:
     """Run every warming step; returns the names of the steps that failed."""
     failed = []
-    for step in (_schemas, _figure, _exporter, _shell_machinery):
+    for step in (_schemas, _figure, _exporter, _languages, _shell_machinery):
         try:
             step()
         except Exception:
