@@ -151,9 +151,12 @@ def _group(kind, params, index: DataIndex) -> str:
 def country(processed: Path, root: Path) -> list[tuple]:
     """The country batch: a measured subset, projected to the whole batch (2 jobs)."""
     index = DataIndex(store.current(processed))
-    pairs = reports.expand_config(reports.load_config("pays"), processed)
+    pays = reports.load_config("pays")
+    pairs = reports.expand_config(pays, processed)
     subset = _subset(pairs, index)
-    config = {"reports": [{"kind": k, "params": p} for k, p in subset]}
+    # the subset keeps the batch's own settings (its editions: the page only)
+    config = {**{k: v for k, v in pays.items() if k != "reports"},
+              "reports": [{"kind": k, "params": p} for k, p in subset]}
     start = time.perf_counter()
     batch = reports.run_batch(config, root / "pays", jobs=2, processed_dir=processed,
                               notebooks_dir=NOTEBOOKS)

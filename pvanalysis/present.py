@@ -40,8 +40,9 @@ FIGURE_DPI = 200
 #: divides ``FIGURE_DPI``: the copy averages blocks of pixels of the saved PNG.
 DISPLAY_DPI = 100
 
-#: Environment variable naming the files each figure is saved as (``png`` or ``png,svg``);
-#: the report runner sets it from the report's editions, and it is ``png,svg`` when unset.
+#: Environment variable naming the files each figure is saved as (empty, ``png`` or
+#: ``png,svg``: an SVG is written beside its PNG only); the report runner sets it from the
+#: report's editions, and it is ``png,svg`` when unset.
 FIGURE_FORMATS_ENV = "PVANALYSIS_FIGURES"
 
 #: Workbook of the tables a report shows, one sheet per table, in each report folder.
@@ -482,13 +483,14 @@ def slugify(text: str, max_len: int = 60) -> str:
 
 def show_figure(fig, output_dir: str | Path | None = None, name: str | None = None) -> None:
     """Display a matplotlib figure once and, when ``output_dir`` is given, save it as PNG
-    (``FIGURE_DPI``) and, unless :data:`FIGURE_FORMATS_ENV` leaves it out, as SVG beside the
-    report.
+    (``FIGURE_DPI``) and as SVG as far as :data:`FIGURE_FORMATS_ENV` asks.
 
-    The page shows a lighter PNG (``DISPLAY_DPI``, reduced from the saved one: the figure
-    is drawn once per file) carrying the name of its files
-    (``pv_file`` metadata): the page links them and the PDF edition prints the sharper PNG.
-    The figure is closed afterwards, so the inline backend does not draw it a second time.
+    With a PNG file the page shows a lighter copy (``DISPLAY_DPI``, reduced from the saved
+    one: the figure is drawn once for both) carrying the name of its files (``pv_file``
+    metadata): the page links them and the PDF edition prints the sharper PNG. Without one
+    the figure is drawn at ``DISPLAY_DPI`` only. The texts drawn are recorded in
+    ``FIGURE_TEXTS_NAME`` whenever ``output_dir`` is given. The figure is closed afterwards,
+    so the inline backend does not draw it a second time.
     """
     import matplotlib as mpl
     import matplotlib.pyplot as plt
@@ -496,24 +498,25 @@ def show_figure(fig, output_dir: str | Path | None = None, name: str | None = No
 
     alt = _figure_title(fig) or (name or "").replace("_", " ")
     metadata = {"alt": alt}
-    if output_dir and name:
-        folder = Path(output_dir)
+    folder = Path(output_dir) if output_dir and name else None
+    formats = os.environ.get(FIGURE_FORMATS_ENV, "png,svg").split(",")
+    if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
         stem = slugify(name)
+    if folder is not None and "png" in formats:
         image, bbox = _drawn(fig, FIGURE_DPI)
         (folder / f"{stem}.png").write_bytes(_png(image, FIGURE_DPI))
-        if "svg" in os.environ.get(FIGURE_FORMATS_ENV, "png,svg").split(","):
+        if "svg" in formats:
             # The same figure, the same file: no date, element ids salted by the name.
             with mpl.rc_context({"svg.hashsalt": stem}):
                 fig.savefig(folder / f"{stem}.svg", format="svg", bbox_inches=bbox,
                             metadata={"Date": None})
-        _record_texts(folder, stem, fig)
         metadata["pv_file"] = stem
         display_png = _png(image.reduce(FIGURE_DPI // DISPLAY_DPI), DISPLAY_DPI)
     else:
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=DISPLAY_DPI, bbox_inches="tight")
-        display_png = buffer.getvalue()
+        display_png = _png(_drawn(fig, DISPLAY_DPI)[0], DISPLAY_DPI)
+    if folder is not None:
+        _record_texts(folder, stem, fig)
     plt.close(fig)
     display(Image(data=display_png, format="png", metadata=metadata))
 

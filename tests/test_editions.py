@@ -50,11 +50,12 @@ def _page_headers(page: str) -> list[str]:
 # --------------------------------------------------------------------------------------------
 
 def test_editions_are_checked_with_a_french_message():
-    assert editions.check_editions(None) == ("html", "svg")
-    assert editions.check_editions(["pdf"]) == ("html", "pdf")
+    assert editions.check_editions(None) == ("html", "png", "svg")
+    assert editions.check_editions(["pdf"]) == ("html", "png", "pdf")  # it prints the PNGs
     assert editions.check_editions(["html"]) == ("html",)
-    assert editions.check_editions(["pdf", "svg"]) == ("html", "svg", "pdf")
-    assert editions.check_editions("pdf") == ("html", "pdf")
+    assert editions.check_editions(["png"]) == ("html", "png")
+    assert editions.check_editions(["pdf", "svg"]) == ("html", "png", "svg", "pdf")
+    assert editions.check_editions("svg") == ("html", "png", "svg")
     with pytest.raises(ParameterError, match="édition inconnue : « pfd ».*pdf"):
         editions.check_editions(["html", "pfd"])
 
@@ -146,6 +147,36 @@ def test_print_page_prints_the_sharp_files_and_no_interactive_map():
 # --------------------------------------------------------------------------------------------
 # The session batch (reports with their PDF edition)
 # --------------------------------------------------------------------------------------------
+
+def _xobjects(resources) -> list:
+    out = []
+    for ref in (resources.get("/XObject") or {}).values():
+        obj = ref.get_object()
+        out.append(obj)
+        if obj.get("/Subtype") == "/Form" and "/Resources" in obj:
+            out += _xobjects(obj["/Resources"].get_object())
+    return out
+
+
+def test_a_pdf_embeds_an_rgb_png_as_it_is_and_shows_its_pixels(tmp_path):
+    from PIL import Image
+
+    figure = Image.radial_gradient("L").convert("RGB").resize((300, 200))
+    figure.save(tmp_path / "figure.png", compress_level=1)  # not how WeasyPrint would encode
+    Image.new("RGBA", (40, 30), (10, 120, 200, 128)).save(tmp_path / "alpha.png")
+    page = tmp_path / "rapport.html"
+    page.write_text('<html><body><img src="figure.png" style="width:6cm">'
+                    '<img src="alpha.png"></body></html>', encoding="utf-8")
+    reader = pypdf.PdfReader(editions.write_pdf(page, variant=None))
+    idat = editions.png_idat((tmp_path / "figure.png").read_bytes())
+    streams = _xobjects(reader.pages[0]["/Resources"].get_object())
+    assert any(s.get("/Width") == 300 and s._data == idat for s in streams)  # as it is
+    images = {i.image.size: i.image for i in reader.pages[0].images}
+    assert images[(300, 200)].convert("RGB").tobytes() == figure.tobytes()
+    assert images[(40, 30)].mode == "RGBA"  # an image with alpha goes WeasyPrint's own way
+    assert editions.png_idat((tmp_path / "alpha.png").read_bytes()) is None
+    assert editions.png_idat(b"GIF89a") is None
+
 
 @pytest.mark.slow
 @pytest.mark.parametrize("rid", PDF_REPORTS)
@@ -321,11 +352,11 @@ def test_manifest_and_index_list_the_editions(report_site):
     manifest = json.loads(report_site.manifest.read_text("utf-8"))
     entries = {e["report_id"]: e for e in manifest["reports"]}
     bilan = entries["bilan/bilan-2017-2021"]
-    assert bilan["editions"] == ["html", "svg", "pdf"]
+    assert bilan["editions"] == ["html", "png", "svg", "pdf"]
     assert bilan["outputs"] == {"html": "rapport.html", "pdf": "rapport.pdf",
                                 "xlsx": "tableaux.xlsx"}
     quality = entries["qualite/qualite"]
-    assert quality["editions"] == ["html", "svg"] and "pdf" not in quality["outputs"]
+    assert quality["editions"] == ["html", "png", "svg"] and "pdf" not in quality["outputs"]
     index = report_site.index.read_text("utf-8")
     assert 'href="bilan/bilan-2017-2021/rapport.pdf"' in index
     assert 'href="bilan/bilan-2017-2021/tableaux.xlsx"' in index
@@ -419,12 +450,12 @@ def test_a_batch_that_leaves_svg_out_writes_sharp_pngs_only(sample_processed, tm
 
     from PIL import Image
 
-    config = {"editions": ["html"],
+    config = {"editions": ["html", "png"],
               "reports": [{"kind": "territoire", "params": {"level": "region", "code": "03"}}]}
     batch = reports.run_batch(config, tmp_path / "site", processed_dir=sample_processed,
                               notebooks_dir=Path(__file__).resolve().parents[1] / "notebooks")
     (r,) = batch.reports
-    assert r.ok and r.editions == ["html"]
+    assert r.ok and r.editions == ["html", "png"]
     folder = tmp_path / "site" / r.report_id
     pngs = list(folder.glob("*.png"))
     assert pngs and not list(folder.glob("*.svg"))
@@ -441,6 +472,34 @@ def test_a_batch_that_leaves_svg_out_writes_sharp_pngs_only(sample_processed, tm
         re.search(r'src="data:image/png;base64,([^"]+)"', tag).group(1))))
     big = Image.open(pngs[0])
     assert abs(small.width - big.width / 2) <= 1 and abs(small.height - big.height / 2) <= 1
+
+
+@pytest.mark.slow
+def test_a_page_only_batch_keeps_every_figure_on_the_page_and_writes_no_figure_file(
+        sample_processed, tmp_path):
+    import base64
+    import io
+    from pathlib import Path
+
+    from PIL import Image
+
+    config = {"editions": ["html"],
+              "reports": [{"kind": "territoire", "params": {"level": "region", "code": "03"}}]}
+    batch = reports.run_batch(config, tmp_path / "site", processed_dir=sample_processed,
+                              notebooks_dir=Path(__file__).resolve().parents[1] / "notebooks")
+    (r,) = batch.reports
+    assert r.ok and r.editions == ["html"]
+    folder = tmp_path / "site" / r.report_id
+    assert not list(folder.glob("*.png")) and not list(folder.glob("*.svg"))
+    page = (folder / reports.HTML_NAME).read_text("utf-8")
+    images = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
+    assert len(images) >= 3 and "data-pv-file" not in page
+    assert not re.search(r'href="[^"]+\.(?:png|svg)"', page)
+    assert all(round(Image.open(io.BytesIO(base64.b64decode(i))).info["dpi"][0])
+               == present.DISPLAY_DPI for i in images)
+    # the texts drawn are still recorded, for the checks of what a reader sees
+    texts = json.loads((folder / present.FIGURE_TEXTS_NAME).read_text("utf-8"))
+    assert len(texts) == len(images) and all(texts.values())
 
 
 def test_the_same_figure_gives_the_same_files_and_a_half_size_page_copy(tmp_path,

@@ -227,8 +227,9 @@ def why_run(kind: str, typed: Mapping, inputs: Mapping, notebook_sha: str,
         return "page absente du site"
     if "pdf" in editions and not (out_dir / old["report_id"] / PDF_NAME).is_file():
         return "édition PDF absente"
-    if "svg" in editions and "svg" not in old.get("editions", ["svg"]):
-        return "figures SVG absentes"
+    for made in ("png", "svg"):
+        if made in editions and made not in old.get("editions", [made]):
+            return f"figures {made.upper()} absentes"
     if old.get("notebook_sha") != notebook_sha:
         return "carnet modifié"
     if old.get("package_version") != __version__:

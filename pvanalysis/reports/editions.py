@@ -1,9 +1,11 @@
 """Editions of a report: the HTML page, its PDF (WeasyPrint) and the files to reuse.
 
-Every report writes its HTML page (``rapport.html``), the workbook of the tables it shows
-(``tableaux.xlsx``, written by the notebook's last cell, :func:`pvanalysis.present.write_tables`)
-and each figure as PNG (``FIGURE_DPI``), and as SVG with the ``svg`` edition. With the
-``pdf`` edition it also writes ``rapport.pdf`` from the same page, printed with
+Every report writes its HTML page (``rapport.html``, each figure embedded at
+``DISPLAY_DPI``) and the workbook of the tables it shows (``tableaux.xlsx``, written by the
+notebook's last cell, :func:`pvanalysis.present.write_tables`). With the ``png`` edition each
+figure is also a PNG file at ``FIGURE_DPI``, with ``svg`` also an SVG file, both linked under
+the figure. With the ``pdf`` edition it also writes ``rapport.pdf`` from the same page (its
+figures from the sharper PNG files, so ``pdf`` brings ``png``), printed with
 ``templates/pvreport/print.css``: A4, the Ministry's header, "page N / M", tables never cut
 (wide ones shrink and wrap), headers repeated, static maps in place of the interactive ones,
 chapters on a new page; PDF/A-3b.
@@ -14,7 +16,9 @@ report like any other output, and the last good report stays in place.
 
 from __future__ import annotations
 
+import contextlib
 import html
+import io
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -25,11 +29,13 @@ from ..present import TABLES_NAME
 from ..text import suggestion
 
 #: Editions a report can be written in (``editions:`` of a batch, ``--pdf`` of a report):
-#: the page, each figure also as SVG (``svg``: one more drawing per figure), the PDF.
-EDITIONS = ("html", "svg", "pdf")
-#: The HTML page is always written: the PDF and the site are made from it. A batch that
-#: lists its editions gets those only (the country batch leaves SVG out: ``pays.yml``).
-DEFAULT_EDITIONS = ("html", "svg")
+#: the page, each figure as a PNG file at ``FIGURE_DPI`` (``png``: the figure drawn at twice
+#: the page's resolution), also as SVG (``svg``: one more drawing per figure), the PDF.
+EDITIONS = ("html", "png", "svg", "pdf")
+#: The HTML page is always written: the PDF and the site are made from it. ``svg`` and
+#: ``pdf`` bring ``png`` (an SVG is linked beside its PNG; the PDF prints the PNG). A batch
+#: that lists its editions gets those only (the country batch keeps the page: ``pays.yml``).
+DEFAULT_EDITIONS = ("html", "png", "svg")
 #: Name of the PDF edition in each report folder.
 PDF_NAME = "rapport.pdf"
 #: PDF flavour: PDF/A-3b (archivable; WeasyPrint embeds the fonts and an sRGB profile).
@@ -71,7 +77,7 @@ def check_editions(editions: Iterable[str] | str | None) -> tuple[str, ...]:
     Examples
     --------
     >>> check_editions(["pdf"])
-    ('html', 'pdf')
+    ('html', 'png', 'pdf')
     """
     if editions is None:
         return DEFAULT_EDITIONS
@@ -80,6 +86,8 @@ def check_editions(editions: Iterable[str] | str | None) -> tuple[str, ...]:
         if edition not in EDITIONS:
             raise ParameterError(f"édition inconnue : « {edition} » (éditions possibles : "
                                  f"{', '.join(EDITIONS)})" + suggestion(str(edition), EDITIONS))
+    if {"svg", "pdf"} & set(asked):
+        asked.append("png")
     return tuple(e for e in EDITIONS if e == "html" or e in asked)
 
 
@@ -219,6 +227,63 @@ def write_pdf(html_path: str | Path, pdf_path: str | Path | None = None, *,
                     url_fetcher=URLFetcher(allowed_protocols={"file", "data"}),
                     media_type="print")
     tmp = pdf_path.with_name(f".{pdf_path.name}.tmp")
-    document.write_pdf(str(tmp), pdf_variant=variant, uncompressed_pdf=False)
+    with _pngs_as_they_are():
+        document.write_pdf(str(tmp), pdf_variant=variant, uncompressed_pdf=False)
     tmp.replace(pdf_path)
     return pdf_path
+
+
+#: PNG signature, and what the PDF can take as it is: 8 bits, grey (0) or RGB (2), not
+#: interlaced (IHDR's bit depth, colour type and interlace bytes).
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_AS_IS = {"bit_depth": 8, "colour_types": (0, 2), "interlace": 0}
+
+
+def png_idat(data: bytes) -> bytes | None:
+    """The compressed pixels (IDAT chunks, joined) of a PNG a PDF can embed as it is, or
+    None when it cannot (palette, alpha, 16 bits, interlaced, not a PNG).
+
+    A PDF image with ``/FlateDecode`` and a PNG predictor reads a PNG's IDAT unchanged.
+    """
+    if data[:8] != _PNG_SIGNATURE or data[12:16] != b"IHDR" or len(data) < 33:
+        return None
+    depth, colour, compression, filtering, interlace = data[24:29]
+    if (depth != _PNG_AS_IS["bit_depth"] or colour not in _PNG_AS_IS["colour_types"]
+            or compression or filtering or interlace != _PNG_AS_IS["interlace"]):
+        return None
+    chunks, at = [], 8
+    while at + 8 <= len(data):
+        length = int.from_bytes(data[at:at + 4], "big")
+        if data[at + 4:at + 8] == b"IDAT":
+            chunks.append(data[at + 8:at + 8 + length])
+        at += 12 + length
+    return b"".join(chunks) or None
+
+
+@contextlib.contextmanager
+def _pngs_as_they_are():
+    """While WeasyPrint writes a PDF, embed the pixels of an RGB or grey PNG as they are.
+
+    WeasyPrint 70 decodes every PNG and encodes it again with Pillow only to take the IDAT
+    chunks of the result (its pull request 1481 leaves passing them through for later): a
+    tenth of a report's PDF time, for the same bytes when Pillow wrote the PNG with its
+    defaults, as the figures are. Other images (alpha, palette…) go WeasyPrint's way. A
+    WeasyPrint without that step is left as it is.
+    """
+    from weasyprint.images import RasterImage
+
+    own = RasterImage.__dict__.get("_get_png_data")
+    if not isinstance(own, staticmethod):
+        yield
+        return
+
+    def as_is(pillow_image):
+        source = getattr(pillow_image, "fp", None)
+        data = png_idat(source.getvalue()) if isinstance(source, io.BytesIO) else None
+        return own.__func__(pillow_image) if data is None else data
+
+    RasterImage._get_png_data = staticmethod(as_is)
+    try:
+        yield
+    finally:
+        RasterImage._get_png_data = own

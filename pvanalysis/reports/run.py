@@ -226,7 +226,7 @@ def run_notebook(notebook: Path, parameters: Mapping, folder: Path,
     executed = folder / Path(notebook).name
     # the notebook's figures (present.show_figure) read which files to write; a kernel
     # started from here inherits it
-    os.environ[FIGURE_FORMATS_ENV] = "png,svg" if "svg" in editions else "png"
+    os.environ[FIGURE_FORMATS_ENV] = ",".join(e for e in ("png", "svg") if e in editions)
     status, code, error = execute_notebook(notebook, executed, parameters,
                                            Path(notebook).parent.resolve(), timeout_s,
                                            folder / KERNEL_LOG, engine=engine)
