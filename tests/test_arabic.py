@@ -103,6 +103,13 @@ def test_arabic_dates_name_the_moroccan_month_with_isolated_numbers(arabic):
     assert fmt.date("2024-12-31") == f"{FSI}31{PDI} دجنبر {FSI}2024{PDI}"
 
 
+def test_one_value_reads_in_the_active_language_each_time():
+    french, arabic = "1\u00a0684,5", f"{FSI}1.684,5{PDI}"
+    for lang, text in (("fr", french), ("ar", arabic), ("fr", french)):
+        with i18n.using(lang):
+            assert fmt.number(1684.5, 1) == text
+
+
 def test_french_numbers_are_unchanged():
     assert fmt.number(1684000.5, 1) == "1\u00a0684\u00a0000,5"
     assert fmt.percent(0.353) == "35,3\u00a0%"

@@ -53,7 +53,10 @@ def _languages() -> None:
 
     for lang in i18n.LANGS:  # Babel's locale data and the catalogues, read once
         with i18n.using(lang):
-            fmt.number(1684.5, 1), fmt.percent(0.5), fmt.date("2024-12-31"), i18n._("page")
+            fmt.number(1684.5, 1)
+            fmt.percent(0.5)
+            fmt.date("2024-12-31")
+            i18n._("page")
 
 
 def _shell_machinery() -> None:
