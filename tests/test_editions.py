@@ -178,6 +178,22 @@ def test_a_pdf_embeds_an_rgb_png_as_it_is_and_shows_its_pixels(tmp_path):
     assert editions.png_idat(b"GIF89a") is None
 
 
+def test_writing_a_pdf_leaves_the_garbage_collector_as_it_found_it(tmp_path):
+    import gc
+
+    page = tmp_path / "rapport.html"
+    page.write_text("<html><body><p>Fès — فاس</p></body></html>", encoding="utf-8")
+    assert gc.isenabled()
+    editions.write_pdf(page, variant=None)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        editions.write_pdf(page, variant=None)
+        assert not gc.isenabled()  # a caller that holds the collector keeps holding it
+    finally:
+        gc.enable()
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("rid", PDF_REPORTS)
 def test_pdf_edition_keeps_every_column_of_every_table(report_site, rid):

@@ -17,6 +17,7 @@ report like any other output, and the last good report stays in place.
 from __future__ import annotations
 
 import contextlib
+import gc
 import html
 import io
 import re
@@ -227,10 +228,28 @@ def write_pdf(html_path: str | Path, pdf_path: str | Path | None = None, *,
                     url_fetcher=URLFetcher(allowed_protocols={"file", "data"}),
                     media_type="print")
     tmp = pdf_path.with_name(f".{pdf_path.name}.tmp")
-    with _pngs_as_they_are():
+    with _pngs_as_they_are(), _without_cycle_collection():
         document.write_pdf(str(tmp), pdf_variant=variant, uncompressed_pdf=False)
     tmp.replace(pdf_path)
     return pdf_path
+
+
+@contextlib.contextmanager
+def _without_cycle_collection():
+    """Hold Python's cyclic garbage collector while WeasyPrint lays out and writes a PDF.
+
+    A render allocates a box tree of some 10⁵ objects that all stay alive until the PDF is
+    written: each collection scans them again to free nothing, a quarter of the render's
+    time on a region sheet. Its cyclic garbage is collected once the render is over (the
+    peak memory of a render is the same within 1 MiB).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 #: PNG signature, and what the PDF can take as it is: 8 bits, grey (0) or RGB (2), not
