@@ -61,7 +61,9 @@ def header(title: str, cutoff, intro: str = "", messages: Iterable[str] = ()) ->
     """
     e = _esc
     glossary_title, key_messages = _("Glossaire des indicateurs"), _("Messages clés")
-    parts = [f'<h1 class="pv-title">{e(title)}</h1>',
+    # data-pv-title: the running title of print, its numbers still isolated (string-set
+    # takes an element's text, which would lose the <bdi> around them)
+    parts = [f'<h1 class="pv-title" data-pv-title="{html.escape(title)}">{e(title)}</h1>',
              f'<p class="pv-cutoff"><strong>{e(cutoff_line(cutoff))}</strong> · '
              f'<a href="#{GLOSSARY_ANCHOR}">{e(glossary_title)}</a></p>']
     if intro:

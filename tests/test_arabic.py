@@ -221,6 +221,23 @@ def test_arabic_report_is_right_to_left_and_fully_translated(arabic_reports, nam
 
 
 @pytest.mark.slow
+def test_arabic_pdf_keeps_the_years_of_its_running_title_as_written(arabic_reports):
+    """The footer of every page repeats the title; its period reads « 2017–2021 » as in the
+    page, not reversed by the right-to-left line (« 2021–2017 »)."""
+    import pypdf
+
+    from pvanalysis.reports.editions import write_pdf
+
+    out, runs = arabic_reports
+    page = out / runs["region"].report_id / "rapport.html"
+    assert "2017–2021</bdi></h1>" in page.read_text(encoding="utf-8")
+    texts = [p.extract_text() for p in pypdf.PdfReader(write_pdf(page, variant=None)).pages]
+    assert len(texts) > 2
+    assert all("البطاقة الترابية" in t and "2017–2021" in t for t in texts[1:])
+    assert not any("2021–2017" in t for t in texts)
+
+
+@pytest.mark.slow
 def test_arabic_convention_dashboard_is_right_to_left_and_fully_translated(arabic_reports):
     out, runs = arabic_reports
     result = runs["convention"]
@@ -237,8 +254,11 @@ def test_arabic_convention_dashboard_is_right_to_left_and_fully_translated(arabi
     assert "Montant de la convention" not in text and "Raisons du statut" not in text
     assert _unisolated_figures(page) == []
     # the identifier and the (French) project title read left to right inside the title
-    assert ('<h1 class="pv-title">الاتفاقية <bdi dir="ltr">CC-R00001</bdi> — <bdi dir="ltr">'
+    assert ('">الاتفاقية <bdi dir="ltr">CC-R00001</bdi> — <bdi dir="ltr">'
             'Programme de mise') in page
+    # and so in print, where the running title keeps them isolated (FSI … PDI)
+    assert (f'data-pv-title="الاتفاقية {FSI}CC-R00001{PDI} — {FSI}Programme de mise'
+            in page)
     assert '<span class="pv-lang"><a href="../convention-cc-r00001/rapport.html"' in page
 
 
